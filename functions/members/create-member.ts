@@ -1,0 +1,8 @@
+// POST /v1/members: admins add a person to their own funder.
+import { route } from '../../shared/http/route.ts';
+import { getServices } from '../../shared/services.ts';
+
+export const handler = route({ body: true, idempotent: true }, async ({ ctx, body }) => ({
+  status: 201,
+  body: await getServices().tenancy.createMember(ctx, body),
+}));

@@ -1,0 +1,251 @@
+// Local stand-in for API Gateway HTTP API: turns requests into payload-v2 events and calls the SAME
+// authorizer and route handlers that AWS runs, with the gateway's own answers for auth failures.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+  Context,
+} from 'aws-lambda';
+import { type RouteDefinition, routes } from '../shared/http/route-manifest.ts';
+
+/** API Gateway HTTP APIs accept at most 10 MB; handlers enforce their own smaller limits. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface CompiledRoute {
+  definition: RouteDefinition;
+  pattern: RegExp;
+  names: string[];
+  literalSegments: number;
+}
+
+function compile(definition: RouteDefinition): CompiledRoute {
+  const names: string[] = [];
+  const segments = definition.path.split('/').filter(Boolean);
+  const source = segments
+    .map((segment) => {
+      const param = /^\{(\w+)\}$/.exec(segment);
+      if (param?.[1]) {
+        names.push(param[1]);
+        return '/([^/]+)';
+      }
+      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+    })
+    .join('');
+  return {
+    definition,
+    pattern: new RegExp(`^${source}$`),
+    names,
+    literalSegments: segments.filter((s) => !s.startsWith('{')).length,
+  };
+}
+
+// Like API Gateway, the most specific route wins.
+const compiled = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
+
+const handlerCache = new Map<string, Promise<Handler>>();
+
+async function loadHandler(entry: string): Promise<Handler> {
+  let loading = handlerCache.get(entry);
+  if (!loading) {
+    loading = import(pathToFileURL(resolve(REPO_ROOT, entry)).href).then((mod: { handler: Handler }) => mod.handler);
+    handlerCache.set(entry, loading);
+  }
+  return loading;
+}
+
+function lambdaContext(functionName: string, requestId: string): Context {
+  const deadline = Date.now() + 29_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(body);
+}
+
+async function readRaw(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > GATEWAY_MAX_BODY_BYTES) return null;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return headers;
+}
+
+export interface LocalServerOptions {
+  port: number;
+  host?: string;
+  /** Extra handler for non-API paths (the web console); return false to fall through to 404. */
+  fallback?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+}
+
+export interface LocalServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function handleRequest(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const match = compiled
+    .filter((r) => r.definition.method === method)
+    .map((r) => ({ route: r, found: r.pattern.exec(url.pathname) }))
+    .find((m) => m.found);
+  if (!match?.found) {
+    if (options.fallback && (await options.fallback(req, res))) return;
+    send(res, 404, JSON.stringify({ message: 'Not Found' }));
+    return;
+  }
+  const raw = await readRaw(req);
+  if (raw === null) {
+    send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
+    return;
+  }
+  const { definition, names } = match.route;
+  const pathParameters: Record<string, string> = {};
+  try {
+    names.forEach((name, i) => {
+      pathParameters[name] = decodeURIComponent(match.found?.[i + 1] ?? '');
+    });
+  } catch {
+    send(res, 400, JSON.stringify({ message: 'Bad Request' }));
+    return;
+  }
+  const headers = flatHeaders(req);
+  const queryStringParameters: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    queryStringParameters[key] = key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+  }
+  const requestId = randomUUID();
+  const routeKey = `${definition.method} ${definition.path}`;
+  const now = new Date();
+  const requestContext = {
+    accountId: '000000000000',
+    apiId: 'local',
+    domainName: headers.host ?? 'localhost',
+    domainPrefix: 'localhost',
+    http: {
+      method,
+      path: url.pathname,
+      protocol: 'HTTP/1.1',
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      userAgent: headers['user-agent'] ?? '',
+    },
+    requestId,
+    routeKey,
+    stage: '$default',
+    time: now.toISOString(),
+    timeEpoch: now.getTime(),
+  };
+
+  let authorizer: { lambda: Record<string, unknown> } | undefined;
+  if (definition.auth) {
+    // The gateway itself answers 401 when the identity source (Authorization header) is missing.
+    if (!headers.authorization) {
+      send(res, 401, JSON.stringify({ message: 'Unauthorized' }));
+      return;
+    }
+    const authorize = await loadHandler('functions/authorizer/authorize.ts');
+    const authEvent: APIGatewayRequestAuthorizerEventV2 = {
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
+      identitySource: [headers.authorization],
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      cookies: [],
+      headers,
+      queryStringParameters,
+      requestContext,
+      pathParameters,
+      stageVariables: {},
+    };
+    const decision = (await authorize(authEvent, lambdaContext('authorizer', requestId))) as APIGatewaySimpleAuthorizerWithContextResult<
+      Record<string, unknown>
+    >;
+    if (!decision.isAuthorized) {
+      send(res, 403, JSON.stringify({ message: 'Forbidden' }));
+      return;
+    }
+    authorizer = { lambda: decision.context };
+  }
+
+  const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } } = {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },
+    isBase64Encoded: false,
+    ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
+    ...(names.length > 0 ? { pathParameters } : {}),
+    ...(raw.length > 0 ? { body: raw.toString('utf8') } : {}),
+  };
+  const handler = await loadHandler(definition.entry);
+  const result = (await handler(event, lambdaContext(definition.operationId, requestId))) as APIGatewayProxyStructuredResultV2;
+  const responseHeaders: Record<string, string> = { 'apigw-requestid': requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
+  res.writeHead(result.statusCode ?? 200, responseHeaders);
+  res.end(result.body ?? '');
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const server = createServer((req, res) => {
+    handleRequest(req, res, options).catch((error: unknown) => {
+      // The equivalent of a Lambda crash: API Gateway answers 500 without details.
+      console.error('local gateway: handler crashed', error);
+      if (!res.headersSent) send(res, 500, JSON.stringify({ message: 'Internal Server Error' }));
+    });
+  });
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => done());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

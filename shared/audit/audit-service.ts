@@ -1,0 +1,97 @@
+// Builds audit events from the principal and the request, and reads a funder's own log.
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '../../schemas/audit.ts';
+import type { Principal } from '../../schemas/tenancy.ts';
+import { requireRole } from '../access/policy.ts';
+import type { DenialAudit } from '../errors.ts';
+import { auditPartition } from '../db/keys.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  queryFingerprint,
+  requireStartKeyWithin,
+  toCursorKey,
+} from '../pagination/cursor.ts';
+import type { AuditRepository } from './audit-repository.ts';
+
+export interface AuditContext {
+  principal: Principal;
+  requestId?: string;
+}
+
+export function newAuditEvent(
+  ctx: AuditContext,
+  fields: Pick<AuditEvent, 'action' | 'resource' | 'outcome'> & Partial<AuditEvent>,
+  funderId = ctx.principal.funderId,
+  now = new Date(),
+): AuditEvent {
+  return {
+    eventId: randomUUID(),
+    at: now.toISOString(),
+    funderId,
+    actorFunderId: ctx.principal.funderId,
+    actorMemberId: ctx.principal.memberId,
+    ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    ...fields,
+  };
+}
+
+export function createAuditService(deps: { repo: AuditRepository; now?: () => Date }) {
+  const { repo } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    async record(ctx: AuditContext, fields: Pick<AuditEvent, 'action' | 'resource' | 'outcome'> & Partial<AuditEvent>) {
+      await repo.put(newAuditEvent(ctx, fields, ctx.principal.funderId, now()));
+    },
+
+    /** A denied attempt goes to the caller's log and to the log of any funder whose data was targeted. */
+    async recordDenied(ctx: AuditContext, denial: DenialAudit): Promise<void> {
+      const at = now();
+      const funders = new Set([ctx.principal.funderId, ...(denial.alsoNotify ?? [])]);
+      await Promise.all(
+        [...funders].map((funderId) =>
+          repo.put(
+            newAuditEvent(
+              ctx,
+              { action: denial.action, resource: denial.resource, outcome: 'denied', reason: denial.reason },
+              funderId,
+              at,
+            ),
+          ),
+        ),
+      );
+    },
+
+    /** Denials seen before a principal exists (unknown, expired or revoked keys). */
+    async recordAnonymousDenial(funderId: string, fields: { resource: string; reason: string; memberId?: string }) {
+      const at = now();
+      await repo.put({
+        eventId: randomUUID(),
+        at: at.toISOString(),
+        funderId,
+        actorFunderId: funderId,
+        actorMemberId: fields.memberId ?? null,
+        action: 'authenticate',
+        resource: fields.resource,
+        outcome: 'denied',
+        reason: fields.reason,
+      });
+    },
+
+    async list(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
+      requireRole(principal, 'admin', 'audit.list', `funder:${principal.funderId}/audit`);
+      const fingerprint = queryFingerprint({ resource: 'audit' });
+      const cursor = query.cursor ? decodeCursor(query.cursor, principal.funderId, fingerprint) : undefined;
+      const startKey = cursor
+        ? requireStartKeyWithin(cursor.k, { PK: auditPartition(principal.funderId) })
+        : undefined;
+      const page = await repo.list(principal.funderId, query.limit, startKey);
+      const lastKey = toCursorKey(page.lastKey);
+      return {
+        items: page.items,
+        nextCursor: lastKey ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: lastKey }) : null,
+      };
+    },
+  };
+}
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,82 @@
+// Every key the hub writes or queries is built here, so access patterns can be read in one place.
+// Ids are slugs (no '#'); grant ids may contain '#'-free publisher text and always come last.
+
+export const INDEX = { GSI1: 'GSI1', GSI2: 'GSI2' } as const;
+
+export interface ItemKey {
+  PK: string;
+  SK: string;
+}
+
+export const funderKey = (funderId: string): ItemKey => ({ PK: `FUNDER#${funderId}`, SK: 'PROFILE' });
+export const funderIndexKeys = (funderId: string) => ({ GSI1PK: 'FUNDERS', GSI1SK: `FUNDER#${funderId}` });
+export const FUNDERS_PARTITION = 'FUNDERS';
+export const subFundIndexKeys = (collaborativeId: string, funderId: string) => ({
+  GSI2PK: subFundsPartition(collaborativeId),
+  GSI2SK: `FUNDER#${funderId}`,
+});
+export const subFundsPartition = (collaborativeId: string) => `COLLAB#${collaborativeId}#SUBFUNDS`;
+
+export const collaborativeKey = (collaborativeId: string): ItemKey => ({
+  PK: `COLLAB#${collaborativeId}`,
+  SK: 'PROFILE',
+});
+export const collaborativeIndexKeys = (collaborativeId: string) => ({
+  GSI1PK: 'COLLABS',
+  GSI1SK: `COLLAB#${collaborativeId}`,
+});
+export const COLLABS_PARTITION = 'COLLABS';
+
+export const membershipKey = (collaborativeId: string, funderId: string): ItemKey => ({
+  PK: `COLLAB#${collaborativeId}`,
+  SK: `MEMBER#${funderId}`,
+});
+export const membershipIndexKeys = (collaborativeId: string, funderId: string) => ({
+  GSI1PK: funderMembershipsPartition(funderId),
+  GSI1SK: `COLLAB#${collaborativeId}`,
+});
+export const funderMembershipsPartition = (funderId: string) => `FUNDER#${funderId}#COLLABS`;
+export const MEMBERSHIP_PREFIX = 'MEMBER#';
+
+export const memberKey = (funderId: string, memberId: string): ItemKey => ({
+  PK: `FUNDER#${funderId}`,
+  SK: `MEMBER#${memberId}`,
+});
+export const MEMBER_PREFIX = 'MEMBER#';
+export const funderPartition = (funderId: string) => `FUNDER#${funderId}`;
+
+export const apiKeyKey = (keyId: string): ItemKey => ({ PK: `APIKEY#${keyId}`, SK: 'APIKEY' });
+export const apiKeyIndexKeys = (funderId: string, memberId: string, keyId: string) => ({
+  GSI1PK: funderKeysPartition(funderId),
+  GSI1SK: `MEMBER#${memberId}#KEY#${keyId}`,
+});
+export const funderKeysPartition = (funderId: string) => `FUNDER#${funderId}#KEYS`;
+export const memberKeysPrefix = (memberId: string) => `MEMBER#${memberId}#KEY#`;
+
+const VERSION_WIDTH = 10;
+export const grantPartition = (funderId: string, grantId: string) => `GRANT#${funderId}#${grantId}`;
+export const grantCurrentKey = (funderId: string, grantId: string): ItemKey => ({
+  PK: grantPartition(funderId, grantId),
+  SK: 'CURRENT',
+});
+export const grantVersionKey = (funderId: string, grantId: string, version: number): ItemKey => ({
+  PK: grantPartition(funderId, grantId),
+  SK: `V#${String(version).padStart(VERSION_WIDTH, '0')}`,
+});
+export const GRANT_VERSION_PREFIX = 'V#';
+
+/** Award dates sort as YYYY-MM-DD; the grant id breaks ties so every sort key is unique. */
+export const grantIndexKeys = (funderId: string, grantId: string, awardDay: string, visibility: string) => ({
+  GSI1PK: funderGrantsPartition(funderId),
+  GSI1SK: `${awardDay}#${grantId}`,
+  GSI2PK: visibilityPartition(visibility),
+  GSI2SK: `${funderId}#${awardDay}#${grantId}`,
+});
+export const funderGrantsPartition = (funderId: string) => `FUNDER#${funderId}#GRANTS`;
+export const visibilityPartition = (visibility: string) => `VIS#${visibility}`;
+
+export const auditPartition = (funderId: string) => `AUDIT#${funderId}`;
+export const auditKey = (funderId: string, at: string, eventId: string): ItemKey => ({
+  PK: auditPartition(funderId),
+  SK: `${at}#${eventId}`,
+});

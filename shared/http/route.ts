@@ -1,0 +1,182 @@
+// The middy stack every HTTP handler is built with: principal, parsing, idempotency, problem+json errors.
+import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { Principal } from '../../schemas/tenancy.ts';
+import type { AuditContext } from '../audit/audit-service.ts';
+import {
+  AppError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '../errors.ts';
+import { getServices } from '../services.ts';
+import { parseOrThrow } from '../validation.ts';
+import { type AuthorizerContext, principalFromContext } from './authorizer-context.ts';
+import { json, noContent, problem } from './responses.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
+export interface RouteSpec<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny> {
+  params?: P;
+  query?: Q;
+  /** Whether the route reads a JSON body; any other route rejects one. */
+  body?: boolean;
+  maxBodyBytes?: number;
+  /** Replays of the same Idempotency-Key return the first response (writes only). */
+  idempotent?: boolean;
+}
+
+export interface RouteInput<P, Q> {
+  principal: Principal;
+  ctx: AuditContext;
+  params: P;
+  query: Q;
+  body: unknown;
+  headers: Record<string, string | undefined>;
+}
+
+export interface RouteOutput {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+class UnauthenticatedError extends AppError {
+  constructor() {
+    super(401, 'unauthenticated', 'Unauthenticated', 'Send a valid API key as `Authorization: Bearer <key>`.');
+  }
+}
+
+function readBody(event: HttpEvent, spec: { body?: boolean; maxBodyBytes?: number }): unknown {
+  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const limit = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(limit);
+  if (!spec.body) {
+    if (raw.trim().length > 0) throw new ValidationError([{ field: 'body', message: 'this route takes no body' }]);
+    return undefined;
+  }
+  const contentType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (contentType !== 'application/json') throw new UnsupportedMediaTypeError();
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new MalformedJsonError(error instanceof Error ? error.message : 'not JSON');
+  }
+}
+
+/** Errors become problem+json; denials are audited; anything unexpected is a 500 that leaks nothing. */
+function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const instance = request.event.rawPath;
+      if (error instanceof AppError) {
+        const principal = principalFromContext(request.event.requestContext.authorizer?.lambda);
+        if (error.denial && principal) {
+          await getServices()
+            .audit.recordDenied({ principal, requestId: request.event.requestContext.requestId }, error.denial)
+            .catch((auditError: unknown) => console.error('audit of denial failed', auditError));
+        }
+        request.response = problem(error, instance);
+        return;
+      }
+      const name = error instanceof Error ? error.name : 'unknown';
+      if (name === 'IdempotencyValidationError') {
+        request.response = problem(
+          new AppError(422, 'idempotency_key_reused', 'Idempotency-Key reused', 'This Idempotency-Key was used with a different body.', {
+            errors: [{ field: 'idempotency-key', message: 'was already used with a different body' }],
+          }),
+          instance,
+        );
+        return;
+      }
+      if (name === 'IdempotencyAlreadyInProgressError') {
+        request.response = problem(
+          new AppError(409, 'request_in_progress', 'Request in progress', 'A request with this Idempotency-Key is still running.'),
+          instance,
+        );
+        return;
+      }
+      console.error('unhandled error', error);
+      request.response = problem(new AppError(500, 'internal_error', 'Internal error', 'Something went wrong; nothing was leaked.'), instance);
+    },
+  };
+}
+
+let persistenceStore: DynamoDBPersistenceLayer | undefined;
+
+function idempotency() {
+  const { config, client } = getServices();
+  persistenceStore ??= new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: client });
+  return makeHandlerIdempotent({
+    persistenceStore,
+    config: new IdempotencyConfig({
+      // Scoped by funder: two funders choosing the same key must never share a stored response.
+      eventKeyJmesPath: 'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
+      payloadValidationJmesPath: 'body',
+      expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    }),
+  });
+}
+
+export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny>(
+  spec: RouteSpec<P, Q>,
+  fn: (input: RouteInput<z.infer<P>, z.infer<Q>>) => Promise<RouteOutput>,
+) {
+  const stack = middy<HttpEvent, HttpResult, Error, Context>().use(problemDetails());
+  if (spec.idempotent) {
+    stack.use({
+      before: (request) => {
+        const key = request.event.headers['idempotency-key'];
+        if (key !== undefined && !/^[\x21-\x7e]{8,128}$/.test(key)) {
+          throw new ValidationError([{ field: 'idempotency-key', message: 'must be 8-128 visible ASCII characters' }]);
+        }
+      },
+    });
+    stack.use(idempotency());
+  }
+  return stack.handler(async (event: HttpEvent): Promise<HttpResult> => {
+    const principal = principalFromContext(event.requestContext.authorizer?.lambda);
+    if (!principal) throw new UnauthenticatedError();
+    const params = parseOptional(spec.params, event.pathParameters ?? {}, 'path');
+    const query = parseOptional(spec.query, event.queryStringParameters ?? {}, 'query');
+    const body = readBody(event, spec);
+    const out = await fn({
+      principal,
+      ctx: { principal, requestId: event.requestContext.requestId },
+      params,
+      query,
+      body,
+      headers: event.headers,
+    });
+    if (out.status === 204) return noContent();
+    return json(out.status ?? 200, out.body ?? {}, out.headers);
+  });
+}
+
+const NOTHING = z.strictObject({});
+
+/** Parses with the route's schema; a route without one accepts no parameters at all. */
+function parseOptional<T extends z.ZodType>(schema: T | undefined, value: unknown, prefix: string): z.infer<T> {
+  if (schema) return parseOrThrow(schema, value, prefix);
+  parseOrThrow(NOTHING, value, prefix);
+  // Only reached for routes whose generic is the default; nothing was sent, so an empty object is the value.
+  return {} as z.infer<T>;
+}
+
+/** Reads an optional `If-Match: "3"` (or 3) header as a version number. */
+export function ifMatchVersion(headers: Record<string, string | undefined>): number | undefined {
+  const raw = headers['if-match'];
+  if (raw === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d{1,10})"?$/.exec(raw.trim());
+  if (!match) throw new ValidationError([{ field: 'if-match', message: 'must be a version number such as "3"' }]);
+  return Number(match[1]);
+}

@@ -1,0 +1,73 @@
+// Opaque cursors: they carry where to resume, and are bound to the caller and the query they came from.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { InvalidCursorError } from '../errors.ts';
+
+const KeyValue = z.union([z.string().max(2048), z.number()]);
+
+const CursorSchema = z.strictObject({
+  v: z.literal(1),
+  /** Funder the cursor was issued to. */
+  f: z.string(),
+  /** Hash of the query's filters: a cursor cannot be replayed against a different query. */
+  q: z.string(),
+  /** Index of the scope being read, for queries that read several partitions in turn. */
+  s: z.number().int().min(0).max(1000),
+  /** DynamoDB key to resume after, or null to start the scope at its beginning. */
+  k: z.record(z.string(), KeyValue).nullable(),
+});
+export type Cursor = z.infer<typeof CursorSchema>;
+
+export function queryFingerprint(query: Record<string, unknown>): string {
+  const canonical = JSON.stringify(Object.entries(query).sort(([a], [b]) => a.localeCompare(b)));
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+}
+
+/** Decodes and checks ownership and query; anything off is an invalid cursor, never a server error. */
+export function decodeCursor(raw: string, funderId: string, fingerprint: string): Cursor {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  const result = CursorSchema.safeParse(parsed);
+  if (!result.success || result.data.f !== funderId || result.data.q !== fingerprint) {
+    throw new InvalidCursorError();
+  }
+  return result.data;
+}
+
+/** DynamoDB's LastEvaluatedKey as cursor data (key attributes are only strings here). */
+export function toCursorKey(lastKey: Record<string, unknown> | undefined): Record<string, string | number> | null {
+  if (!lastKey) return null;
+  const out: Record<string, string | number> = {};
+  for (const [name, value] of Object.entries(lastKey)) {
+    if (typeof value === 'string' || typeof value === 'number') out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * A start key must sit in the partition the query reads (and match any fixed key prefix); otherwise
+ * a hand-made cursor could make DynamoDB fail or, worse, resume somewhere the caller may not read.
+ */
+export function requireStartKeyWithin(
+  key: Record<string, string | number> | null,
+  partition: Record<string, string>,
+  sortPrefix?: { attribute: string; prefix: string },
+): Record<string, string | number> | undefined {
+  if (key === null) return undefined;
+  for (const [name, value] of Object.entries(partition)) {
+    if (key[name] !== value) throw new InvalidCursorError();
+  }
+  if (sortPrefix) {
+    const value = key[sortPrefix.attribute];
+    if (typeof value !== 'string' || !value.startsWith(sortPrefix.prefix)) throw new InvalidCursorError();
+  }
+  return key;
+}

@@ -1,0 +1,47 @@
+// Composition root: builds every service once per process from the configuration.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createAuditRepository } from './audit/audit-repository.ts';
+import { createAuditService } from './audit/audit-service.ts';
+import { createKeyService } from './auth/key-service.ts';
+import { type Config, getConfig } from './config.ts';
+import { createDocumentClient, createDynamoClient } from './db/client.ts';
+import { createGrantRepository } from './grants/grant-repository.ts';
+import { createGrantService } from './grants/grant-service.ts';
+import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
+import { createFunderRepository } from './tenancy/funder-repository.ts';
+import { createMemberRepository } from './tenancy/member-repository.ts';
+import { createTenancyService } from './tenancy/tenancy-service.ts';
+
+export function createServices(config: Config, client: DynamoDBClient = createDynamoClient(config)) {
+  const doc = createDocumentClient(client);
+  const tableName = config.TABLE_NAME;
+  const repoDeps = { doc, tableName };
+  const funders = createFunderRepository(repoDeps);
+  const members = createMemberRepository(repoDeps);
+  const collaboratives = createCollaborativeRepository(repoDeps);
+  const audit = createAuditService({ repo: createAuditRepository(repoDeps) });
+  const tenancy = createTenancyService({ funders, collaboratives, members, audit });
+  return {
+    config,
+    client,
+    /** For bootstrap (seeding, tests); request paths go through the services. */
+    repos: { funders, members, collaboratives },
+    audit,
+    tenancy,
+    keys: createKeyService({ members, funders, tenancy, audit }),
+    grants: createGrantService({ repo: createGrantRepository(repoDeps), audit }),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+let services: Services | undefined;
+
+/** Lambda handlers share one set of services (and one HTTP connection pool) per container. */
+export function getServices(): Services {
+  services ??= createServices(getConfig());
+  return services;
+}
+
+export function resetServicesForTests(): void {
+  services = undefined;
+}

@@ -1,0 +1,256 @@
+// Funders, collaboratives and members: who belongs where, and who may change it.
+import {
+  type Collaborative,
+  type CollaborativeView,
+  CreateCollaborativeRequestSchema,
+  CreateFunderRequestSchema,
+  CreateMemberRequestSchema,
+  type Funder,
+  type Member,
+  type Principal,
+  UpdateFunderRequestSchema,
+  UpdateMemberRequestSchema,
+} from '../../schemas/tenancy.ts';
+import { hasRole, requireOperator, requireRole } from '../access/policy.ts';
+import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { ConditionFailedError } from '../db/conditions.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
+import { decodeCursor, encodeCursor, queryFingerprint, requireStartKeyWithin, toCursorKey } from '../pagination/cursor.ts';
+import { parseOrThrow } from '../validation.ts';
+import type { CollaborativeRepository } from './collaborative-repository.ts';
+import type { FunderRepository } from './funder-repository.ts';
+import type { MemberRepository } from './member-repository.ts';
+
+export interface TenancyDeps {
+  funders: FunderRepository;
+  collaboratives: CollaborativeRepository;
+  members: MemberRepository;
+  audit: AuditService;
+  now?: () => Date;
+}
+
+export function createTenancyService(deps: TenancyDeps) {
+  const { funders, collaboratives, members, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function mustGetCollaborative(id: string): Promise<Collaborative> {
+    const found = await collaboratives.get(id);
+    if (!found) throw new NotFoundError(`Collaborative ${id}`);
+    return found;
+  }
+
+  async function viewOf(collaborative: Collaborative): Promise<CollaborativeView> {
+    const [memberships, subFunds] = await Promise.all([
+      collaboratives.listMembers(collaborative.id),
+      funders.listSubFunds(collaborative.id),
+    ]);
+    return {
+      ...collaborative,
+      members: memberships.map((m) => m.funderId),
+      subFunds: subFunds.map((f) => f.id),
+    };
+  }
+
+  /** Secretariat admins manage membership; the hub operator may too. */
+  function requireSecretariat(principal: Principal, collaborative: Collaborative, action: string) {
+    if (principal.role === 'operator') return;
+    if (principal.funderId !== collaborative.secretariat || !hasRole(principal, 'admin')) {
+      throw new ForbiddenError('Only admins of the collaborative secretariat may change its membership.', {
+        action,
+        resource: `collaborative:${collaborative.id}`,
+        reason: 'not secretariat admin',
+      });
+    }
+  }
+
+  return {
+    async getFunder(funderId: string): Promise<Funder> {
+      const funder = await funders.get(funderId);
+      if (!funder) throw new NotFoundError(`Funder ${funderId}`);
+      return funder;
+    },
+
+    async listFunders(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
+      const fingerprint = queryFingerprint({ resource: 'funders' });
+      const cursor = query.cursor ? decodeCursor(query.cursor, principal.funderId, fingerprint) : undefined;
+      const startKey = cursor ? requireStartKeyWithin(cursor.k, { GSI1PK: 'FUNDERS' }) : undefined;
+      const page = await funders.list(query.limit, startKey);
+      const key = toCursorKey(page.lastKey);
+      return {
+        items: page.items,
+        nextCursor: key ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: key }) : null,
+      };
+    },
+
+    async createFunder(ctx: AuditContext, body: unknown): Promise<Funder> {
+      requireOperator(ctx.principal, 'funder.create', 'funders');
+      const input = parseOrThrow(CreateFunderRequestSchema, body);
+      if (input.kind === 'pooled-fund' && !input.subFundOf) {
+        throw new UnprocessableError('sub_fund_needs_collaborative', 'A pooled fund belongs to a collaborative.', [
+          { field: 'subFundOf', message: 'is required for a pooled fund' },
+        ]);
+      }
+      if (input.subFundOf) await mustGetCollaborative(input.subFundOf);
+      const at = now().toISOString();
+      const funder: Funder = { ...input, createdAt: at, updatedAt: at };
+      try {
+        await funders.create(funder);
+      } catch (error) {
+        if (error instanceof ConditionFailedError) throw new ConflictError('already_exists', `Funder ${input.id} exists.`);
+        throw error;
+      }
+      await audit.record(ctx, { action: 'funder.create', resource: `funder:${funder.id}`, outcome: 'allowed' });
+      return funder;
+    },
+
+    async updateFunder(ctx: AuditContext, funderId: string, body: unknown): Promise<Funder> {
+      requireOperator(ctx.principal, 'funder.update', `funder:${funderId}`);
+      const changes = parseOrThrow(UpdateFunderRequestSchema, body);
+      try {
+        const funder = await funders.update(funderId, changes, now().toISOString());
+        await audit.record(ctx, {
+          action: 'funder.update',
+          resource: `funder:${funderId}`,
+          outcome: 'allowed',
+          details: changes,
+        });
+        return funder;
+      } catch (error) {
+        if (error instanceof ConditionFailedError) throw new NotFoundError(`Funder ${funderId}`);
+        throw error;
+      }
+    },
+
+    async listCollaboratives(): Promise<{ items: CollaborativeView[] }> {
+      const all = await collaboratives.list();
+      return { items: await Promise.all(all.map(viewOf)) };
+    },
+
+    async getCollaborative(collaborativeId: string): Promise<CollaborativeView> {
+      return viewOf(await mustGetCollaborative(collaborativeId));
+    },
+
+    async createCollaborative(ctx: AuditContext, body: unknown): Promise<CollaborativeView> {
+      requireOperator(ctx.principal, 'collaborative.create', 'collaboratives');
+      const input = parseOrThrow(CreateCollaborativeRequestSchema, body);
+      if (!(await funders.get(input.secretariat))) {
+        throw new UnprocessableError('unknown_funder', 'The secretariat must be an existing funder.', [
+          { field: 'secretariat', message: `funder ${input.secretariat} does not exist` },
+        ]);
+      }
+      const collaborative: Collaborative = { ...input, createdAt: now().toISOString() };
+      try {
+        await collaboratives.create(collaborative);
+      } catch (error) {
+        if (error instanceof ConditionFailedError) {
+          throw new ConflictError('already_exists', `Collaborative ${input.id} exists.`);
+        }
+        throw error;
+      }
+      await audit.record(ctx, {
+        action: 'collaborative.create',
+        resource: `collaborative:${collaborative.id}`,
+        outcome: 'allowed',
+      });
+      return viewOf(collaborative);
+    },
+
+    async addCollaborativeMember(ctx: AuditContext, collaborativeId: string, funderId: string) {
+      const collaborative = await mustGetCollaborative(collaborativeId);
+      requireSecretariat(ctx.principal, collaborative, 'collaborative.member.add');
+      if (!(await funders.get(funderId))) throw new NotFoundError(`Funder ${funderId}`);
+      const added = await collaboratives.addMember({
+        collaborativeId,
+        funderId,
+        joinedAt: now().toISOString(),
+      });
+      if (added) {
+        await audit.record(ctx, {
+          action: 'collaborative.member.add',
+          resource: `collaborative:${collaborativeId}/members/${funderId}`,
+          outcome: 'allowed',
+        });
+      }
+      return { outcome: added ? ('created' as const) : ('unchanged' as const), collaborative: await viewOf(collaborative) };
+    },
+
+    async removeCollaborativeMember(ctx: AuditContext, collaborativeId: string, funderId: string) {
+      const collaborative = await mustGetCollaborative(collaborativeId);
+      requireSecretariat(ctx.principal, collaborative, 'collaborative.member.remove');
+      const removed = await collaboratives.removeMember(collaborativeId, funderId);
+      if (!removed) throw new NotFoundError(`Member ${funderId} of ${collaborativeId}`);
+      await audit.record(ctx, {
+        action: 'collaborative.member.remove',
+        resource: `collaborative:${collaborativeId}/members/${funderId}`,
+        outcome: 'allowed',
+      });
+      return viewOf(collaborative);
+    },
+
+    async getOwnMember(principal: Principal): Promise<Member> {
+      const member = await members.get(principal.funderId, principal.memberId);
+      if (!member) throw new NotFoundError(`Member ${principal.memberId}`);
+      return member;
+    },
+
+    async listMembers(principal: Principal): Promise<{ items: Member[] }> {
+      requireRole(principal, 'admin', 'member.list', `funder:${principal.funderId}/members`);
+      return { items: await members.list(principal.funderId) };
+    },
+
+    async createMember(ctx: AuditContext, body: unknown): Promise<Member> {
+      requireRole(ctx.principal, 'admin', 'member.create', `funder:${ctx.principal.funderId}/members`);
+      const input = parseOrThrow(CreateMemberRequestSchema, body);
+      const at = now().toISOString();
+      const member: Member = { ...input, funderId: ctx.principal.funderId, createdAt: at, updatedAt: at };
+      try {
+        await members.create(member);
+      } catch (error) {
+        if (error instanceof ConditionFailedError) throw new ConflictError('already_exists', `Member ${input.id} exists.`);
+        throw error;
+      }
+      await audit.record(ctx, {
+        action: 'member.create',
+        resource: `funder:${member.funderId}/members/${member.id}`,
+        outcome: 'allowed',
+        details: { role: member.role },
+      });
+      return member;
+    },
+
+    async updateMember(ctx: AuditContext, memberId: string, body: unknown): Promise<Member> {
+      requireRole(ctx.principal, 'admin', 'member.update', `funder:${ctx.principal.funderId}/members/${memberId}`);
+      const { role } = parseOrThrow(UpdateMemberRequestSchema, body);
+      if (memberId === ctx.principal.memberId && role !== 'admin' && ctx.principal.role === 'admin') {
+        const admins = (await members.list(ctx.principal.funderId)).filter((m) => m.role === 'admin');
+        if (admins.length <= 1) {
+          throw new UnprocessableError('last_admin', 'A funder must keep at least one admin.', [
+            { field: 'role', message: 'would remove the last admin' },
+          ]);
+        }
+      }
+      try {
+        const member = await members.updateRole(ctx.principal.funderId, memberId, role, now().toISOString());
+        await audit.record(ctx, {
+          action: 'member.update',
+          resource: `funder:${ctx.principal.funderId}/members/${memberId}`,
+          outcome: 'allowed',
+          details: { role },
+        });
+        return member;
+      } catch (error) {
+        if (error instanceof ConditionFailedError) throw new NotFoundError(`Member ${memberId}`);
+        throw error;
+      }
+    },
+
+    /** Collaboratives a funder belongs to, including the one a pooled fund is a sub-fund of. */
+    async collaborativesOf(funder: Funder): Promise<string[]> {
+      const memberships = await collaboratives.listMembershipsOf(funder.id);
+      const ids = new Set(memberships.map((m) => m.collaborativeId));
+      if (funder.subFundOf) ids.add(funder.subFundOf);
+      return [...ids].sort();
+    },
+  };
+}
+export type TenancyService = ReturnType<typeof createTenancyService>;
