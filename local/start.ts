@@ -1,4 +1,6 @@
 // `npm start`: DynamoDB Local + tables + demo data + the local API gateway on http://localhost:3000.
+// Lambda runs Node 22; on a Node 20 laptop the SDK's reminder about that is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -1,0 +1,291 @@
+// Tries to cross every tenant and role boundary over HTTP, each attack paired with a positive twin.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routes } from '../../shared/http/route-manifest.ts';
+import { encodeCursor } from '../../shared/pagination/cursor.ts';
+import { issueKey, startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, grantBody, seedGrants, type World } from '../support/world.ts';
+
+let hub: TestHub;
+let world: World;
+let osfGrants: Array<{ id: string; visibility: string }>;
+
+const key = (funder: string, role: string) => {
+  const k = world.keys[funder]?.[role];
+  if (!k) throw new Error(`no key ${funder}/${role}`);
+  return k;
+};
+
+beforeAll(async () => {
+  hub = await startTestHub({ server: true });
+  world = await buildWorld(hub.services);
+  osfGrants = await seedGrants(hub.services, world, 'osf');
+  await seedGrants(hub.services, world, 'macarthur');
+});
+afterAll(async () => hub?.close());
+
+/** Fills path templates with real ids so each route is reached, not 404ed by routing. */
+function concretePath(path: string): string {
+  return path
+    .replace('{funderId}', 'osf')
+    .replace('{grantId}', 'osf-private')
+    .replace('{collaborativeId}', 'epim')
+    .replace('{memberId}', 'osf-viewer')
+    .replace('{keyId}', '0123456789abcdef');
+}
+
+describe('keys that must not work, on every authenticated route', () => {
+  const authRoutes = routes.filter((r) => r.auth);
+
+  it('answers 401 without a key on every route, and changes nothing', async () => {
+    const before = await hub.snapshot();
+    for (const route of authRoutes) {
+      const res = await hub.request(null, route.method, concretePath(route.path), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+      expect(res.status, `${route.method} ${route.path}`).toBe(401);
+    }
+    expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it.each([
+    ['expired', async () => issueKey(hub.services, 'osf', 'osf-admin', { expiresAt: new Date(Date.now() - 1000).toISOString() })],
+    ['revoked', async () => issueKey(hub.services, 'osf', 'osf-admin', { revokedAt: new Date().toISOString() })],
+    ['forged (real key id, wrong secret)', async () => `${key('osf', 'admin').slice(0, 21)}${'A'.repeat(43)}`],
+    ['malformed', async () => 'not-a-key'],
+    ['of a member that was never created', async () => issueKey(hub.services, 'osf', 'ghost')],
+  ])('answers 403 with a %s key on every route, and changes nothing', async (_label, makeKey) => {
+    const badKey = await makeKey();
+    const before = await hub.snapshot();
+    for (const route of authRoutes) {
+      const res = await hub.request(badKey, route.method, concretePath(route.path), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+      expect(res.status, `${route.method} ${route.path}`).toBe(403);
+      expect(res.text).not.toContain('secret title');
+    }
+    expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it('positive twin: a valid key reaches every read route', async () => {
+    for (const route of authRoutes.filter((r) => r.method === 'GET')) {
+      const res = await hub.request(key('osf', 'admin'), 'GET', concretePath(route.path));
+      expect(res.status, `${route.method} ${route.path}`).toBe(200);
+    }
+  });
+
+  it('records denied keys in the audit log of the key’s funder', async () => {
+    const expired = await issueKey(hub.services, 'osf', 'osf-viewer', { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    await hub.request(expired, 'GET', '/v1/grants');
+    const log = await hub.request(key('osf', 'admin'), 'GET', '/v1/audit?limit=100');
+    expect(log.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: 'authenticate', outcome: 'denied', reason: 'expired key', actorMemberId: 'osf-viewer' })]),
+    );
+  });
+});
+
+describe('reading another funder’s grants', () => {
+  const expectations: Record<string, { macarthur: number; nef: number; osf: number }> = {
+    private: { macarthur: 404, nef: 404, osf: 200 },
+    hub: { macarthur: 200, nef: 200, osf: 200 },
+    public: { macarthur: 200, nef: 200, osf: 200 },
+    'collaborative:epim': { macarthur: 404, nef: 200, osf: 200 },
+  };
+
+  it('gets a grant only where its visibility allows, with the same 404 as a missing grant', async () => {
+    for (const grant of osfGrants) {
+      for (const reader of ['macarthur', 'nef', 'osf'] as const) {
+        const res = await hub.request(key(reader, 'viewer'), 'GET', `/v1/grants/osf/${grant.id}`);
+        expect(res.status, `${reader} reads ${grant.visibility}`).toBe(expectations[grant.visibility]?.[reader]);
+        if (res.status === 404) {
+          const missing = await hub.request(key(reader, 'viewer'), 'GET', '/v1/grants/osf/does-not-exist');
+          expect(res.body).toEqual({ ...missing.body, detail: missing.body.detail.replace('does-not-exist', grant.id), instance: res.body.instance });
+        }
+      }
+    }
+  });
+
+  it('lists, filters and counts only visible grants, whatever filter is asked for', async () => {
+    const queries = [
+      '/v1/grants?limit=100',
+      '/v1/grants?funder=osf&limit=100',
+      '/v1/grants?funder=osf&visibility=private&limit=100',
+      '/v1/grants?funder=osf&visibility=collaborative:epim&limit=100',
+      '/v1/grants?visibility=private&limit=100',
+      '/v1/grants?recipient=GB-CHC-1126147&limit=100',
+      '/v1/grants?theme=governance&region=global&awardYearFrom=2015&awardYearTo=2015&limit=100',
+    ];
+    for (const q of queries) {
+      const res = await hub.request(key('macarthur', 'viewer'), 'GET', q);
+      expect(res.status, q).toBe(200);
+      const osfIds = res.body.items.filter((g: { funderId: string }) => g.funderId === 'osf').map((g: { id: string }) => g.id);
+      expect(osfIds.every((id: string) => id === 'osf-hub' || id === 'osf-public'), q).toBe(true);
+      expect(res.text, q).not.toContain('osf private secret title');
+      expect(res.text, q).not.toContain('osf collaborative:epim secret title');
+      const count = await hub.request(key('macarthur', 'viewer'), 'GET', q.replace('/v1/grants?', '/v1/grants/count?').replace(/&?limit=100/, ''));
+      expect(count.status, q).toBe(200);
+      expect(count.body.count, q).toBe(res.body.items.length);
+    }
+    // Positive twins: the owner sees all four, the EPIM member sees the shared one.
+    const own = await hub.request(key('osf', 'viewer'), 'GET', '/v1/grants?funder=osf&limit=100');
+    expect(own.body.items.map((g: { id: string }) => g.id).sort()).toEqual(osfGrants.map((g) => g.id).sort());
+    const member = await hub.request(key('nef', 'viewer'), 'GET', '/v1/grants/count?funder=osf');
+    expect(member.body.count).toBe(3);
+  });
+
+  it('never shows version history to another funder, even of a public grant', async () => {
+    for (const grant of osfGrants) {
+      const res = await hub.request(key('nef', 'admin'), 'GET', `/v1/grants/osf/${grant.id}/versions`);
+      expect(res.status).toBe(404);
+      const own = await hub.request(key('osf', 'viewer'), 'GET', `/v1/grants/osf/${grant.id}/versions`);
+      expect(own.status).toBe(200);
+    }
+  });
+
+  it('rejects a cursor rewritten to resume in another funder’s partition', async () => {
+    const page = await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants?limit=1');
+    expect(page.body.nextCursor).toBeTruthy();
+    const decoded = JSON.parse(Buffer.from(page.body.nextCursor, 'base64url').toString());
+    const tampered = [
+      encodeCursor({ ...decoded, k: { ...decoded.k, GSI1PK: 'FUNDER#osf#GRANTS' } }),
+      encodeCursor({ ...decoded, f: 'osf' }),
+      encodeCursor({ ...decoded, s: 99 }),
+      `${page.body.nextCursor}x`,
+      'not base64 at all!',
+    ];
+    for (const cursor of tampered) {
+      const res = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants?limit=1&cursor=${encodeURIComponent(cursor)}`);
+      expect(res.status, cursor).toBe(400);
+      expect(res.body.code).toBe('invalid_cursor');
+    }
+    const next = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants?limit=1&cursor=${page.body.nextCursor}`);
+    expect(next.status).toBe(200);
+  });
+});
+
+describe('writing another funder’s grants', () => {
+  it.each(['viewer', 'editor', 'admin'])('refuses a macarthur %s every write to OSF grants and changes nothing', async (role) => {
+    const before = await hub.snapshot();
+    for (const grant of osfGrants) {
+      const put = await hub.request(key('macarthur', role), 'PUT', `/v1/grants/osf/${grant.id}`, grantBody(grant.id, { title: 'hijacked' }));
+      expect(put.status).toBe(403);
+      expect(put.headers.get('content-type')).toBe('application/problem+json');
+      const del = await hub.request(key('macarthur', role), 'DELETE', `/v1/grants/osf/${grant.id}`);
+      expect(del.status).toBe(403);
+    }
+    expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it('audits a cross-funder write attempt in both funders’ logs', async () => {
+    await hub.request(key('macarthur', 'editor'), 'PUT', '/v1/grants/osf/osf-hub', grantBody('osf-hub'));
+    for (const funder of ['osf', 'macarthur']) {
+      const log = await hub.request(key(funder, 'admin'), 'GET', '/v1/audit?limit=100');
+      expect(log.body.items).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action: 'grant.put', outcome: 'denied', actorFunderId: 'macarthur', resource: 'grant:osf/osf-hub' }),
+        ]),
+      );
+    }
+  });
+
+  it('writes a batch with another funder’s ids as the caller’s own grants, leaving the other funder’s untouched', async () => {
+    const res = await hub.request(key('macarthur', 'editor'), 'POST', '/v1/grants/batch', {
+      grants: [grantBody('osf-private', { title: 'macarthur own record' })],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.summary.created).toBe(1);
+    const osfRecord = await hub.request(key('osf', 'viewer'), 'GET', '/v1/grants/osf/osf-private');
+    expect(osfRecord.body.grant.title).toBe('osf private secret title');
+    const own = await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/macarthur/osf-private');
+    expect(own.body.grant.title).toBe('macarthur own record');
+  });
+
+  it('rejects owner, version and funder fields in the body (no mass assignment)', async () => {
+    const before = await hub.snapshot();
+    for (const extra of [{ funderId: 'osf' }, { version: 99 }, { createdAt: '2000-01-01T00:00:00Z' }, { owner: 'osf' }]) {
+      const res = await hub.request(key('macarthur', 'editor'), 'PUT', '/v1/grants/macarthur/mass-1', { ...grantBody('mass-1'), ...extra });
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].field).toBe(Object.keys(extra)[0]);
+    }
+    expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it('positive twin: the OSF editor can update and delete its own grant', async () => {
+    const put = await hub.request(key('osf', 'editor'), 'PUT', '/v1/grants/osf/osf-extra', grantBody('osf-extra'));
+    expect(put.status).toBe(201);
+    const upd = await hub.request(key('osf', 'editor'), 'PUT', '/v1/grants/osf/osf-extra', grantBody('osf-extra', { amountAwarded: 7 }), {
+      'if-match': put.headers.get('etag') ?? '',
+    });
+    expect(upd.status).toBe(200);
+    const del = await hub.request(key('osf', 'editor'), 'DELETE', '/v1/grants/osf/osf-extra');
+    expect(del.status).toBe(200);
+  });
+
+  it('refuses grant writes to a viewer of the owner funder', async () => {
+    const res = await hub.request(key('osf', 'viewer'), 'PUT', '/v1/grants/osf/viewer-1', grantBody('viewer-1'));
+    expect(res.status).toBe(403);
+    const batch = await hub.request(key('osf', 'viewer'), 'POST', '/v1/grants/batch', { grants: [grantBody('viewer-2')] });
+    expect(batch.status).toBe(403);
+  });
+});
+
+describe('members, keys, audit and hub administration', () => {
+  it('keeps member lists, member changes, keys and audit logs inside the funder', async () => {
+    const members = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/members');
+    expect(members.body.items.every((m: { funderId: string }) => m.funderId === 'macarthur')).toBe(true);
+    const promote = await hub.request(key('macarthur', 'admin'), 'PATCH', '/v1/members/osf-viewer', { role: 'admin' });
+    expect(promote.status).toBe(404);
+    const keys = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/keys');
+    expect(keys.body.items.every((k: { funderId: string }) => k.funderId === 'macarthur')).toBe(true);
+    expect(keys.text).not.toContain('secretHash');
+    const osfKeys = await hub.request(key('osf', 'admin'), 'GET', '/v1/keys');
+    const osfKeyId = osfKeys.body.items[0].keyId;
+    const revoke = await hub.request(key('macarthur', 'admin'), 'DELETE', `/v1/keys/${osfKeyId}`);
+    expect(revoke.status).toBe(404);
+    const audit = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/audit?limit=100');
+    expect(audit.body.items.every((e: { funderId: string }) => e.funderId === 'macarthur')).toBe(true);
+  });
+
+  it('gives member, key-listing and audit administration to admins only', async () => {
+    expect((await hub.request(key('osf', 'editor'), 'GET', '/v1/members')).status).toBe(403);
+    expect((await hub.request(key('osf', 'viewer'), 'GET', '/v1/audit')).status).toBe(403);
+    expect(
+      (await hub.request(key('osf', 'editor'), 'POST', '/v1/members', { id: 'new-person', name: 'New', email: 'n@example.org', role: 'admin' })).status,
+    ).toBe(403);
+    expect(
+      (await hub.request(key('osf', 'admin'), 'POST', '/v1/members', { id: 'new-person', name: 'New', email: 'n@example.org', role: 'viewer' })).status,
+    ).toBe(201);
+    const viewerKeys = await hub.request(key('osf', 'viewer'), 'GET', '/v1/keys');
+    expect(viewerKeys.body.items.every((k: { memberId: string }) => k.memberId === 'osf-viewer')).toBe(true);
+  });
+
+  it('lets only the operator manage funders and collaboratives', async () => {
+    const funder = { id: 'new-funder', name: 'New Funder' };
+    for (const role of ['viewer', 'editor', 'admin']) {
+      expect((await hub.request(key('osf', role), 'POST', '/v1/funders', funder)).status).toBe(403);
+      expect((await hub.request(key('osf', role), 'PATCH', '/v1/funders/macarthur', { status: 'exiting' })).status).toBe(403);
+      expect((await hub.request(key('osf', role), 'POST', '/v1/collaboratives', { id: 'c2', name: 'C2', secretariat: 'osf' })).status).toBe(403);
+    }
+    expect((await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/funders', funder)).status).toBe(201);
+    const exiting = await hub.request(key('hub-operator', 'operator'), 'PATCH', '/v1/funders/macarthur', { status: 'exiting' });
+    expect(exiting.body.status).toBe('exiting');
+  });
+
+  it('lets only secretariat admins change a collaborative’s membership', async () => {
+    const path = '/v1/collaboratives/epim/members/macarthur';
+    expect((await hub.request(key('osf', 'admin'), 'PUT', path)).status).toBe(403);
+    expect((await hub.request(key('nef', 'editor'), 'PUT', path)).status).toBe(403);
+    expect((await hub.request(key('macarthur', 'admin'), 'PUT', path)).status).toBe(403);
+    const added = await hub.request(key('nef', 'admin'), 'PUT', path);
+    expect(added.status).toBe(201);
+    expect(added.body.collaborative.members).toContain('macarthur');
+    // Membership takes effect on the next request: MacArthur now sees OSF's EPIM-shared grant.
+    expect((await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status).toBe(200);
+    expect((await hub.request(key('nef', 'admin'), 'DELETE', path)).status).toBe(200);
+    expect((await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status).toBe(404);
+  });
+
+  it('stops a revoked key on its very next request', async () => {
+    const created = await hub.request(key('osf', 'viewer'), 'POST', '/v1/keys', { label: 'laptop' });
+    expect(created.status).toBe(201);
+    const fresh = created.body.apiKey;
+    expect((await hub.request(fresh, 'GET', '/v1/me')).status).toBe(200);
+    expect((await hub.request(fresh, 'DELETE', `/v1/keys/${created.body.keyId}`)).status).toBe(200);
+    expect((await hub.request(fresh, 'GET', '/v1/me')).status).toBe(403);
+  });
+});
