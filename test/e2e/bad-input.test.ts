@@ -1,0 +1,186 @@
+// Bad input of every kind gets a 4xx problem+json naming the field, and the table is left exactly as it was.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_BATCH_GRANTS } from '../../schemas/grant.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, grantBody, seedGrants, type World } from '../support/world.ts';
+
+let hub: TestHub;
+let world: World;
+let before: Array<Record<string, unknown>>;
+let editor: string;
+
+beforeAll(async () => {
+  hub = await startTestHub({ server: true });
+  world = await buildWorld(hub.services);
+  await seedGrants(hub.services, world, 'osf');
+  editor = world.keys.osf?.editor ?? '';
+});
+afterAll(async () => hub?.close());
+beforeEach(async () => {
+  before = await hub.snapshot();
+});
+
+async function expectRejected(
+  res: Awaited<ReturnType<TestHub['request']>>,
+  status: number,
+  field: string,
+): Promise<void> {
+  expect(res.status, res.text).toBe(status);
+  expect(res.headers.get('content-type')).toBe('application/problem+json');
+  expect(res.body).toMatchObject({ status, code: expect.any(String), title: expect.any(String) });
+  expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  expect(await hub.snapshot()).toEqual(before);
+}
+
+const put = (body: unknown, headers: Record<string, string> = {}) =>
+  hub.request(editor, 'PUT', '/v1/grants/osf/bad-1', body, headers);
+
+describe('a single grant write with bad input', () => {
+  it.each([
+    ['amountAwarded', { amountAwarded: '100' }],
+    ['amountAwarded', { amountAwarded: -5 }],
+    ['amountAwarded', { amountAwarded: 1e20 }],
+    ['currency', { currency: 'usd' }],
+    ['currency', { currency: 'XYZ' }],
+    ['awardDate', { awardDate: '2015-13-01' }],
+    ['awardDate', { awardDate: '2015-02-29' }],
+    ['awardDate', { awardDate: '01/02/2015' }],
+    ['awardDate', { awardDate: '2015-06-01T10:00:00' }],
+    ['title', { title: '' }],
+    ['title', { title: 7 }],
+    ['fundingOrganization', { fundingOrganization: [] }],
+    ['recipientOrganization.0.id', { recipientOrganization: [{ name: 'No id' }] }],
+    ['themes.0', { themes: ['not-a-theme'] }],
+    ['regions.0', { regions: ['atlantis'] }],
+    ['visibility', { visibility: 'everyone' }],
+    ['visibility', { visibility: 'collaborative:Not A Slug' }],
+    ['regrantType', { regrantType: 'FRG999' }],
+    ['Amount Awarded', { 'Amount Awarded': 5 }],
+    ['id', { id: 'other-id' }],
+  ])('names %s and writes nothing', async (field, change) => {
+    await expectRejected(await put({ ...grantBody('bad-1'), ...change }), 400, field);
+  });
+
+  it.each(['title', 'currency', 'amountAwarded', 'awardDate', 'fundingOrganization'])(
+    'names the missing required field %s',
+    async (field) => {
+      const body: Record<string, unknown> = grantBody('bad-1');
+      delete body[field];
+      await expectRejected(await put(body), 400, field);
+    },
+  );
+
+  it('names recipientOrganization when there is no recipient at all', async () => {
+    const { recipientOrganization: _r, ...body } = grantBody('bad-1');
+    await expectRejected(await put(body), 400, 'recipientOrganization');
+  });
+
+  it('rejects malformed JSON', async () => {
+    await expectRejected(await put('{"title": "unterminated'), 400, 'body');
+  });
+
+  it('rejects a body that is not an object', async () => {
+    await expectRejected(await put([1, 2, 3]), 400, 'body');
+  });
+
+  it('rejects a body sent as another media type', async () => {
+    const res = await hub.request(editor, 'PUT', '/v1/grants/osf/bad-1', JSON.stringify(grantBody('bad-1')), {
+      'content-type': 'text/plain',
+    });
+    await expectRejected(res, 415, 'content-type');
+  });
+
+  it('rejects an oversized body with 413', async () => {
+    await expectRejected(await put({ ...grantBody('bad-1'), description: 'x'.repeat(300 * 1024) }), 413, 'body');
+  });
+
+  it('rejects a bad grant id in the path', async () => {
+    const res = await hub.request(editor, 'PUT', `/v1/grants/osf/${encodeURIComponent('has space')}`, grantBody('x'));
+    await expectRejected(res, 400, 'path.grantId');
+  });
+
+  it('rejects a bad If-Match header', async () => {
+    await expectRejected(await put(grantBody('bad-1'), { 'if-match': 'yesterday' }), 400, 'if-match');
+  });
+
+  it('rejects a bad Idempotency-Key header', async () => {
+    await expectRejected(await put(grantBody('bad-1'), { 'idempotency-key': 'short' }), 400, 'idempotency-key');
+  });
+});
+
+describe('a batch with bad input', () => {
+  it('rejects more than the maximum number of grants', async () => {
+    const grants = Array.from({ length: MAX_BATCH_GRANTS + 1 }, (_, i) => grantBody(`many-${i}`));
+    await expectRejected(await hub.request(editor, 'POST', '/v1/grants/batch', { grants }), 400, 'grants');
+  });
+
+  it('rejects an empty batch', async () => {
+    await expectRejected(await hub.request(editor, 'POST', '/v1/grants/batch', { grants: [] }), 400, 'grants');
+  });
+
+  it('rejects unknown top-level fields', async () => {
+    await expectRejected(
+      await hub.request(editor, 'POST', '/v1/grants/batch', { grants: [grantBody('ok-1')], atomic: true }),
+      400,
+      'atomic',
+    );
+  });
+
+  it('rejects a body over 4 MB', async () => {
+    const grants = Array.from({ length: 20 }, (_, i) => ({ ...grantBody(`big-${i}`), description: 'y'.repeat(19_000), additionalData: { blob: 'z'.repeat(200_000) } }));
+    await expectRejected(await hub.request(editor, 'POST', '/v1/grants/batch', { grants }), 413, 'body');
+  });
+});
+
+describe('queries with bad input', () => {
+  it.each([
+    ['query.limit', '/v1/grants?limit=100000'],
+    ['query.limit', '/v1/grants?limit=0'],
+    ['query.limit', '/v1/grants?limit=ten'],
+    ['query.theme', '/v1/grants?theme=nope'],
+    ['query.awardYearFrom', '/v1/grants?awardYearFrom=12'],
+    ['awardYearFrom', '/v1/grants?awardYearFrom=2016&awardYearTo=2014'],
+    ['query.funder', '/v1/grants?funder=NOT_A_SLUG'],
+    ['query.sort', '/v1/grants?sort=amount'],
+    ['cursor', '/v1/grants?cursor=garbage'],
+    ['query.limit', '/v1/funders?limit=5000'],
+    ['query.anything', '/v1/me?anything=1'],
+  ])('names %s for %s', async (field, path) => {
+    const res = await hub.request(editor, 'GET', path);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('rejects a body on a route that takes none', async () => {
+    await expectRejected(await hub.request(editor, 'DELETE', '/v1/grants/osf/osf-hub', { please: true }), 400, 'body');
+  });
+});
+
+describe('administration with bad input', () => {
+  const admin = () => world.keys.osf?.admin ?? '';
+  const operator = () => world.keys['hub-operator']?.operator ?? '';
+
+  it.each([
+    ['email', { id: 'p1', name: 'P', email: 'not-an-email', role: 'viewer' }],
+    ['role', { id: 'p1', name: 'P', email: 'p@example.org', role: 'owner' }],
+    ['id', { id: 'Has Spaces', name: 'P', email: 'p@example.org', role: 'viewer' }],
+    ['funderId', { id: 'p1', name: 'P', email: 'p@example.org', role: 'viewer', funderId: 'macarthur' }],
+  ])('names %s when creating a member', async (field, body) => {
+    await expectRejected(await hub.request(admin(), 'POST', '/v1/members', body), 400, field);
+  });
+
+  it.each([
+    ['identifiers.0', { id: 'f1', name: 'F', identifiers: ['charity 123'] }],
+    ['status', { id: 'f1', name: 'F', status: 'gone' }],
+    ['subFundOf', { id: 'f1', name: 'F', kind: 'pooled-fund' }],
+  ])('names %s when creating a funder', async (field, body) => {
+    const res = await hub.request(operator(), 'POST', '/v1/funders', body);
+    expect([400, 422]).toContain(res.status);
+    await expectRejected(res, res.status, field);
+  });
+
+  it('names expiresInDays when a key would live too long', async () => {
+    await expectRejected(await hub.request(admin(), 'POST', '/v1/keys', { expiresInDays: 10000 }), 400, 'expiresInDays');
+  });
+});
