@@ -37,7 +37,9 @@ function installExitHook() {
   });
 }
 
-export async function startDynamoLocal(options: { dataDir?: string; port?: number } = {}): Promise<DynamoLocal> {
+export async function startDynamoLocal(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<DynamoLocal> {
   const port = options.port ?? (await freePort());
   const path = options.dataDir ? resolve(options.dataDir) : null;
   if (path) mkdirSync(path, { recursive: true });

@@ -71,14 +71,17 @@ export async function seedDemo(
 
   // Collaboratives first: pooled funds point at them.
   for (const c of fixture.collaboratives) {
-    await ignoreExisting(() => collaboratives.create({ id: c.id, name: c.name, secretariat: c.secretariat, createdAt: at }));
+    await ignoreExisting(() =>
+      collaboratives.create({ id: c.id, name: c.name, secretariat: c.secretariat, createdAt: at }),
+    );
   }
   for (const f of fixture.funders) {
     const { publicFile: _file, ...funder } = f;
     await ignoreExisting(() => funders.create({ ...funder, createdAt: at, updatedAt: at }));
   }
   for (const c of fixture.collaboratives) {
-    for (const funderId of c.members) await collaboratives.addMember({ collaborativeId: c.id, funderId, joinedAt: at });
+    for (const funderId of c.members)
+      await collaboratives.addMember({ collaborativeId: c.id, funderId, joinedAt: at });
   }
   for (const m of fixture.members) {
     await ignoreExisting(() => members.create({ ...m, createdAt: at, updatedAt: at }));
@@ -117,7 +120,9 @@ export async function seedDemo(
   const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const rejected: SeedReport['rejected'] = [];
   for (const [funderId, grants] of grantsByFunder) {
-    const writer = fixture.members.find((m) => m.funderId === funderId && (m.role === 'editor' || m.role === 'admin'));
+    const writer = fixture.members.find(
+      (m) => m.funderId === funderId && (m.role === 'editor' || m.role === 'admin'),
+    );
     if (!writer) throw new Error(`demo fixture: funder ${funderId} has no editor to write its grants`);
     const principal: Principal = {
       funderId,
@@ -132,7 +137,8 @@ export async function seedDemo(
         { grants: grants.slice(i, i + MAX_BATCH_GRANTS) },
       );
       for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += summary[k];
-      for (const r of results) if (r.outcome === 'rejected') rejected.push({ funderId, id: r.id, errors: r.errors });
+      for (const r of results)
+        if (r.outcome === 'rejected') rejected.push({ funderId, id: r.id, errors: r.errors });
     }
     log(`  seeded ${grants.length} grants for ${funderId}`);
   }

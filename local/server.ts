@@ -55,7 +55,9 @@ const handlerCache = new Map<string, Promise<Handler>>();
 async function loadHandler(entry: string): Promise<Handler> {
   let loading = handlerCache.get(entry);
   if (!loading) {
-    loading = import(pathToFileURL(resolve(REPO_ROOT, entry)).href).then((mod: { handler: Handler }) => mod.handler);
+    loading = import(pathToFileURL(resolve(REPO_ROOT, entry)).href).then(
+      (mod: { handler: Handler }) => mod.handler,
+    );
     handlerCache.set(entry, loading);
   }
   return loading;
@@ -148,7 +150,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
   const headers = flatHeaders(req);
   const queryStringParameters: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
-    queryStringParameters[key] = key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
+    queryStringParameters[key] =
+      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
   }
   const requestId = randomUUID();
   const routeKey = `${definition.method} ${definition.path}`;
@@ -195,9 +198,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
       pathParameters,
       stageVariables: {},
     };
-    const decision = (await authorize(authEvent, lambdaContext('authorizer', requestId))) as APIGatewaySimpleAuthorizerWithContextResult<
-      Record<string, unknown>
-    >;
+    const decision = (await authorize(
+      authEvent,
+      lambdaContext('authorizer', requestId),
+    )) as APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
     if (!decision.isAuthorized) {
       send(res, 403, JSON.stringify({ message: 'Forbidden' }));
       return;
@@ -218,7 +222,10 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     ...(raw.length > 0 ? { body: raw.toString('utf8') } : {}),
   };
   const handler = await loadHandler(definition.entry);
-  const result = (await handler(event, lambdaContext(definition.operationId, requestId))) as APIGatewayProxyStructuredResultV2;
+  const result = (await handler(
+    event,
+    lambdaContext(definition.operationId, requestId),
+  )) as APIGatewayProxyStructuredResultV2;
   const responseHeaders: Record<string, string> = { 'apigw-requestid': requestId };
   for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);
   res.writeHead(result.statusCode ?? 200, responseHeaders);

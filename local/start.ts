@@ -1,6 +1,7 @@
 // `npm start`: DynamoDB Local + tables + demo data + the local API gateway on http://localhost:3000.
 // Lambda runs Node 22; on a Node 20 laptop the SDK's reminder about that is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,8 +9,8 @@ import { z } from 'zod';
 import { resetConfigForTests } from '../shared/config.ts';
 import { getServices, resetServicesForTests } from '../shared/services.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
-import { startLocalServer } from './server.ts';
 import { type DemoKey, seedDemo } from './seed.ts';
+import { startLocalServer } from './server.ts';
 import { ensureTables, tableNames } from './tables.ts';
 
 const { values: flags } = parseArgs({
@@ -31,14 +32,18 @@ and serves the API on http://localhost:<port>/v1 with the same handlers AWS runs
   process.exit(0);
 }
 
-const DemoKeysSchema = z.array(z.object({ funderId: z.string(), memberId: z.string(), role: z.string(), apiKey: z.string() }));
+const DemoKeysSchema = z.array(
+  z.object({ funderId: z.string(), memberId: z.string(), role: z.string(), apiKey: z.string() }),
+);
 
 async function main() {
   const dataDir = flags['data-dir'];
   const inMemory = flags['in-memory'];
   mkdirSync(dataDir, { recursive: true });
   const started = Date.now();
-  console.log(`Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${resolve(dataDir, 'dynamodb')}`})...`);
+  console.log(
+    `Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${resolve(dataDir, 'dynamodb')}`})...`,
+  );
   const dynamo = await startDynamoLocal(inMemory ? {} : { dataDir: resolve(dataDir, 'dynamodb') });
   Object.assign(process.env, {
     ...tableNames('cofund-local'),
@@ -53,12 +58,15 @@ async function main() {
   const keysFile = resolve(dataDir, 'demo-keys.json');
   let keys: DemoKey[];
   if (created || inMemory || !existsSync(keysFile)) {
-    console.log('Seeding demo data (funders, the EPIM collaborative, OSF and MacArthur grants, two real 360Giving files)...');
+    console.log(
+      'Seeding demo data (funders, the EPIM collaborative, OSF and MacArthur grants, two real 360Giving files)...',
+    );
     const report = await seedDemo(services, { log: (line) => console.log(line) });
     console.log(
       `  grants: ${report.grants.created} created, ${report.grants.updated} updated, ${report.grants.unchanged} unchanged, ${report.grants.rejected} rejected`,
     );
-    for (const r of report.rejected.slice(0, 10)) console.log(`  rejected ${r.funderId}/${r.id}: ${JSON.stringify(r.errors)}`);
+    for (const r of report.rejected.slice(0, 10))
+      console.log(`  rejected ${r.funderId}/${r.id}: ${JSON.stringify(r.errors)}`);
     keys = report.keys;
     if (!inMemory) writeFileSync(keysFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   } else {
@@ -68,13 +76,18 @@ async function main() {
   const port = Number(flags.port);
   const server = await startLocalServer({ port, host: '127.0.0.1' });
   const shownUrl = `http://localhost:${port}`;
-  console.log(`\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
   console.log(`OpenAPI: ${shownUrl}/v1/openapi.json\n`);
   console.log('Demo API keys (local only; kept in .data/demo-keys.json):');
-  for (const k of keys) console.log(`  ${k.funderId.padEnd(32)} ${k.memberId.padEnd(24)} ${k.role.padEnd(9)} ${k.apiKey}`);
+  for (const k of keys)
+    console.log(`  ${k.funderId.padEnd(32)} ${k.memberId.padEnd(24)} ${k.role.padEnd(9)} ${k.apiKey}`);
   const officer = keys.find((k) => k.memberId === 'osf-officer') ?? keys[0];
   if (officer) {
-    console.log(`\nTry:\n  curl -H "Authorization: Bearer ${officer.apiKey}" "${shownUrl}/v1/grants?funder=osf&limit=5"\n`);
+    console.log(
+      `\nTry:\n  curl -H "Authorization: Bearer ${officer.apiKey}" "${shownUrl}/v1/grants?funder=osf&limit=5"\n`,
+    );
   }
   console.log('Press Ctrl-C to stop.');
 

@@ -1,7 +1,7 @@
 // Creates the hub's tables in DynamoDB Local from the same definitions CDK deploys.
 import {
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
@@ -20,12 +20,19 @@ export function tableNames(prefix: string): TableNames {
 
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
   const attributes = new Map<string, 'S' | 'N'>();
-  const keys = [definition.partitionKey, definition.sortKey, ...definition.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keys = [
+    definition.partitionKey,
+    definition.sortKey,
+    ...definition.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   for (const key of keys) if (key) attributes.set(key.name, key.type);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType,
+    })),
     KeySchema: [
       { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
       ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const }] : []),
@@ -42,11 +49,17 @@ export function createTableInput(definition: TableDefinition, tableName: string)
           })),
         }
       : {}),
-    ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
+    ...(definition.stream
+      ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } }
+      : {}),
   };
 }
 
-async function ensureTable(client: DynamoDBClient, definition: TableDefinition, tableName: string): Promise<boolean> {
+async function ensureTable(
+  client: DynamoDBClient,
+  definition: TableDefinition,
+  tableName: string,
+): Promise<boolean> {
   try {
     await client.send(new CreateTableCommand(createTableInput(definition, tableName)));
   } catch (error) {

@@ -18,7 +18,10 @@ export const DateOrDateTimeSchema = z
   .refine(isRealDateOrDateTime, 'must be a real date as YYYY-MM-DD or an ISO 8601 date-time with offset');
 
 function isRealDateOrDateTime(value: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/.exec(value);
+  const match =
+    /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/.exec(
+      value,
+    );
   if (!match) return false;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   const probe = new Date(Date.UTC(year, month - 1, day));

@@ -11,7 +11,7 @@ export const GrantIdSchema = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[^\s/?#\\\u0000-\u001f]+$/, 'must not contain spaces, "/", "?", "#", "\\" or control characters');
+  .regex(/^[^\s/?#\\\p{Cc}]+$/u, 'must not contain spaces, "/", "?", "#", "\\" or control characters');
 
 const Amount = z.number().finite().min(0).max(1e13);
 const ShortText = z.string().max(1000);
@@ -65,7 +65,9 @@ export type Visibility = z.infer<typeof VisibilitySchema>;
 export const GrantFieldsSchema = z.strictObject({
   title: z.string().min(1).max(1000),
   description: LongText.optional(),
-  currency: z.enum(CURRENCY_CODES, { error: 'must be an ISO 4217 currency code from the 360Giving codelist' }),
+  currency: z.enum(CURRENCY_CODES, {
+    error: 'must be an ISO 4217 currency code from the 360Giving codelist',
+  }),
   amountAwarded: Amount,
   amountAppliedFor: Amount.optional(),
   amountDisbursed: Amount.optional(),
@@ -89,7 +91,9 @@ export const GrantFieldsSchema = z.strictObject({
   relatedActivity: z.array(z.string().max(256)).max(100).optional(),
   dateModified: IsoDateTimeSchema.optional(),
   dataSource: z.string().max(2000).nullable().optional(),
-  regrantType: z.enum(REGRANT_TYPE_CODES, { error: 'must be a 360Giving regrantType code (FRG010..FRG070)' }).optional(),
+  regrantType: z
+    .enum(REGRANT_TYPE_CODES, { error: 'must be a 360Giving regrantType code (FRG010..FRG070)' })
+    .optional(),
   locationScope: z.string().max(64).optional(),
   additionalData: z.record(z.string(), z.unknown()).optional(),
   themes: z.array(ThemeSchema).max(10).default([]),
@@ -99,7 +103,10 @@ export const GrantFieldsSchema = z.strictObject({
 
 const requireRecipient = (g: { recipientOrganization?: unknown; recipientIndividual?: unknown }) =>
   g.recipientOrganization !== undefined || g.recipientIndividual !== undefined;
-const recipientRule = { message: 'recipientOrganization or recipientIndividual is required', path: ['recipientOrganization'] };
+const recipientRule = {
+  message: 'recipientOrganization or recipientIndividual is required',
+  path: ['recipientOrganization'],
+};
 
 /** PUT /v1/grants/{funderId}/{grantId}: the id comes from the path (and must match if also sent). */
 export const PutGrantRequestSchema = GrantFieldsSchema.extend({ id: GrantIdSchema.optional() }).refine(

@@ -8,7 +8,12 @@ const ConfigSchema = z.object({
   /** Set only locally (DynamoDB Local); in AWS the SDK finds the regional endpoint. */
   DYNAMODB_ENDPOINT: z.url().optional(),
   /** How long a replayed Idempotency-Key returns the first response. */
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(86400),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(86400),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -46,7 +46,9 @@ export class ValidationError extends AppError {
 
 export class MalformedJsonError extends AppError {
   constructor(detail: string) {
-    super(400, 'malformed_json', 'Malformed JSON body', detail, { errors: [{ field: 'body', message: detail }] });
+    super(400, 'malformed_json', 'Malformed JSON body', detail, {
+      errors: [{ field: 'body', message: detail }],
+    });
   }
 }
 

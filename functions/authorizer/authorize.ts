@@ -1,5 +1,8 @@
 // Lambda authorizer: resolves `Authorization: Bearer <key>` to the principal every handler acts as.
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import { type AuthorizerContext, toAuthorizerContext } from '../../shared/http/authorizer-context.ts';
 import { getServices } from '../../shared/services.ts';
 

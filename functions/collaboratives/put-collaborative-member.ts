@@ -4,6 +4,10 @@ import { route } from '../../shared/http/route.ts';
 import { getServices } from '../../shared/services.ts';
 
 export const handler = route({ params: CollaborativeMemberParamsSchema }, async ({ ctx, params }) => {
-  const result = await getServices().tenancy.addCollaborativeMember(ctx, params.collaborativeId, params.funderId);
+  const result = await getServices().tenancy.addCollaborativeMember(
+    ctx,
+    params.collaborativeId,
+    params.funderId,
+  );
   return { status: result.outcome === 'created' ? 201 : 200, body: result };
 });

@@ -2,4 +2,6 @@
 import { route } from '../../shared/http/route.ts';
 import { getServices } from '../../shared/services.ts';
 
-export const handler = route({}, async ({ principal }) => ({ body: await getServices().keys.list(principal) }));
+export const handler = route({}, async ({ principal }) => ({
+  body: await getServices().keys.list(principal),
+}));

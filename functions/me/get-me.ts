@@ -4,6 +4,9 @@ import { getServices } from '../../shared/services.ts';
 
 export const handler = route({}, async ({ principal }) => {
   const { tenancy } = getServices();
-  const [funder, member] = await Promise.all([tenancy.getFunder(principal.funderId), tenancy.getOwnMember(principal)]);
+  const [funder, member] = await Promise.all([
+    tenancy.getFunder(principal.funderId),
+    tenancy.getOwnMember(principal),
+  ]);
   return { body: { principal, funder, member } };
 });

@@ -3,11 +3,35 @@
 import type { Region, Theme } from '../../schemas/taxonomy.ts';
 
 const STANDARD_FIELDS = new Set([
-  'id', 'title', 'description', 'currency', 'amountAppliedFor', 'amountAwarded', 'amountDisbursed', 'awardDate',
-  'url', 'plannedDates', 'actualDates', 'recipientIndividual', 'toIndividualsDetails', 'recipientOrganization',
-  'beneficiaryLocation', 'fundingOrganization', 'grantProgramme', 'fromOpenCall', 'fundingType', 'classifications',
-  'relatedDocument', 'applicationTransaction', 'commitmentTransaction', 'disbursementTransaction', 'relatedActivity',
-  'dateModified', 'dataSource', 'regrantType', 'locationScope',
+  'id',
+  'title',
+  'description',
+  'currency',
+  'amountAppliedFor',
+  'amountAwarded',
+  'amountDisbursed',
+  'awardDate',
+  'url',
+  'plannedDates',
+  'actualDates',
+  'recipientIndividual',
+  'toIndividualsDetails',
+  'recipientOrganization',
+  'beneficiaryLocation',
+  'fundingOrganization',
+  'grantProgramme',
+  'fromOpenCall',
+  'fundingType',
+  'classifications',
+  'relatedDocument',
+  'applicationTransaction',
+  'commitmentTransaction',
+  'disbursementTransaction',
+  'relatedActivity',
+  'dateModified',
+  'dataSource',
+  'regrantType',
+  'locationScope',
 ]);
 
 const THEME_WORDS: Array<[RegExp, Theme]> = [
@@ -26,7 +50,9 @@ export function inferThemes(grant: Record<string, unknown>): Theme[] {
   const text = [
     grant.title,
     grant.description,
-    ...programmes.map((p: unknown) => (typeof p === 'object' && p !== null && 'title' in p ? String(p.title) : '')),
+    ...programmes.map((p: unknown) =>
+      typeof p === 'object' && p !== null && 'title' in p ? String(p.title) : '',
+    ),
   ].join(' ');
   const themes = new Set<Theme>();
   for (const [pattern, theme] of THEME_WORDS) if (pattern.test(text)) themes.add(theme);

@@ -34,7 +34,11 @@ export function collaborativeOf(visibility: string): string | null {
 }
 
 /** Whether the principal may see a record owned by `ownerFunderId` with this visibility. */
-export function canRead(principal: Principal, ownerFunderId: string, visibility: Visibility | string): boolean {
+export function canRead(
+  principal: Principal,
+  ownerFunderId: string,
+  visibility: Visibility | string,
+): boolean {
   if (ownerFunderId === principal.funderId) return true;
   if (visibility === 'hub' || visibility === 'public') return true;
   const collaborative = collaborativeOf(visibility);

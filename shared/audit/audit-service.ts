@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '../../schemas/audit.ts';
 import type { Principal } from '../../schemas/tenancy.ts';
 import { requireRole } from '../access/policy.ts';
-import type { DenialAudit } from '../errors.ts';
 import { auditPartition } from '../db/keys.ts';
+import type { DenialAudit } from '../errors.ts';
 import {
   decodeCursor,
   encodeCursor,
@@ -40,7 +40,10 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
   const { repo } = deps;
   const now = deps.now ?? (() => new Date());
   return {
-    async record(ctx: AuditContext, fields: Pick<AuditEvent, 'action' | 'resource' | 'outcome'> & Partial<AuditEvent>) {
+    async record(
+      ctx: AuditContext,
+      fields: Pick<AuditEvent, 'action' | 'resource' | 'outcome'> & Partial<AuditEvent>,
+    ) {
       await repo.put(newAuditEvent(ctx, fields, ctx.principal.funderId, now()));
     },
 
@@ -63,7 +66,10 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
     },
 
     /** Denials seen before a principal exists (unknown, expired or revoked keys). */
-    async recordAnonymousDenial(funderId: string, fields: { resource: string; reason: string; memberId?: string }) {
+    async recordAnonymousDenial(
+      funderId: string,
+      fields: { resource: string; reason: string; memberId?: string },
+    ) {
       const at = now();
       await repo.put({
         eventId: randomUUID(),
@@ -89,7 +95,9 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
       const lastKey = toCursorKey(page.lastKey);
       return {
         items: page.items,
-        nextCursor: lastKey ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: lastKey }) : null,
+        nextCursor: lastKey
+          ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: lastKey })
+          : null,
       };
     },
   };

@@ -9,7 +9,9 @@ import type { TenancyService } from '../tenancy/tenancy-service.ts';
 import { parseOrThrow } from '../validation.ts';
 import { generateApiKey, hashApiKey, hashesEqual, parseApiKey } from './api-keys.ts';
 
-export type Resolution = { ok: true; principal: Principal } | { ok: false; reason: string; funderId?: string; memberId?: string };
+export type Resolution =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: string; funderId?: string; memberId?: string };
 
 export function createKeyService(deps: {
   members: MemberRepository;
@@ -32,7 +34,12 @@ export function createKeyService(deps: {
       const input = parseOrThrow(CreateApiKeyRequestSchema, body);
       const memberId = input.memberId ?? ctx.principal.memberId;
       if (memberId !== ctx.principal.memberId) {
-        requireRole(ctx.principal, 'admin', 'key.create', `funder:${ctx.principal.funderId}/members/${memberId}`);
+        requireRole(
+          ctx.principal,
+          'admin',
+          'key.create',
+          `funder:${ctx.principal.funderId}/members/${memberId}`,
+        );
       }
       const member = await members.get(ctx.principal.funderId, memberId);
       if (!member) throw new NotFoundError(`Member ${memberId}`);
@@ -67,7 +74,17 @@ export function createKeyService(deps: {
       const record = await members.getKey(keyId);
       const ownFunder = record?.funderId === ctx.principal.funderId;
       if (!record || !ownFunder) {
-        throw new NotFoundError(`Key ${keyId}`, record ? { action: 'key.revoke', resource: `key:${keyId}`, reason: 'cross-funder', alsoNotify: [record.funderId] } : undefined);
+        throw new NotFoundError(
+          `Key ${keyId}`,
+          record
+            ? {
+                action: 'key.revoke',
+                resource: `key:${keyId}`,
+                reason: 'cross-funder',
+                alsoNotify: [record.funderId],
+              }
+            : undefined,
+        );
       }
       if (record.memberId !== ctx.principal.memberId && !hasRole(ctx.principal, 'admin')) {
         throw new ForbiddenError('Only admins may revoke other members’ keys.', {
@@ -86,10 +103,12 @@ export function createKeyService(deps: {
       const parsed = parseApiKey(apiKey);
       if (!parsed) return { ok: false, reason: 'malformed key' };
       const record = await members.getKey(parsed.keyId);
-      if (!record || !hashesEqual(record.secretHash, hashApiKey(apiKey))) return { ok: false, reason: 'unknown key' };
+      if (!record || !hashesEqual(record.secretHash, hashApiKey(apiKey)))
+        return { ok: false, reason: 'unknown key' };
       const who = { funderId: record.funderId, memberId: record.memberId };
       if (record.revokedAt) return { ok: false, reason: 'revoked key', ...who };
-      if (Date.parse(record.expiresAt) <= now().getTime()) return { ok: false, reason: 'expired key', ...who };
+      if (Date.parse(record.expiresAt) <= now().getTime())
+        return { ok: false, reason: 'expired key', ...who };
       const [member, funder] = await Promise.all([
         members.get(record.funderId, record.memberId),
         funders.get(record.funderId),

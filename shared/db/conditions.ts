@@ -25,3 +25,35 @@ export async function withCondition<T>(what: string, write: () => Promise<T>): P
     throw error;
   }
 }
+
+const TRANSIENT_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'TransactionConflictException',
+]);
+
+/** Errors worth re-sending later, as opposed to bugs, which must surface as a 500. */
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (TRANSIENT_ERRORS.has(error.name)) return true;
+  // A transaction cancelled only because of conflicts or throttling (not a failed condition) is transient too.
+  if (
+    error.name === 'TransactionCanceledException' &&
+    'CancellationReasons' in error &&
+    Array.isArray(error.CancellationReasons)
+  ) {
+    const codes = error.CancellationReasons.map((r: { Code?: string }) => r.Code ?? 'None');
+    return codes.every(
+      (c: string) =>
+        c === 'None' ||
+        c === 'TransactionConflict' ||
+        c === 'ThrottlingError' ||
+        c === 'ProvisionedThroughputExceeded',
+    );
+  }
+  return false;
+}

@@ -10,7 +10,13 @@ import type { AuditEvent } from '../../schemas/audit.ts';
 import { type StoredGrant, StoredGrantSchema } from '../../schemas/grant.ts';
 import { auditItem } from '../audit/audit-repository.ts';
 import { withCondition } from '../db/conditions.ts';
-import { GRANT_VERSION_PREFIX, grantCurrentKey, grantIndexKeys, grantPartition, grantVersionKey } from '../db/keys.ts';
+import {
+  GRANT_VERSION_PREFIX,
+  grantCurrentKey,
+  grantIndexKeys,
+  grantPartition,
+  grantVersionKey,
+} from '../db/keys.ts';
 
 /** What a grant query reads: one index partition, optionally a sort-key range, plus filters. */
 export interface GrantQuery {
@@ -38,7 +44,12 @@ function searchableAttributes(stored: StoredGrant) {
 function currentItem(stored: StoredGrant) {
   const indexKeys =
     stored.record && !stored.deleted
-      ? grantIndexKeys(stored.funderId, stored.grantId, stored.record.awardDate.slice(0, 10), stored.record.visibility)
+      ? grantIndexKeys(
+          stored.funderId,
+          stored.grantId,
+          stored.record.awardDate.slice(0, 10),
+          stored.record.visibility,
+        )
       : {};
   return {
     ...grantCurrentKey(stored.funderId, stored.grantId),
@@ -54,7 +65,11 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
   return {
     async getCurrent(funderId: string, grantId: string): Promise<StoredGrant | null> {
       const out = await doc.send(
-        new GetCommand({ TableName: tableName, Key: grantCurrentKey(funderId, grantId), ConsistentRead: true }),
+        new GetCommand({
+          TableName: tableName,
+          Key: grantCurrentKey(funderId, grantId),
+          ConsistentRead: true,
+        }),
       );
       return out.Item ? StoredGrantSchema.parse(out.Item) : null;
     },
@@ -64,7 +79,11 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
      * still at `expectedVersion` (null: must not exist). A lost race throws ConditionFailedError and
      * writes nothing, so no accepted version is ever overwritten.
      */
-    async writeVersion(stored: StoredGrant, expectedVersion: number | null, audit: AuditEvent[] = []): Promise<void> {
+    async writeVersion(
+      stored: StoredGrant,
+      expectedVersion: number | null,
+      audit: AuditEvent[] = [],
+    ): Promise<void> {
       await withCondition(`grant ${stored.funderId}/${stored.grantId} changed`, () =>
         doc.send(
           new TransactWriteCommand({
@@ -107,7 +126,10 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
           new QueryCommand({
             TableName: tableName,
             KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            ExpressionAttributeValues: { ':pk': grantPartition(funderId, grantId), ':prefix': GRANT_VERSION_PREFIX },
+            ExpressionAttributeValues: {
+              ':pk': grantPartition(funderId, grantId),
+              ':prefix': GRANT_VERSION_PREFIX,
+            },
             ExclusiveStartKey: startKey,
           }),
         );
@@ -144,7 +166,10 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
         }),
       );
       return {
-        items: mode === 'items' ? (out.Items ?? []).map((i) => ({ key: indexKeyOf(i, query), grant: StoredGrantSchema.parse(i) })) : [],
+        items:
+          mode === 'items'
+            ? (out.Items ?? []).map((i) => ({ key: indexKeyOf(i, query), grant: StoredGrantSchema.parse(i) }))
+            : [],
         count: out.Count ?? 0,
         lastKey: out.LastEvaluatedKey,
       };

@@ -13,9 +13,9 @@ import {
 } from '../../schemas/grant.ts';
 import type { Principal } from '../../schemas/tenancy.ts';
 import { canAssignVisibility, canRead, readableSharedScopes, requireRole } from '../access/policy.ts';
-import { type AuditContext, newAuditEvent } from '../audit/audit-service.ts';
 import type { AuditService } from '../audit/audit-service.ts';
-import { ConditionFailedError } from '../db/conditions.ts';
+import { type AuditContext, newAuditEvent } from '../audit/audit-service.ts';
+import { ConditionFailedError, isTransient } from '../db/conditions.ts';
 import { funderGrantsPartition, INDEX, visibilityPartition } from '../db/keys.ts';
 import {
   AppError,
@@ -27,7 +27,13 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../errors.ts';
-import { decodeCursor, encodeCursor, queryFingerprint, requireStartKeyWithin, toCursorKey } from '../pagination/cursor.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  queryFingerprint,
+  requireStartKeyWithin,
+  toCursorKey,
+} from '../pagination/cursor.ts';
 import { fieldErrors, parseOrThrow } from '../validation.ts';
 import { contentHash } from './content-hash.ts';
 import type { GrantQuery, GrantRepository } from './grant-repository.ts';
@@ -154,12 +160,21 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
   }
 
   /** The index query for one scope: every key and filter derives from the principal, never the request alone. */
-  function scopeQuery(principal: Principal, scope: Scope, query: CountGrantsQuery): Omit<GrantQuery, 'limit'> {
+  function scopeQuery(
+    principal: Principal,
+    scope: Scope,
+    query: CountGrantsQuery,
+  ): Omit<GrantQuery, 'limit'> {
     const filters: GrantQuery['filters'] = [];
-    if (query.theme) filters.push({ expression: 'contains(themes, :theme)', values: { ':theme': query.theme } });
-    if (query.region) filters.push({ expression: 'contains(regions, :region)', values: { ':region': query.region } });
+    if (query.theme)
+      filters.push({ expression: 'contains(themes, :theme)', values: { ':theme': query.theme } });
+    if (query.region)
+      filters.push({ expression: 'contains(regions, :region)', values: { ':region': query.region } });
     if (query.recipient) {
-      filters.push({ expression: 'contains(recipientIds, :recipient)', values: { ':recipient': query.recipient } });
+      filters.push({
+        expression: 'contains(recipientIds, :recipient)',
+        values: { ':recipient': query.recipient },
+      });
     }
     const years = yearBounds(query);
     const hasYears = query.awardYearFrom !== undefined || query.awardYearTo !== undefined;
@@ -178,7 +193,11 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       return {
         indexName: INDEX.GSI2,
         partition: { attribute: 'GSI2PK', value: visibilityPartition(scope.visibility) },
-        sortRange: { attribute: 'GSI2SK', from: `${query.funder}#${years.from}`, to: `${query.funder}#${years.to}` },
+        sortRange: {
+          attribute: 'GSI2SK',
+          from: `${query.funder}#${years.from}`,
+          to: `${query.funder}#${years.to}`,
+        },
         filters,
       };
     }
@@ -205,18 +224,30 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
     return requireStartKeyWithin(
       key,
       { [q.partition.attribute]: q.partition.value },
-      q.sortRange ? { attribute: q.sortRange.attribute, prefix: commonPrefix(q.sortRange.from, q.sortRange.to) } : undefined,
+      q.sortRange
+        ? { attribute: q.sortRange.attribute, prefix: commonPrefix(q.sortRange.from, q.sortRange.to) }
+        : undefined,
     );
   }
 
   function checkYearRange(query: CountGrantsQuery) {
-    if (query.awardYearFrom !== undefined && query.awardYearTo !== undefined && query.awardYearFrom > query.awardYearTo) {
+    if (
+      query.awardYearFrom !== undefined &&
+      query.awardYearTo !== undefined &&
+      query.awardYearFrom > query.awardYearTo
+    ) {
       throw new ValidationError([{ field: 'awardYearFrom', message: 'must not be after awardYearTo' }]);
     }
   }
 
   return {
-    async put(ctx: AuditContext, funderId: string, grantId: string, body: unknown, ifMatch?: number): Promise<WriteResult> {
+    async put(
+      ctx: AuditContext,
+      funderId: string,
+      grantId: string,
+      body: unknown,
+      ifMatch?: number,
+    ): Promise<WriteResult> {
       requireOwnFunder(ctx.principal, funderId, 'grant.put', grantId);
       const parsed = parseOrThrow(PutGrantRequestSchema, body);
       if (parsed.id !== undefined && parsed.id !== grantId) {
@@ -225,7 +256,11 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const input: GrantInput = { ...parsed, id: grantId };
       const visibilityErrors = checkVisibility(ctx.principal, input);
       if (visibilityErrors.length > 0) {
-        throw new UnprocessableError('visibility_not_allowed', 'You cannot share with that collaborative.', visibilityErrors);
+        throw new UnprocessableError(
+          'visibility_not_allowed',
+          'You cannot share with that collaborative.',
+          visibilityErrors,
+        );
       }
       const { outcome, stored } = await writeRecord(ctx, input, ifMatch, true);
       return { outcome, ...(stored ? { grant: toGrantView(stored) } : {}) };
@@ -247,14 +282,29 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const valid: Array<{ index: number; input: GrantInput }> = [];
       grants.forEach((raw, index) => {
         const parsed = BatchGrantItemSchema.safeParse(raw);
-        const rawId = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id : null;
+        const rawId =
+          typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string'
+            ? raw.id
+            : null;
         if (!parsed.success) {
-          results[index] = { index, id: rawId, outcome: 'rejected', code: 'validation_failed', errors: fieldErrors(parsed.error, `grants.${index}`) };
+          results[index] = {
+            index,
+            id: rawId,
+            outcome: 'rejected',
+            code: 'validation_failed',
+            errors: fieldErrors(parsed.error, `grants.${index}`),
+          };
           return;
         }
         const visibilityErrors = checkVisibility(ctx.principal, parsed.data, `grants.${index}`);
         if (visibilityErrors.length > 0) {
-          results[index] = { index, id: rawId, outcome: 'rejected', code: 'visibility_not_allowed', errors: visibilityErrors };
+          results[index] = {
+            index,
+            id: rawId,
+            outcome: 'rejected',
+            code: 'visibility_not_allowed',
+            errors: visibilityErrors,
+          };
           return;
         }
         const earlier = seen.get(parsed.data.id);
@@ -279,8 +329,26 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           if (!item) break;
           try {
             const { outcome, stored } = await writeRecord(ctx, item.input, undefined, false);
-            results[item.index] = { index: item.index, id: item.input.id, outcome, ...(stored ? { version: stored.version } : {}) };
+            results[item.index] = {
+              index: item.index,
+              id: item.input.id,
+              outcome,
+              ...(stored ? { version: stored.version } : {}),
+            };
           } catch (error) {
+            if (isTransient(error)) {
+              // The SDK already retried with backoff; report the item so the client can re-send it.
+              results[item.index] = {
+                index: item.index,
+                id: item.input.id,
+                outcome: 'rejected',
+                code: 'temporarily_unavailable',
+                errors: [
+                  { field: `grants.${item.index}`, message: 'the table was busy; re-send this grant' },
+                ],
+              };
+              continue;
+            }
             if (!(error instanceof AppError)) throw error;
             results[item.index] = {
               index: item.index,
@@ -296,7 +364,12 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
 
       const summary = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
       for (const r of results) {
-        if (r.outcome === 'created' || r.outcome === 'updated' || r.outcome === 'unchanged' || r.outcome === 'rejected') {
+        if (
+          r.outcome === 'created' ||
+          r.outcome === 'updated' ||
+          r.outcome === 'unchanged' ||
+          r.outcome === 'rejected'
+        ) {
           summary[r.outcome] += 1;
         }
       }
@@ -307,7 +380,9 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           outcome: 'allowed',
           details: {
             ...summary,
-            written: results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').map((r) => `${r.id}@${r.version}`),
+            written: results
+              .filter((r) => r.outcome === 'created' || r.outcome === 'updated')
+              .map((r) => `${r.id}@${r.version}`),
           },
         });
       }
@@ -316,7 +391,8 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
 
     async get(ctx: AuditContext, funderId: string, grantId: string): Promise<GrantView> {
       const stored = await repo.getCurrent(funderId, grantId);
-      if (!stored || stored.deleted || !stored.record) throw new NotFoundError(`Grant ${funderId}/${grantId}`);
+      if (!stored || stored.deleted || !stored.record)
+        throw new NotFoundError(`Grant ${funderId}/${grantId}`);
       if (!canRead(ctx.principal, funderId, stored.record.visibility)) {
         // Same answer as for a grant that does not exist: the caller learns nothing.
         throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
@@ -365,7 +441,9 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const current = await repo.getCurrent(funderId, grantId);
       if (!current || current.deleted) throw new NotFoundError(`Grant ${funderId}/${grantId}`);
       if (ifMatch !== undefined && current.version !== ifMatch) {
-        throw new PreconditionFailedError(`If-Match was ${ifMatch} but the grant is at version ${current.version}.`);
+        throw new PreconditionFailedError(
+          `If-Match was ${ifMatch} but the grant is at version ${current.version}.`,
+        );
       }
       const at = now().toISOString();
       const tombstone: StoredGrant = {
@@ -388,7 +466,10 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         ]);
       } catch (error) {
         if (error instanceof ConditionFailedError) {
-          throw new ConflictError('version_conflict', 'The grant changed while it was being deleted; read it again.');
+          throw new ConflictError(
+            'version_conflict',
+            'The grant changed while it was being deleted; read it again.',
+          );
         }
         throw error;
       }
@@ -413,7 +494,11 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         const q = scopeQuery(principal, scope, filters);
         const remaining = limit - items.length;
         const page = await repo.queryPage(
-          { ...q, limit: q.filters.length > 0 ? FILTERED_READ_SIZE : remaining, startKey: startKeyFor(q, key) },
+          {
+            ...q,
+            limit: q.filters.length > 0 ? FILTERED_READ_SIZE : remaining,
+            startKey: startKeyFor(q, key),
+          },
           'items',
         );
         calls += 1;
@@ -439,7 +524,9 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const more = scopeIndex < scopes.length;
       return {
         items,
-        nextCursor: more ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: scopeIndex, k: key }) : null,
+        nextCursor: more
+          ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: scopeIndex, k: key })
+          : null,
       };
     },
 
@@ -453,7 +540,12 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         let startKey: Record<string, NativeAttributeValue> | undefined;
         do {
           if (calls >= MAX_QUERIES_PER_REQUEST * 4) {
-            throw new AppError(422, 'query_too_costly', 'Query too costly', 'Narrow the count with more filters.');
+            throw new AppError(
+              422,
+              'query_too_costly',
+              'Query too costly',
+              'Narrow the count with more filters.',
+            );
           }
           const page = await repo.queryPage({ ...q, limit: 1000, startKey }, 'count');
           calls += 1;

@@ -6,7 +6,11 @@ import { type RouteDefinition, routes } from './route-manifest.ts';
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  });
   return rest;
 }
 
@@ -29,7 +33,8 @@ function parameters(route: RouteDefinition) {
       name: 'Idempotency-Key',
       in: 'header',
       required: false,
-      description: 'Replays within 24 h return the first response; reuse with another body is rejected (422).',
+      description:
+        'Replays within 24 h return the first response; reuse with another body is rejected (422).',
       schema: { type: 'string', minLength: 8, maxLength: 128 },
     });
   }
@@ -91,7 +96,8 @@ export function buildOpenApiDocument(serverUrl = '/'): JsonSchema {
     info: {
       title: 'Donor data hub API',
       version: '1.0.0',
-      description: 'Funders share grant records (360Giving model) with permissions enforced from the API key.',
+      description:
+        'Funders share grant records (360Giving model) with permissions enforced from the API key.',
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],

@@ -3,10 +3,15 @@ import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { z } from 'zod';
 import type { Principal } from '../../schemas/tenancy.ts';
 import type { AuditContext } from '../audit/audit-service.ts';
+import { isTransient } from '../db/conditions.ts';
 import {
   AppError,
   MalformedJsonError,
@@ -51,16 +56,26 @@ export interface RouteOutput {
 
 class UnauthenticatedError extends AppError {
   constructor() {
-    super(401, 'unauthenticated', 'Unauthenticated', 'Send a valid API key as `Authorization: Bearer <key>`.');
+    super(
+      401,
+      'unauthenticated',
+      'Unauthenticated',
+      'Send a valid API key as `Authorization: Bearer <key>`.',
+    );
   }
 }
 
 function readBody(event: HttpEvent, spec: { body?: boolean; maxBodyBytes?: number }): unknown {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
+  const raw = event.body
+    ? event.isBase64Encoded
+      ? Buffer.from(event.body, 'base64').toString('utf8')
+      : event.body
+    : '';
   const limit = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (Buffer.byteLength(raw, 'utf8') > limit) throw new PayloadTooLargeError(limit);
   if (!spec.body) {
-    if (raw.trim().length > 0) throw new ValidationError([{ field: 'body', message: 'this route takes no body' }]);
+    if (raw.trim().length > 0)
+      throw new ValidationError([{ field: 'body', message: 'this route takes no body' }]);
     return undefined;
   }
   const contentType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -82,7 +97,10 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
         const principal = principalFromContext(request.event.requestContext.authorizer?.lambda);
         if (error.denial && principal) {
           await getServices()
-            .audit.recordDenied({ principal, requestId: request.event.requestContext.requestId }, error.denial)
+            .audit.recordDenied(
+              { principal, requestId: request.event.requestContext.requestId },
+              error.denial,
+            )
             .catch((auditError: unknown) => console.error('audit of denial failed', auditError));
         }
         request.response = problem(error, instance);
@@ -91,22 +109,49 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
       const name = error instanceof Error ? error.name : 'unknown';
       if (name === 'IdempotencyValidationError') {
         request.response = problem(
-          new AppError(422, 'idempotency_key_reused', 'Idempotency-Key reused', 'This Idempotency-Key was used with a different body.', {
-            errors: [{ field: 'idempotency-key', message: 'was already used with a different body' }],
-          }),
+          new AppError(
+            422,
+            'idempotency_key_reused',
+            'Idempotency-Key reused',
+            'This Idempotency-Key was used with a different body.',
+            {
+              errors: [{ field: 'idempotency-key', message: 'was already used with a different body' }],
+            },
+          ),
           instance,
         );
         return;
       }
       if (name === 'IdempotencyAlreadyInProgressError') {
         request.response = problem(
-          new AppError(409, 'request_in_progress', 'Request in progress', 'A request with this Idempotency-Key is still running.'),
+          new AppError(
+            409,
+            'request_in_progress',
+            'Request in progress',
+            'A request with this Idempotency-Key is still running.',
+          ),
           instance,
         );
         return;
       }
+      if (isTransient(error)) {
+        request.response = problem(
+          new AppError(
+            503,
+            'temporarily_unavailable',
+            'Temporarily unavailable',
+            'The store was busy; retry shortly. Nothing was written.',
+          ),
+          instance,
+        );
+        request.response.headers = { ...request.response.headers, 'retry-after': '1' };
+        return;
+      }
       console.error('unhandled error', error);
-      request.response = problem(new AppError(500, 'internal_error', 'Internal error', 'Something went wrong; nothing was leaked.'), instance);
+      request.response = problem(
+        new AppError(500, 'internal_error', 'Internal error', 'Something went wrong; nothing was leaked.'),
+        instance,
+      );
     },
   };
 }
@@ -115,12 +160,16 @@ let persistenceStore: DynamoDBPersistenceLayer | undefined;
 
 function idempotency() {
   const { config, client } = getServices();
-  persistenceStore ??= new DynamoDBPersistenceLayer({ tableName: config.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: client });
+  persistenceStore ??= new DynamoDBPersistenceLayer({
+    tableName: config.IDEMPOTENCY_TABLE_NAME,
+    awsSdkV3Client: client,
+  });
   return makeHandlerIdempotent({
     persistenceStore,
     config: new IdempotencyConfig({
       // Scoped by funder: two funders choosing the same key must never share a stored response.
-      eventKeyJmesPath: 'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
+      eventKeyJmesPath:
+        'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
       payloadValidationJmesPath: 'body',
       expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     }),
@@ -137,7 +186,9 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
       before: (request) => {
         const key = request.event.headers['idempotency-key'];
         if (key !== undefined && !/^[\x21-\x7e]{8,128}$/.test(key)) {
-          throw new ValidationError([{ field: 'idempotency-key', message: 'must be 8-128 visible ASCII characters' }]);
+          throw new ValidationError([
+            { field: 'idempotency-key', message: 'must be 8-128 visible ASCII characters' },
+          ]);
         }
       },
     });
@@ -165,7 +216,11 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
 const NOTHING = z.strictObject({});
 
 /** Parses with the route's schema; a route without one accepts no parameters at all. */
-function parseOptional<T extends z.ZodType>(schema: T | undefined, value: unknown, prefix: string): z.infer<T> {
+function parseOptional<T extends z.ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  prefix: string,
+): z.infer<T> {
   if (schema) return parseOrThrow(schema, value, prefix);
   parseOrThrow(NOTHING, value, prefix);
   // Only reached for routes whose generic is the default; nothing was sent, so an empty object is the value.
@@ -177,6 +232,7 @@ export function ifMatchVersion(headers: Record<string, string | undefined>): num
   const raw = headers['if-match'];
   if (raw === undefined) return undefined;
   const match = /^(?:W\/)?"?(\d{1,10})"?$/.exec(raw.trim());
-  if (!match) throw new ValidationError([{ field: 'if-match', message: 'must be a version number such as "3"' }]);
+  if (!match)
+    throw new ValidationError([{ field: 'if-match', message: 'must be a version number such as "3"' }]);
   return Number(match[1]);
 }

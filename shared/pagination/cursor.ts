@@ -43,7 +43,9 @@ export function decodeCursor(raw: string, funderId: string, fingerprint: string)
 }
 
 /** DynamoDB's LastEvaluatedKey as cursor data (key attributes are only strings here). */
-export function toCursorKey(lastKey: Record<string, unknown> | undefined): Record<string, string | number> | null {
+export function toCursorKey(
+  lastKey: Record<string, unknown> | undefined,
+): Record<string, string | number> | null {
   if (!lastKey) return null;
   const out: Record<string, string | number> = {};
   for (const [name, value] of Object.entries(lastKey)) {

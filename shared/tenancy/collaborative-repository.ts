@@ -28,7 +28,9 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
   const { doc, tableName } = deps;
   return {
     async get(collaborativeId: string): Promise<Collaborative | null> {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: collaborativeKey(collaborativeId) }));
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: collaborativeKey(collaborativeId) }),
+      );
       return out.Item ? CollaborativeSchema.parse(out.Item) : null;
     },
 

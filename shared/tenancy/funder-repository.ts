@@ -1,5 +1,11 @@
 // Funder profiles: one item per funder, listed through the FUNDERS index partition.
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { type Funder, FunderSchema } from '../../schemas/tenancy.ts';
 import { withCondition } from '../db/conditions.ts';
 import {
@@ -43,7 +49,11 @@ export function createFunderRepository(deps: { doc: DynamoDBDocumentClient; tabl
       );
     },
 
-    async update(funderId: string, changes: Partial<Pick<Funder, 'name' | 'identifiers' | 'status'>>, at: string) {
+    async update(
+      funderId: string,
+      changes: Partial<Pick<Funder, 'name' | 'identifiers' | 'status'>>,
+      at: string,
+    ) {
       const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
       const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
       const values: Record<string, unknown> = { ':updatedAt': at };

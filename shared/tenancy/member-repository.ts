@@ -1,5 +1,11 @@
 // People of a funder and their API keys (stored by key id, holding only the secret's hash).
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Member, MemberSchema } from '../../schemas/tenancy.ts';
 import { withCondition } from '../db/conditions.ts';
 import {
@@ -17,7 +23,9 @@ export function createMemberRepository(deps: { doc: DynamoDBDocumentClient; tabl
   const { doc, tableName } = deps;
   return {
     async get(funderId: string, memberId: string): Promise<Member | null> {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: memberKey(funderId, memberId) }));
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: memberKey(funderId, memberId) }),
+      );
       return out.Item ? MemberSchema.parse(out.Item) : null;
     },
 

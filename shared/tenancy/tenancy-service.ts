@@ -15,7 +15,13 @@ import { hasRole, requireOperator, requireRole } from '../access/policy.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
-import { decodeCursor, encodeCursor, queryFingerprint, requireStartKeyWithin, toCursorKey } from '../pagination/cursor.ts';
+import {
+  decodeCursor,
+  encodeCursor,
+  queryFingerprint,
+  requireStartKeyWithin,
+  toCursorKey,
+} from '../pagination/cursor.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
 import type { FunderRepository } from './funder-repository.ts';
@@ -86,9 +92,11 @@ export function createTenancyService(deps: TenancyDeps) {
       requireOperator(ctx.principal, 'funder.create', 'funders');
       const input = parseOrThrow(CreateFunderRequestSchema, body);
       if (input.kind === 'pooled-fund' && !input.subFundOf) {
-        throw new UnprocessableError('sub_fund_needs_collaborative', 'A pooled fund belongs to a collaborative.', [
-          { field: 'subFundOf', message: 'is required for a pooled fund' },
-        ]);
+        throw new UnprocessableError(
+          'sub_fund_needs_collaborative',
+          'A pooled fund belongs to a collaborative.',
+          [{ field: 'subFundOf', message: 'is required for a pooled fund' }],
+        );
       }
       if (input.subFundOf) await mustGetCollaborative(input.subFundOf);
       const at = now().toISOString();
@@ -96,10 +104,15 @@ export function createTenancyService(deps: TenancyDeps) {
       try {
         await funders.create(funder);
       } catch (error) {
-        if (error instanceof ConditionFailedError) throw new ConflictError('already_exists', `Funder ${input.id} exists.`);
+        if (error instanceof ConditionFailedError)
+          throw new ConflictError('already_exists', `Funder ${input.id} exists.`);
         throw error;
       }
-      await audit.record(ctx, { action: 'funder.create', resource: `funder:${funder.id}`, outcome: 'allowed' });
+      await audit.record(ctx, {
+        action: 'funder.create',
+        resource: `funder:${funder.id}`,
+        outcome: 'allowed',
+      });
       return funder;
     },
 
@@ -171,7 +184,10 @@ export function createTenancyService(deps: TenancyDeps) {
           outcome: 'allowed',
         });
       }
-      return { outcome: added ? ('created' as const) : ('unchanged' as const), collaborative: await viewOf(collaborative) };
+      return {
+        outcome: added ? ('created' as const) : ('unchanged' as const),
+        collaborative: await viewOf(collaborative),
+      };
     },
 
     async removeCollaborativeMember(ctx: AuditContext, collaborativeId: string, funderId: string) {
@@ -206,7 +222,8 @@ export function createTenancyService(deps: TenancyDeps) {
       try {
         await members.create(member);
       } catch (error) {
-        if (error instanceof ConditionFailedError) throw new ConflictError('already_exists', `Member ${input.id} exists.`);
+        if (error instanceof ConditionFailedError)
+          throw new ConflictError('already_exists', `Member ${input.id} exists.`);
         throw error;
       }
       await audit.record(ctx, {
@@ -219,7 +236,12 @@ export function createTenancyService(deps: TenancyDeps) {
     },
 
     async updateMember(ctx: AuditContext, memberId: string, body: unknown): Promise<Member> {
-      requireRole(ctx.principal, 'admin', 'member.update', `funder:${ctx.principal.funderId}/members/${memberId}`);
+      requireRole(
+        ctx.principal,
+        'admin',
+        'member.update',
+        `funder:${ctx.principal.funderId}/members/${memberId}`,
+      );
       const { role } = parseOrThrow(UpdateMemberRequestSchema, body);
       if (memberId === ctx.principal.memberId && role !== 'admin' && ctx.principal.role === 'admin') {
         const admins = (await members.list(ctx.principal.funderId)).filter((m) => m.role === 'admin');

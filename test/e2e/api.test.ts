@@ -32,7 +32,13 @@ describe('Idempotency-Key', () => {
     const headers = { 'idempotency-key': 'import-2024-01-batch-8' };
     await hub.request(editor(), 'POST', '/v1/grants/batch', { grants: [grantBody('idem-3')] }, headers);
     const before = await hub.snapshot();
-    const reuse = await hub.request(editor(), 'POST', '/v1/grants/batch', { grants: [grantBody('idem-4')] }, headers);
+    const reuse = await hub.request(
+      editor(),
+      'POST',
+      '/v1/grants/batch',
+      { grants: [grantBody('idem-4')] },
+      headers,
+    );
     expect(reuse.status).toBe(422);
     expect(reuse.body.code).toBe('idempotency_key_reused');
     expect(await hub.snapshot()).toEqual(before);
@@ -42,10 +48,20 @@ describe('Idempotency-Key', () => {
     const headers = { 'idempotency-key': 'same-key-everyone-picks' };
     const body = { grants: [grantBody('shared-key-grant')] };
     const osf = await hub.request(editor(), 'POST', '/v1/grants/batch', body, headers);
-    const mac = await hub.request(world.keys.macarthur?.editor ?? '', 'POST', '/v1/grants/batch', body, headers);
+    const mac = await hub.request(
+      world.keys.macarthur?.editor ?? '',
+      'POST',
+      '/v1/grants/batch',
+      body,
+      headers,
+    );
     expect(osf.body.summary.created).toBe(1);
     expect(mac.body.summary.created).toBe(1);
-    const macGrant = await hub.request(world.keys.macarthur?.viewer ?? '', 'GET', '/v1/grants/macarthur/shared-key-grant');
+    const macGrant = await hub.request(
+      world.keys.macarthur?.viewer ?? '',
+      'GET',
+      '/v1/grants/macarthur/shared-key-grant',
+    );
     expect(macGrant.status).toBe(200);
   });
 
@@ -64,12 +80,30 @@ describe('versions over HTTP', () => {
   it('returns an ETag and refuses a stale If-Match with 412', async () => {
     const created = await hub.request(editor(), 'PUT', '/v1/grants/osf/etag-1', grantBody('etag-1'));
     expect(created.headers.get('etag')).toBe('"1"');
-    const updated = await hub.request(editor(), 'PUT', '/v1/grants/osf/etag-1', grantBody('etag-1', { amountAwarded: 9 }), { 'if-match': '"1"' });
+    const updated = await hub.request(
+      editor(),
+      'PUT',
+      '/v1/grants/osf/etag-1',
+      grantBody('etag-1', { amountAwarded: 9 }),
+      { 'if-match': '"1"' },
+    );
     expect(updated.headers.get('etag')).toBe('"2"');
-    const stale = await hub.request(editor(), 'PUT', '/v1/grants/osf/etag-1', grantBody('etag-1', { amountAwarded: 10 }), { 'if-match': '"1"' });
+    const stale = await hub.request(
+      editor(),
+      'PUT',
+      '/v1/grants/osf/etag-1',
+      grantBody('etag-1', { amountAwarded: 10 }),
+      { 'if-match': '"1"' },
+    );
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('version_mismatch');
-    const createOnly = await hub.request(editor(), 'PUT', '/v1/grants/osf/etag-1', grantBody('etag-1', { amountAwarded: 11 }), { 'if-match': '"0"' });
+    const createOnly = await hub.request(
+      editor(),
+      'PUT',
+      '/v1/grants/osf/etag-1',
+      grantBody('etag-1', { amountAwarded: 11 }),
+      { 'if-match': '"0"' },
+    );
     expect(createOnly.status).toBe(412);
   });
 
@@ -78,7 +112,12 @@ describe('versions over HTTP', () => {
     const log = await hub.request(world.keys.osf?.admin ?? '', 'GET', '/v1/audit?limit=100');
     expect(log.body.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'grant.create', resource: 'grant:osf/audited-1', actorMemberId: 'osf-editor', outcome: 'allowed' }),
+        expect.objectContaining({
+          action: 'grant.create',
+          resource: 'grant:osf/audited-1',
+          actorMemberId: 'osf-editor',
+          outcome: 'allowed',
+        }),
       ]),
     );
   });
@@ -90,7 +129,9 @@ describe('OpenAPI', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     for (const route of routes) {
-      expect(res.body.paths[route.path]?.[route.method.toLowerCase()]?.operationId, route.path).toBe(route.operationId);
+      expect(res.body.paths[route.path]?.[route.method.toLowerCase()]?.operationId, route.path).toBe(
+        route.operationId,
+      );
     }
     const putGrant = res.body.paths['/v1/grants/{funderId}/{grantId}'].put;
     expect(putGrant.requestBody.content['application/json'].schema.properties.currency.enum).toContain('GBP');

@@ -91,11 +91,20 @@ describe('a single grant write with bad input', () => {
   });
 
   it('rejects an oversized body with 413', async () => {
-    await expectRejected(await put({ ...grantBody('bad-1'), description: 'x'.repeat(300 * 1024) }), 413, 'body');
+    await expectRejected(
+      await put({ ...grantBody('bad-1'), description: 'x'.repeat(300 * 1024) }),
+      413,
+      'body',
+    );
   });
 
   it('rejects a bad grant id in the path', async () => {
-    const res = await hub.request(editor, 'PUT', `/v1/grants/osf/${encodeURIComponent('has space')}`, grantBody('x'));
+    const res = await hub.request(
+      editor,
+      'PUT',
+      `/v1/grants/osf/${encodeURIComponent('has space')}`,
+      grantBody('x'),
+    );
     await expectRejected(res, 400, 'path.grantId');
   });
 
@@ -104,7 +113,11 @@ describe('a single grant write with bad input', () => {
   });
 
   it('rejects a bad Idempotency-Key header', async () => {
-    await expectRejected(await put(grantBody('bad-1'), { 'idempotency-key': 'short' }), 400, 'idempotency-key');
+    await expectRejected(
+      await put(grantBody('bad-1'), { 'idempotency-key': 'short' }),
+      400,
+      'idempotency-key',
+    );
   });
 });
 
@@ -115,7 +128,11 @@ describe('a batch with bad input', () => {
   });
 
   it('rejects an empty batch', async () => {
-    await expectRejected(await hub.request(editor, 'POST', '/v1/grants/batch', { grants: [] }), 400, 'grants');
+    await expectRejected(
+      await hub.request(editor, 'POST', '/v1/grants/batch', { grants: [] }),
+      400,
+      'grants',
+    );
   });
 
   it('rejects unknown top-level fields', async () => {
@@ -127,7 +144,11 @@ describe('a batch with bad input', () => {
   });
 
   it('rejects a body over 4 MB', async () => {
-    const grants = Array.from({ length: 20 }, (_, i) => ({ ...grantBody(`big-${i}`), description: 'y'.repeat(19_000), additionalData: { blob: 'z'.repeat(200_000) } }));
+    const grants = Array.from({ length: 20 }, (_, i) => ({
+      ...grantBody(`big-${i}`),
+      description: 'y'.repeat(19_000),
+      additionalData: { blob: 'z'.repeat(200_000) },
+    }));
     await expectRejected(await hub.request(editor, 'POST', '/v1/grants/batch', { grants }), 413, 'body');
   });
 });
@@ -153,7 +174,11 @@ describe('queries with bad input', () => {
   });
 
   it('rejects a body on a route that takes none', async () => {
-    await expectRejected(await hub.request(editor, 'DELETE', '/v1/grants/osf/osf-hub', { please: true }), 400, 'body');
+    await expectRejected(
+      await hub.request(editor, 'DELETE', '/v1/grants/osf/osf-hub', { please: true }),
+      400,
+      'body',
+    );
   });
 });
 
@@ -181,6 +206,10 @@ describe('administration with bad input', () => {
   });
 
   it('names expiresInDays when a key would live too long', async () => {
-    await expectRejected(await hub.request(admin(), 'POST', '/v1/keys', { expiresInDays: 10000 }), 400, 'expiresInDays');
+    await expectRejected(
+      await hub.request(admin(), 'POST', '/v1/keys', { expiresInDays: 10000 }),
+      400,
+      'expiresInDays',
+    );
   });
 });

@@ -39,23 +39,43 @@ describe('keys that must not work, on every authenticated route', () => {
   it('answers 401 without a key on every route, and changes nothing', async () => {
     const before = await hub.snapshot();
     for (const route of authRoutes) {
-      const res = await hub.request(null, route.method, concretePath(route.path), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+      const res = await hub.request(
+        null,
+        route.method,
+        concretePath(route.path),
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+      );
       expect(res.status, `${route.method} ${route.path}`).toBe(401);
     }
     expect(await hub.snapshot()).toEqual(before);
   });
 
   it.each([
-    ['expired', async () => issueKey(hub.services, 'osf', 'osf-admin', { expiresAt: new Date(Date.now() - 1000).toISOString() })],
-    ['revoked', async () => issueKey(hub.services, 'osf', 'osf-admin', { revokedAt: new Date().toISOString() })],
-    ['forged (real key id, wrong secret)', async () => `${key('osf', 'admin').slice(0, 21)}${'A'.repeat(43)}`],
+    [
+      'expired',
+      async () =>
+        issueKey(hub.services, 'osf', 'osf-admin', { expiresAt: new Date(Date.now() - 1000).toISOString() }),
+    ],
+    [
+      'revoked',
+      async () => issueKey(hub.services, 'osf', 'osf-admin', { revokedAt: new Date().toISOString() }),
+    ],
+    [
+      'forged (real key id, wrong secret)',
+      async () => `${key('osf', 'admin').slice(0, 21)}${'A'.repeat(43)}`,
+    ],
     ['malformed', async () => 'not-a-key'],
     ['of a member that was never created', async () => issueKey(hub.services, 'osf', 'ghost')],
   ])('answers 403 with a %s key on every route, and changes nothing', async (_label, makeKey) => {
     const badKey = await makeKey();
     const before = await hub.snapshot();
     for (const route of authRoutes) {
-      const res = await hub.request(badKey, route.method, concretePath(route.path), route.method === 'GET' || route.method === 'DELETE' ? undefined : {});
+      const res = await hub.request(
+        badKey,
+        route.method,
+        concretePath(route.path),
+        route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+      );
       expect(res.status, `${route.method} ${route.path}`).toBe(403);
       expect(res.text).not.toContain('secret title');
     }
@@ -70,11 +90,20 @@ describe('keys that must not work, on every authenticated route', () => {
   });
 
   it('records denied keys in the audit log of the key’s funder', async () => {
-    const expired = await issueKey(hub.services, 'osf', 'osf-viewer', { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const expired = await issueKey(hub.services, 'osf', 'osf-viewer', {
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
     await hub.request(expired, 'GET', '/v1/grants');
     const log = await hub.request(key('osf', 'admin'), 'GET', '/v1/audit?limit=100');
     expect(log.body.items).toEqual(
-      expect.arrayContaining([expect.objectContaining({ action: 'authenticate', outcome: 'denied', reason: 'expired key', actorMemberId: 'osf-viewer' })]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'authenticate',
+          outcome: 'denied',
+          reason: 'expired key',
+          actorMemberId: 'osf-viewer',
+        }),
+      ]),
     );
   });
 });
@@ -91,10 +120,16 @@ describe('reading another funder’s grants', () => {
     for (const grant of osfGrants) {
       for (const reader of ['macarthur', 'nef', 'osf'] as const) {
         const res = await hub.request(key(reader, 'viewer'), 'GET', `/v1/grants/osf/${grant.id}`);
-        expect(res.status, `${reader} reads ${grant.visibility}`).toBe(expectations[grant.visibility]?.[reader]);
+        expect(res.status, `${reader} reads ${grant.visibility}`).toBe(
+          expectations[grant.visibility]?.[reader],
+        );
         if (res.status === 404) {
           const missing = await hub.request(key(reader, 'viewer'), 'GET', '/v1/grants/osf/does-not-exist');
-          expect(res.body).toEqual({ ...missing.body, detail: missing.body.detail.replace('does-not-exist', grant.id), instance: res.body.instance });
+          expect(res.body).toEqual({
+            ...missing.body,
+            detail: missing.body.detail.replace('does-not-exist', grant.id),
+            instance: res.body.instance,
+          });
         }
       }
     }
@@ -113,11 +148,20 @@ describe('reading another funder’s grants', () => {
     for (const q of queries) {
       const res = await hub.request(key('macarthur', 'viewer'), 'GET', q);
       expect(res.status, q).toBe(200);
-      const osfIds = res.body.items.filter((g: { funderId: string }) => g.funderId === 'osf').map((g: { id: string }) => g.id);
-      expect(osfIds.every((id: string) => id === 'osf-hub' || id === 'osf-public'), q).toBe(true);
+      const osfIds = res.body.items
+        .filter((g: { funderId: string }) => g.funderId === 'osf')
+        .map((g: { id: string }) => g.id);
+      expect(
+        osfIds.every((id: string) => id === 'osf-hub' || id === 'osf-public'),
+        q,
+      ).toBe(true);
       expect(res.text, q).not.toContain('osf private secret title');
       expect(res.text, q).not.toContain('osf collaborative:epim secret title');
-      const count = await hub.request(key('macarthur', 'viewer'), 'GET', q.replace('/v1/grants?', '/v1/grants/count?').replace(/&?limit=100/, ''));
+      const count = await hub.request(
+        key('macarthur', 'viewer'),
+        'GET',
+        q.replace('/v1/grants?', '/v1/grants/count?').replace(/&?limit=100/, ''),
+      );
       expect(count.status, q).toBe(200);
       expect(count.body.count, q).toBe(res.body.items.length);
     }
@@ -149,27 +193,43 @@ describe('reading another funder’s grants', () => {
       'not base64 at all!',
     ];
     for (const cursor of tampered) {
-      const res = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants?limit=1&cursor=${encodeURIComponent(cursor)}`);
+      const res = await hub.request(
+        key('macarthur', 'viewer'),
+        'GET',
+        `/v1/grants?limit=1&cursor=${encodeURIComponent(cursor)}`,
+      );
       expect(res.status, cursor).toBe(400);
       expect(res.body.code).toBe('invalid_cursor');
     }
-    const next = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants?limit=1&cursor=${page.body.nextCursor}`);
+    const next = await hub.request(
+      key('macarthur', 'viewer'),
+      'GET',
+      `/v1/grants?limit=1&cursor=${page.body.nextCursor}`,
+    );
     expect(next.status).toBe(200);
   });
 });
 
 describe('writing another funder’s grants', () => {
-  it.each(['viewer', 'editor', 'admin'])('refuses a macarthur %s every write to OSF grants and changes nothing', async (role) => {
-    const before = await hub.snapshot();
-    for (const grant of osfGrants) {
-      const put = await hub.request(key('macarthur', role), 'PUT', `/v1/grants/osf/${grant.id}`, grantBody(grant.id, { title: 'hijacked' }));
-      expect(put.status).toBe(403);
-      expect(put.headers.get('content-type')).toBe('application/problem+json');
-      const del = await hub.request(key('macarthur', role), 'DELETE', `/v1/grants/osf/${grant.id}`);
-      expect(del.status).toBe(403);
-    }
-    expect(await hub.snapshot()).toEqual(before);
-  });
+  it.each(['viewer', 'editor', 'admin'])(
+    'refuses a macarthur %s every write to OSF grants and changes nothing',
+    async (role) => {
+      const before = await hub.snapshot();
+      for (const grant of osfGrants) {
+        const put = await hub.request(
+          key('macarthur', role),
+          'PUT',
+          `/v1/grants/osf/${grant.id}`,
+          grantBody(grant.id, { title: 'hijacked' }),
+        );
+        expect(put.status).toBe(403);
+        expect(put.headers.get('content-type')).toBe('application/problem+json');
+        const del = await hub.request(key('macarthur', role), 'DELETE', `/v1/grants/osf/${grant.id}`);
+        expect(del.status).toBe(403);
+      }
+      expect(await hub.snapshot()).toEqual(before);
+    },
+  );
 
   it('audits a cross-funder write attempt in both funders’ logs', async () => {
     await hub.request(key('macarthur', 'editor'), 'PUT', '/v1/grants/osf/osf-hub', grantBody('osf-hub'));
@@ -177,7 +237,12 @@ describe('writing another funder’s grants', () => {
       const log = await hub.request(key(funder, 'admin'), 'GET', '/v1/audit?limit=100');
       expect(log.body.items).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ action: 'grant.put', outcome: 'denied', actorFunderId: 'macarthur', resource: 'grant:osf/osf-hub' }),
+          expect.objectContaining({
+            action: 'grant.put',
+            outcome: 'denied',
+            actorFunderId: 'macarthur',
+            resource: 'grant:osf/osf-hub',
+          }),
         ]),
       );
     }
@@ -197,8 +262,16 @@ describe('writing another funder’s grants', () => {
 
   it('rejects owner, version and funder fields in the body (no mass assignment)', async () => {
     const before = await hub.snapshot();
-    for (const extra of [{ funderId: 'osf' }, { version: 99 }, { createdAt: '2000-01-01T00:00:00Z' }, { owner: 'osf' }]) {
-      const res = await hub.request(key('macarthur', 'editor'), 'PUT', '/v1/grants/macarthur/mass-1', { ...grantBody('mass-1'), ...extra });
+    for (const extra of [
+      { funderId: 'osf' },
+      { version: 99 },
+      { createdAt: '2000-01-01T00:00:00Z' },
+      { owner: 'osf' },
+    ]) {
+      const res = await hub.request(key('macarthur', 'editor'), 'PUT', '/v1/grants/macarthur/mass-1', {
+        ...grantBody('mass-1'),
+        ...extra,
+      });
       expect(res.status).toBe(400);
       expect(res.body.errors[0].field).toBe(Object.keys(extra)[0]);
     }
@@ -206,20 +279,38 @@ describe('writing another funder’s grants', () => {
   });
 
   it('positive twin: the OSF editor can update and delete its own grant', async () => {
-    const put = await hub.request(key('osf', 'editor'), 'PUT', '/v1/grants/osf/osf-extra', grantBody('osf-extra'));
+    const put = await hub.request(
+      key('osf', 'editor'),
+      'PUT',
+      '/v1/grants/osf/osf-extra',
+      grantBody('osf-extra'),
+    );
     expect(put.status).toBe(201);
-    const upd = await hub.request(key('osf', 'editor'), 'PUT', '/v1/grants/osf/osf-extra', grantBody('osf-extra', { amountAwarded: 7 }), {
-      'if-match': put.headers.get('etag') ?? '',
-    });
+    const upd = await hub.request(
+      key('osf', 'editor'),
+      'PUT',
+      '/v1/grants/osf/osf-extra',
+      grantBody('osf-extra', { amountAwarded: 7 }),
+      {
+        'if-match': put.headers.get('etag') ?? '',
+      },
+    );
     expect(upd.status).toBe(200);
     const del = await hub.request(key('osf', 'editor'), 'DELETE', '/v1/grants/osf/osf-extra');
     expect(del.status).toBe(200);
   });
 
   it('refuses grant writes to a viewer of the owner funder', async () => {
-    const res = await hub.request(key('osf', 'viewer'), 'PUT', '/v1/grants/osf/viewer-1', grantBody('viewer-1'));
+    const res = await hub.request(
+      key('osf', 'viewer'),
+      'PUT',
+      '/v1/grants/osf/viewer-1',
+      grantBody('viewer-1'),
+    );
     expect(res.status).toBe(403);
-    const batch = await hub.request(key('osf', 'viewer'), 'POST', '/v1/grants/batch', { grants: [grantBody('viewer-2')] });
+    const batch = await hub.request(key('osf', 'viewer'), 'POST', '/v1/grants/batch', {
+      grants: [grantBody('viewer-2')],
+    });
     expect(batch.status).toBe(403);
   });
 });
@@ -228,7 +319,9 @@ describe('members, keys, audit and hub administration', () => {
   it('keeps member lists, member changes, keys and audit logs inside the funder', async () => {
     const members = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/members');
     expect(members.body.items.every((m: { funderId: string }) => m.funderId === 'macarthur')).toBe(true);
-    const promote = await hub.request(key('macarthur', 'admin'), 'PATCH', '/v1/members/osf-viewer', { role: 'admin' });
+    const promote = await hub.request(key('macarthur', 'admin'), 'PATCH', '/v1/members/osf-viewer', {
+      role: 'admin',
+    });
     expect(promote.status).toBe(404);
     const keys = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/keys');
     expect(keys.body.items.every((k: { funderId: string }) => k.funderId === 'macarthur')).toBe(true);
@@ -245,10 +338,24 @@ describe('members, keys, audit and hub administration', () => {
     expect((await hub.request(key('osf', 'editor'), 'GET', '/v1/members')).status).toBe(403);
     expect((await hub.request(key('osf', 'viewer'), 'GET', '/v1/audit')).status).toBe(403);
     expect(
-      (await hub.request(key('osf', 'editor'), 'POST', '/v1/members', { id: 'new-person', name: 'New', email: 'n@example.org', role: 'admin' })).status,
+      (
+        await hub.request(key('osf', 'editor'), 'POST', '/v1/members', {
+          id: 'new-person',
+          name: 'New',
+          email: 'n@example.org',
+          role: 'admin',
+        })
+      ).status,
     ).toBe(403);
     expect(
-      (await hub.request(key('osf', 'admin'), 'POST', '/v1/members', { id: 'new-person', name: 'New', email: 'n@example.org', role: 'viewer' })).status,
+      (
+        await hub.request(key('osf', 'admin'), 'POST', '/v1/members', {
+          id: 'new-person',
+          name: 'New',
+          email: 'n@example.org',
+          role: 'viewer',
+        })
+      ).status,
     ).toBe(201);
     const viewerKeys = await hub.request(key('osf', 'viewer'), 'GET', '/v1/keys');
     expect(viewerKeys.body.items.every((k: { memberId: string }) => k.memberId === 'osf-viewer')).toBe(true);
@@ -258,11 +365,25 @@ describe('members, keys, audit and hub administration', () => {
     const funder = { id: 'new-funder', name: 'New Funder' };
     for (const role of ['viewer', 'editor', 'admin']) {
       expect((await hub.request(key('osf', role), 'POST', '/v1/funders', funder)).status).toBe(403);
-      expect((await hub.request(key('osf', role), 'PATCH', '/v1/funders/macarthur', { status: 'exiting' })).status).toBe(403);
-      expect((await hub.request(key('osf', role), 'POST', '/v1/collaboratives', { id: 'c2', name: 'C2', secretariat: 'osf' })).status).toBe(403);
+      expect(
+        (await hub.request(key('osf', role), 'PATCH', '/v1/funders/macarthur', { status: 'exiting' })).status,
+      ).toBe(403);
+      expect(
+        (
+          await hub.request(key('osf', role), 'POST', '/v1/collaboratives', {
+            id: 'c2',
+            name: 'C2',
+            secretariat: 'osf',
+          })
+        ).status,
+      ).toBe(403);
     }
-    expect((await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/funders', funder)).status).toBe(201);
-    const exiting = await hub.request(key('hub-operator', 'operator'), 'PATCH', '/v1/funders/macarthur', { status: 'exiting' });
+    expect((await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/funders', funder)).status).toBe(
+      201,
+    );
+    const exiting = await hub.request(key('hub-operator', 'operator'), 'PATCH', '/v1/funders/macarthur', {
+      status: 'exiting',
+    });
     expect(exiting.body.status).toBe('exiting');
   });
 
@@ -275,9 +396,13 @@ describe('members, keys, audit and hub administration', () => {
     expect(added.status).toBe(201);
     expect(added.body.collaborative.members).toContain('macarthur');
     // Membership takes effect on the next request: MacArthur now sees OSF's EPIM-shared grant.
-    expect((await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status).toBe(200);
+    expect(
+      (await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status,
+    ).toBe(200);
     expect((await hub.request(key('nef', 'admin'), 'DELETE', path)).status).toBe(200);
-    expect((await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status).toBe(404);
+    expect(
+      (await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status,
+    ).toBe(404);
   });
 
   it('stops a revoked key on its very next request', async () => {

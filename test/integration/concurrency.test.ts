@@ -34,7 +34,9 @@ describe('concurrent writes to one grant', () => {
 
     const history = await hub.services.grants.versions({ principal }, 'osf', 'hot');
     // Versions are contiguous: 1 is the seed write, then exactly one per accepted write.
-    expect(history.items.map((v) => v.version)).toEqual(Array.from({ length: accepted.length + 1 }, (_, i) => i + 1));
+    expect(history.items.map((v) => v.version)).toEqual(
+      Array.from({ length: accepted.length + 1 }, (_, i) => i + 1),
+    );
     const keptAmounts = history.items.slice(1).map((v) => v.grant?.amountAwarded);
     const acceptedAmounts = accepted.map((a) => a.grant?.grant.amountAwarded);
     expect([...keptAmounts].sort()).toEqual([...acceptedAmounts].sort());

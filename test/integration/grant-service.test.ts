@@ -49,7 +49,12 @@ describe('grant writes', () => {
       [3, true, null],
     ]);
     await expect(grants.get(ctx('osf', 'editor'), 'osf', 'g-2')).rejects.toMatchObject({ status: 404 });
-    const recreated = await grants.put(ctx('osf', 'editor'), 'osf', 'g-2', grantBody('g-2', { amountAwarded: 2 }));
+    const recreated = await grants.put(
+      ctx('osf', 'editor'),
+      'osf',
+      'g-2',
+      grantBody('g-2', { amountAwarded: 2 }),
+    );
     expect(recreated).toMatchObject({ outcome: 'created', grant: { version: 4 } });
   });
 
@@ -61,14 +66,29 @@ describe('grant writes', () => {
       grants.put(ctx('osf', 'editor'), 'osf', 'g-3', grantBody('g-3', { amountAwarded: 5 }), 7),
     ).rejects.toMatchObject({ status: 412, code: 'version_mismatch' });
     expect(await hub.snapshot()).toEqual(before);
-    const ok = await grants.put(ctx('osf', 'editor'), 'osf', 'g-3', grantBody('g-3', { amountAwarded: 5 }), 1);
+    const ok = await grants.put(
+      ctx('osf', 'editor'),
+      'osf',
+      'g-3',
+      grantBody('g-3', { amountAwarded: 5 }),
+      1,
+    );
     expect(ok.grant?.version).toBe(2);
   });
 
   it('refuses a collaborative visibility the funder is not a member of', async () => {
     await expect(
-      hub.services.grants.put(ctx('macarthur', 'editor'), 'macarthur', 'm-1', grantBody('m-1', { visibility: 'collaborative:epim' })),
-    ).rejects.toMatchObject({ status: 422, code: 'visibility_not_allowed', errors: [{ field: 'visibility' }] });
+      hub.services.grants.put(
+        ctx('macarthur', 'editor'),
+        'macarthur',
+        'm-1',
+        grantBody('m-1', { visibility: 'collaborative:epim' }),
+      ),
+    ).rejects.toMatchObject({
+      status: 422,
+      code: 'visibility_not_allowed',
+      errors: [{ field: 'visibility' }],
+    });
   });
 
   it('lets a pooled fund share with its own collaborative', async () => {
@@ -82,7 +102,9 @@ describe('grant writes', () => {
   });
 
   it('does not let a viewer write', async () => {
-    const error = await hub.services.grants.put(ctx('osf', 'viewer'), 'osf', 'v-1', grantBody('v-1')).catch((e: unknown) => e);
+    const error = await hub.services.grants
+      .put(ctx('osf', 'viewer'), 'osf', 'v-1', grantBody('v-1'))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ status: 403, code: 'forbidden' });
   });
@@ -105,7 +127,9 @@ describe('grant writes', () => {
       ['rejected', 'grants.3.id'],
       ['rejected', 'grants.4.currency'],
     ]);
-    await expect(hub.services.grants.get(ctx('osf', 'viewer'), 'osf', 'b-2')).rejects.toMatchObject({ status: 404 });
+    await expect(hub.services.grants.get(ctx('osf', 'viewer'), 'osf', 'b-2')).rejects.toMatchObject({
+      status: 404,
+    });
   });
 });
 
@@ -128,7 +152,10 @@ describe('grant reads', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await hub.services.grants.list(ctx('osf', 'viewer'), { limit: 7, ...(cursor ? { cursor } : {}) });
+      const page = await hub.services.grants.list(ctx('osf', 'viewer'), {
+        limit: 7,
+        ...(cursor ? { cursor } : {}),
+      });
       seen.push(...page.items.map((g) => `${g.funderId}/${g.id}`));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
@@ -167,7 +194,11 @@ describe('grant reads', () => {
     const page = await hub.services.grants.list(ctx('osf', 'viewer'), { limit: 2 });
     expect(page.nextCursor).toBeTruthy();
     await expect(
-      hub.services.grants.list(ctx('osf', 'viewer'), { limit: 2, funder: 'macarthur', cursor: page.nextCursor ?? '' }),
+      hub.services.grants.list(ctx('osf', 'viewer'), {
+        limit: 2,
+        funder: 'macarthur',
+        cursor: page.nextCursor ?? '',
+      }),
     ).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
     await expect(
       hub.services.grants.list(ctx('macarthur', 'viewer'), { limit: 2, cursor: page.nextCursor ?? '' }),

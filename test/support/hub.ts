@@ -1,11 +1,10 @@
 // A whole hub for one test file: fresh tables in the shared DynamoDB Local, services, optional local gateway.
 import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server.ts';
 import { ensureTables, tableNames } from '../../local/tables.ts';
-import type { Principal } from '../../schemas/tenancy.ts';
 import { generateApiKey, hashApiKey } from '../../shared/auth/api-keys.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
 import { getServices, resetServicesForTests, type Services } from '../../shared/services.ts';
@@ -14,7 +13,13 @@ export interface TestHub {
   services: Services;
   url: string;
   names: ReturnType<typeof tableNames>;
-  request(key: string | null, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  request(
+    key: string | null,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
   /** Every item in the main table except audit events, in a stable order. */
   snapshot(): Promise<Array<Record<string, unknown>>>;
   close(): Promise<void>;
@@ -23,6 +28,7 @@ export interface TestHub {
 export interface ApiResponse {
   status: number;
   headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests inspect response bodies of every shape
   body: any;
   text: string;
 }
@@ -30,7 +36,11 @@ export interface ApiResponse {
 export async function startTestHub(options: { server?: boolean } = {}): Promise<TestHub> {
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const names = tableNames(prefix);
-  Object.assign(process.env, { ...names, DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), AWS_REGION: 'eu-west-1' });
+  Object.assign(process.env, {
+    ...names,
+    DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    AWS_REGION: 'eu-west-1',
+  });
   resetConfigForTests();
   resetServicesForTests();
   const services = getServices();
@@ -64,9 +74,11 @@ export async function startTestHub(options: { server?: boolean } = {}): Promise<
     },
     async snapshot() {
       const items: Array<Record<string, unknown>> = [];
-      let start: Record<string, any> | undefined;
+      let start: Record<string, AttributeValue> | undefined;
       do {
-        const out = await services.client.send(new ScanCommand({ TableName: names.TABLE_NAME, ExclusiveStartKey: start }));
+        const out = await services.client.send(
+          new ScanCommand({ TableName: names.TABLE_NAME, ExclusiveStartKey: start }),
+        );
         for (const raw of out.Items ?? []) {
           const item = unmarshall(raw);
           if (!String(item.PK).startsWith('AUDIT#')) items.push(item);
@@ -103,8 +115,4 @@ export async function issueKey(
     ...(options.revokedAt ? { revokedAt: options.revokedAt } : {}),
   });
   return apiKey;
-}
-
-export function principal(funderId: string, memberId: string, role: Principal['role'], collaboratives: string[] = []): Principal {
-  return { funderId, memberId, keyId: 'test', role, collaboratives };
 }

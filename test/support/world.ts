@@ -42,7 +42,14 @@ export async function buildWorld(services: Services): Promise<World> {
     { id: 'epim-detention', kind: 'pooled-fund' as const, subFundOf: 'epim' },
   ];
   for (const p of profiles) {
-    await funders.create({ ...p, name: p.id, identifiers: [], status: 'active', createdAt: at, updatedAt: at });
+    await funders.create({
+      ...p,
+      name: p.id,
+      identifiers: [],
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+    });
   }
   await collaboratives.addMember({ collaborativeId: 'epim', funderId: 'osf', joinedAt: at });
   await collaboratives.addMember({ collaborativeId: 'epim', funderId: 'nef', joinedAt: at });
@@ -57,7 +64,15 @@ export async function buildWorld(services: Services): Promise<World> {
     const collabs = await services.tenancy.collaborativesOf(funder);
     for (const role of p.id === 'hub-operator' ? (['operator'] as Role[]) : roles) {
       const memberId = `${p.id}-${role}`;
-      await members.create({ id: memberId, funderId: p.id, name: memberId, email: `${memberId}@example.org`, role, createdAt: at, updatedAt: at });
+      await members.create({
+        id: memberId,
+        funderId: p.id,
+        name: memberId,
+        email: `${memberId}@example.org`,
+        role,
+        createdAt: at,
+        updatedAt: at,
+      });
       const entry = keys[p.id];
       const pEntry = principals[p.id];
       if (entry) entry[role] = await issueKey(services, p.id, memberId);
@@ -71,10 +86,19 @@ export async function buildWorld(services: Services): Promise<World> {
 export async function seedGrants(services: Services, world: World, funderId: string) {
   const editor = world.principals[funderId]?.editor;
   if (!editor) throw new Error(`no editor for ${funderId}`);
-  const visibilities = VISIBILITIES.filter((v) => v !== 'collaborative:epim' || editor.collaboratives.includes('epim'));
+  const visibilities = VISIBILITIES.filter(
+    (v) => v !== 'collaborative:epim' || editor.collaboratives.includes('epim'),
+  );
   const out = await services.grants.batchUpsert(
     { principal: editor },
-    { grants: visibilities.map((v) => grantBody(`${funderId}-${v.replace(':', '-')}`, { visibility: v, title: `${funderId} ${v} secret title` })) },
+    {
+      grants: visibilities.map((v) =>
+        grantBody(`${funderId}-${v.replace(':', '-')}`, {
+          visibility: v,
+          title: `${funderId} ${v} secret title`,
+        }),
+      ),
+    },
   );
   if (out.summary.rejected > 0) throw new Error(JSON.stringify(out.results));
   return visibilities.map((v) => ({ id: `${funderId}-${v.replace(':', '-')}`, visibility: v }));

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeCursor,
+  encodeCursor,
+  queryFingerprint,
+  requireStartKeyWithin,
+} from '../../shared/pagination/cursor.ts';
+
+const fp = queryFingerprint({ funder: 'osf' });
+const valid = encodeCursor({
+  v: 1,
+  f: 'macarthur',
+  q: fp,
+  s: 1,
+  k: { PK: 'GRANT#x#1', SK: 'CURRENT', GSI2PK: 'VIS#hub' },
+});
+
+describe('cursors', () => {
+  it('round-trips for the funder and query it was issued to', () => {
+    expect(decodeCursor(valid, 'macarthur', fp).s).toBe(1);
+  });
+
+  it.each([
+    ['another funder', () => decodeCursor(valid, 'osf', fp)],
+    ['another query', () => decodeCursor(valid, 'macarthur', queryFingerprint({ funder: 'nef' }))],
+    ['garbage', () => decodeCursor('%%%', 'macarthur', fp)],
+    [
+      'unknown fields',
+      () =>
+        decodeCursor(
+          encodeCursor({ v: 1, f: 'macarthur', q: fp, s: 0, k: null, x: 1 } as never),
+          'macarthur',
+          fp,
+        ),
+    ],
+  ])('is refused when presented by %s', (_label, use) => {
+    expect(use).toThrowError(expect.objectContaining({ status: 400, code: 'invalid_cursor' }));
+  });
+
+  it('refuses a start key outside the partition being read', () => {
+    expect(() => requireStartKeyWithin({ GSI2PK: 'VIS#private' }, { GSI2PK: 'VIS#hub' })).toThrowError(
+      expect.objectContaining({ code: 'invalid_cursor' }),
+    );
+    expect(() =>
+      requireStartKeyWithin(
+        { GSI2PK: 'VIS#hub', GSI2SK: 'osf#2015' },
+        { GSI2PK: 'VIS#hub' },
+        { attribute: 'GSI2SK', prefix: 'macarthur#' },
+      ),
+    ).toThrowError(expect.objectContaining({ code: 'invalid_cursor' }));
+    expect(requireStartKeyWithin({ GSI2PK: 'VIS#hub' }, { GSI2PK: 'VIS#hub' })).toEqual({
+      GSI2PK: 'VIS#hub',
+    });
+  });
+});
