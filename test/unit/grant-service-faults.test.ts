@@ -66,15 +66,13 @@ describe('grant writes under faults', () => {
 
   it('surfaces a transaction cancelled by conflicts as transient, not as a lost race', async () => {
     docMock.on(GetCommand).resolves({});
-    docMock
-      .on(TransactWriteCommand)
-      .rejects(
-        new TransactionCanceledException({
-          message: 'conflict',
-          $metadata: {},
-          CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
-        }),
-      );
+    docMock.on(TransactWriteCommand).rejects(
+      new TransactionCanceledException({
+        message: 'conflict',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+      }),
+    );
     const out = await service().batchUpsert(ctx, { grants: [grantBody('a')] });
     expect(out.results[0]?.code).toBe('temporarily_unavailable');
   });

@@ -1,0 +1,71 @@
+// Composes the hub's stacks; infra/app.ts runs it, infra tests call it on their own App.
+import { type App, Aspects, Tags } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
+import { ApiStack } from './stacks/api-stack.ts';
+import { DataStack } from './stacks/data-stack.ts';
+
+export function createHub(app: App, options: { nag?: boolean } = {}) {
+  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+  const data = new DataStack(app, 'DonorHubData', {
+    env,
+    description: 'Donor data hub: tables (stateful, retained)',
+  });
+  const api = new ApiStack(app, 'DonorHubApi', {
+    env,
+    description: 'Donor data hub: HTTP API and functions (stateless)',
+    table: data.table,
+    idempotencyTable: data.idempotencyTable,
+    key: data.key,
+  });
+  Tags.of(app).add('project', 'donor-data-hub');
+  if (options.nag ?? true) {
+    Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+    acknowledgeNagFindings(api);
+  }
+  return { data, api };
+}
+
+/** Each acknowledged cdk-nag finding, with the reason it is acceptable. */
+function acknowledgeNagFindings(api: ApiStack) {
+  NagSuppressions.addStackSuppressions(api, [
+    {
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWSLambdaBasicExecutionRole only allows writing the function’s own CloudWatch logs.',
+      appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'Queries use the table’s own GSIs, which IAM names as <table>/index/*; the wildcard covers only that table’s indexes.',
+      // Inside one stack the ARN is <HubTable….Arn>; across stacks it is the data stack's export.
+      appliesTo: [
+        {
+          regex:
+            '/^Resource::(<HubTable[0-9A-F]+\\.Arn>|[A-Za-z]+:ExportsOutputFnGetAttHubTable[0-9A-F]+Arn[0-9A-F]+)\\/index\\/\\*$/g',
+        },
+      ],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'kms:GenerateDataKey* and kms:ReEncrypt* come from the CDK KMS grant and are scoped to the one data key.',
+      appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+    },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) does not support resource-level permissions.',
+      appliesTo: ['Resource::*'],
+    },
+    {
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 is the LTS line the hub targets (AWS SDK v3 requires Node 22 from 2027); moving to 24 is a planned change.',
+    },
+    {
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Only GET /v1/openapi.json has no authorizer: the API description is public by design; every other route uses the API key authorizer.',
+    },
+  ]);
+}
