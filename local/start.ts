@@ -45,6 +45,7 @@ async function main() {
     `Starting DynamoDB Local (${inMemory ? 'in memory' : `data in ${resolve(dataDir, 'dynamodb')}`})...`,
   );
   const dynamo = await startDynamoLocal(inMemory ? {} : { dataDir: resolve(dataDir, 'dynamodb') });
+  console.log(`  DynamoDB Local on ${dynamo.endpoint}`);
   Object.assign(process.env, {
     ...tableNames('cofund-local'),
     DYNAMODB_ENDPOINT: dynamo.endpoint,

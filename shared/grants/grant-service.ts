@@ -90,11 +90,11 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
   }
 
   /** Writes one validated record; returns 'unchanged' without writing when the content is the same. */
+  /** The audit event is written in the same transaction as the version, so no write is ever unaudited. */
   async function writeRecord(
     ctx: AuditContext,
     input: GrantInput,
     ifMatch: number | undefined,
-    auditEach: boolean,
   ): Promise<{ outcome: WriteOutcome; stored?: StoredGrant }> {
     const { principal } = ctx;
     const current = await repo.getCurrent(principal.funderId, input.id);
@@ -120,16 +120,14 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       updatedBy: principal.memberId,
     };
     const outcome: WriteOutcome = current && !current.deleted ? 'updated' : 'created';
-    const events = auditEach
-      ? [
-          newAuditEvent(ctx, {
-            action: `grant.${outcome === 'created' ? 'create' : 'update'}`,
-            resource: `grant:${principal.funderId}/${input.id}`,
-            outcome: 'allowed',
-            details: { version: stored.version },
-          }),
-        ]
-      : [];
+    const events = [
+      newAuditEvent(ctx, {
+        action: `grant.${outcome === 'created' ? 'create' : 'update'}`,
+        resource: `grant:${principal.funderId}/${input.id}`,
+        outcome: 'allowed',
+        details: { version: stored.version },
+      }),
+    ];
     try {
       await repo.writeVersion(stored, current?.version ?? null, events);
     } catch (error) {
@@ -262,7 +260,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           visibilityErrors,
         );
       }
-      const { outcome, stored } = await writeRecord(ctx, input, ifMatch, true);
+      const { outcome, stored } = await writeRecord(ctx, input, ifMatch);
       return { outcome, ...(stored ? { grant: toGrantView(stored) } : {}) };
     },
 
@@ -328,7 +326,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           const item = valid[next++];
           if (!item) break;
           try {
-            const { outcome, stored } = await writeRecord(ctx, item.input, undefined, false);
+            const { outcome, stored } = await writeRecord(ctx, item.input, undefined);
             results[item.index] = {
               index: item.index,
               id: item.input.id,
@@ -372,19 +370,6 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         ) {
           summary[r.outcome] += 1;
         }
-      }
-      if (summary.created + summary.updated > 0) {
-        await audit.record(ctx, {
-          action: 'grant.batch',
-          resource: `funder:${ctx.principal.funderId}/grants`,
-          outcome: 'allowed',
-          details: {
-            ...summary,
-            written: results
-              .filter((r) => r.outcome === 'created' || r.outcome === 'updated')
-              .map((r) => `${r.id}@${r.version}`),
-          },
-        });
       }
       return { summary, results };
     },

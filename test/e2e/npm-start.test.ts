@@ -1,0 +1,94 @@
+// `npm start` as a user runs it: DynamoDB Local, demo data, printed keys, a working API, a clean stop.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../local/dynamodb-local.ts';
+
+const children: ChildProcess[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'cofund-start-'));
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  keys: Map<string, string>;
+}
+
+async function start(args: string[]): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const deadline = Date.now() + 110_000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early:\n${output}`);
+    if (Date.now() > deadline) throw new Error(`npm start did not become ready:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const keys = new Map<string, string>();
+  for (const match of output.matchAll(/^\s+(\S+)\s+(\S+)\s+(viewer|editor|admin|operator)\s+(cfd_\S+)$/gm)) {
+    keys.set(String(match[2]), String(match[4]));
+  }
+  return { child, output: () => output, keys };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((done) => started.child.once('exit', (code) => done(code)));
+  started.child.kill('SIGINT');
+  return exited;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+describe('npm start', () => {
+  it('serves the seeded demo hub with the printed keys, keeps data between runs and stops everything', async () => {
+    const port = await freePort();
+    const first = await start(['--port', String(port), '--data-dir', dataDir]);
+    expect(first.output()).toContain('Seeding demo data');
+    const officer = first.keys.get('osf-officer');
+    expect(officer).toMatch(/^cfd_/);
+    const res = await fetch(`http://localhost:${port}/v1/grants?funder=osf&limit=5`, {
+      headers: { authorization: `Bearer ${officer}` },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: Array<{ funderId: string }> };
+    expect(body.items).toHaveLength(5);
+    expect(body.items[0]?.funderId).toBe('osf');
+    const dynamoPort = Number(/DynamoDB Local on http:\/\/127\.0\.0\.1:(\d+)/.exec(first.output())?.[1]);
+    expect(await portOpen(dynamoPort)).toBe(true);
+    expect(await stop(first)).toBe(0);
+    expect(await portOpen(port)).toBe(false);
+    expect(await portOpen(dynamoPort)).toBe(false);
+
+    const second = await start(['--port', String(port), '--data-dir', dataDir]);
+    expect(second.output()).not.toContain('Seeding demo data');
+    const again = await fetch(`http://localhost:${port}/v1/grants/count?funder=osf`, {
+      headers: { authorization: `Bearer ${second.keys.get('osf-officer')}` },
+    });
+    expect(await again.json()).toEqual({ count: 41 });
+    expect(await stop(second)).toBe(0);
+  });
+});
