@@ -31,6 +31,8 @@ export const CreateFunderRequestSchema = z.strictObject({
   identifiers: z.array(OrgIdSchema).max(20).default([]),
   status: FunderStatusSchema.default('active'),
   subFundOf: SlugSchema.optional(),
+  /** The funder's first admin; their API key is returned once in the response. */
+  admin: z.strictObject({ id: SlugSchema, name: z.string().min(1).max(200), email: z.email() }).optional(),
 });
 export type CreateFunderRequest = z.infer<typeof CreateFunderRequestSchema>;
 
@@ -120,6 +122,14 @@ export const CreateApiKeyRequestSchema = z.strictObject({
 
 export const CreatedApiKeySchema = ApiKeyViewSchema.extend({
   apiKey: z.string().describe('The key itself: shown once, store it now'),
+});
+
+export const CreatedFunderSchema = z.object({
+  funder: FunderSchema,
+  admin: MemberSchema.optional(),
+  adminKey: CreatedApiKeySchema.optional().describe(
+    'Hand to the admin; they should create their own key and revoke this one',
+  ),
 });
 
 /** Who a request acts as; built only by the authorizer from a verified key. */

@@ -13,6 +13,7 @@ import {
 } from '../../schemas/tenancy.ts';
 import { hasRole, requireOperator, requireRole } from '../access/policy.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { generateApiKey, hashApiKey } from '../auth/api-keys.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
 import {
@@ -88,7 +89,8 @@ export function createTenancyService(deps: TenancyDeps) {
       };
     },
 
-    async createFunder(ctx: AuditContext, body: unknown): Promise<Funder> {
+    /** With `admin`, also creates the funder's first admin and a 30-day key for them (only at creation). */
+    async createFunder(ctx: AuditContext, body: unknown) {
       requireOperator(ctx.principal, 'funder.create', 'funders');
       const input = parseOrThrow(CreateFunderRequestSchema, body);
       if (input.kind === 'pooled-fund' && !input.subFundOf) {
@@ -100,7 +102,8 @@ export function createTenancyService(deps: TenancyDeps) {
       }
       if (input.subFundOf) await mustGetCollaborative(input.subFundOf);
       const at = now().toISOString();
-      const funder: Funder = { ...input, createdAt: at, updatedAt: at };
+      const { admin: firstAdmin, ...profile } = input;
+      const funder: Funder = { ...profile, createdAt: at, updatedAt: at };
       try {
         await funders.create(funder);
       } catch (error) {
@@ -113,7 +116,34 @@ export function createTenancyService(deps: TenancyDeps) {
         resource: `funder:${funder.id}`,
         outcome: 'allowed',
       });
-      return funder;
+      if (!firstAdmin) return { funder };
+      const admin: Member = {
+        ...firstAdmin,
+        funderId: funder.id,
+        role: 'admin',
+        createdAt: at,
+        updatedAt: at,
+      };
+      await members.create(admin);
+      const { keyId, apiKey } = generateApiKey();
+      const key = {
+        keyId,
+        funderId: funder.id,
+        memberId: admin.id,
+        label: 'first admin key (issued by the hub operator)',
+        secretHash: hashApiKey(apiKey),
+        createdAt: at,
+        expiresAt: new Date(now().getTime() + 30 * 86_400_000).toISOString(),
+      };
+      await members.createKey(key);
+      await audit.record(ctx, {
+        action: 'member.create',
+        resource: `funder:${funder.id}/members/${admin.id}`,
+        outcome: 'allowed',
+        details: { role: 'admin', keyId },
+      });
+      const { secretHash: _hidden, ...keyView } = key;
+      return { funder, admin, adminKey: { ...keyView, apiKey } };
     },
 
     async updateFunder(ctx: AuditContext, funderId: string, body: unknown): Promise<Funder> {

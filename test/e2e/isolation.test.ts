@@ -378,8 +378,21 @@ describe('members, keys, audit and hub administration', () => {
         ).status,
       ).toBe(403);
     }
+    const created = await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/funders', {
+      ...funder,
+      admin: { id: 'new-admin', name: 'New Admin', email: 'admin@new.example' },
+    });
+    expect(created.status).toBe(201);
+    // The first admin's key works, for that funder only, and can manage its members.
+    const firstKey = created.body.adminKey.apiKey;
+    const me = await hub.request(firstKey, 'GET', '/v1/me');
+    expect(me.body.principal).toMatchObject({ funderId: 'new-funder', role: 'admin' });
+    expect(
+      (await hub.request(firstKey, 'GET', '/v1/members')).body.items.map((m: { id: string }) => m.id),
+    ).toEqual(['new-admin']);
+    expect((await hub.request(firstKey, 'GET', '/v1/grants/osf/osf-private')).status).toBe(404);
     expect((await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/funders', funder)).status).toBe(
-      201,
+      409,
     );
     const exiting = await hub.request(key('hub-operator', 'operator'), 'PATCH', '/v1/funders/macarthur', {
       status: 'exiting',
