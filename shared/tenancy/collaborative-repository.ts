@@ -1,18 +1,13 @@
 // Collaboratives and their member funders: membership edges are indexed both ways.
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type Collaborative,
   CollaborativeSchema,
   type Membership,
   MembershipSchema,
 } from '../../schemas/tenancy.ts';
-import { ConditionFailedError, withCondition } from '../db/conditions.ts';
+import { ConditionFailedError } from '../db/conditions.ts';
+import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   COLLABS_PARTITION,
   collaborativeIndexKeys,
@@ -28,26 +23,20 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
   const { doc, tableName } = deps;
   return {
     async get(collaborativeId: string): Promise<Collaborative | null> {
-      const out = await doc.send(
-        new GetCommand({ TableName: tableName, Key: collaborativeKey(collaborativeId) }),
-      );
-      return out.Item ? CollaborativeSchema.parse(out.Item) : null;
+      return getItem(doc, tableName, collaborativeKey(collaborativeId), CollaborativeSchema);
     },
 
     async create(collaborative: Collaborative): Promise<void> {
-      await withCondition(`collaborative ${collaborative.id} exists`, () =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...collaborativeKey(collaborative.id),
-              ...collaborativeIndexKeys(collaborative.id),
-              entity: 'collaborative',
-              ...collaborative,
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        ),
+      await putIfAbsent(
+        doc,
+        tableName,
+        {
+          ...collaborativeKey(collaborative.id),
+          ...collaborativeIndexKeys(collaborative.id),
+          entity: 'collaborative',
+          ...collaborative,
+        },
+        `collaborative ${collaborative.id}`,
       );
     },
 
@@ -66,19 +55,16 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
     /** Returns false when the funder was already a member: adding twice changes nothing. */
     async addMember(membership: Membership): Promise<boolean> {
       try {
-        await withCondition('membership exists', () =>
-          doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                ...membershipKey(membership.collaborativeId, membership.funderId),
-                ...membershipIndexKeys(membership.collaborativeId, membership.funderId),
-                entity: 'membership',
-                ...membership,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          ),
+        await putIfAbsent(
+          doc,
+          tableName,
+          {
+            ...membershipKey(membership.collaborativeId, membership.funderId),
+            ...membershipIndexKeys(membership.collaborativeId, membership.funderId),
+            entity: 'membership',
+            ...membership,
+          },
+          'membership',
         );
         return true;
       } catch (error) {

@@ -1,13 +1,8 @@
 // Funder profiles: one item per funder, listed through the FUNDERS index partition.
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Funder, FunderSchema } from '../../schemas/tenancy.ts';
 import { withCondition } from '../db/conditions.ts';
+import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   FUNDERS_PARTITION,
   funderIndexKeys,
@@ -26,26 +21,22 @@ export function createFunderRepository(deps: { doc: DynamoDBDocumentClient; tabl
   const { doc, tableName } = deps;
   return {
     async get(funderId: string): Promise<Funder | null> {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: funderKey(funderId) }));
-      return out.Item ? FunderSchema.parse(out.Item) : null;
+      return getItem(doc, tableName, funderKey(funderId), FunderSchema);
     },
 
     /** Fails with ConditionFailedError when the id is taken. */
     async create(funder: Funder): Promise<void> {
-      await withCondition(`funder ${funder.id} exists`, () =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...funderKey(funder.id),
-              ...funderIndexKeys(funder.id),
-              ...(funder.subFundOf ? subFundIndexKeys(funder.subFundOf, funder.id) : {}),
-              entity: 'funder',
-              ...funder,
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        ),
+      await putIfAbsent(
+        doc,
+        tableName,
+        {
+          ...funderKey(funder.id),
+          ...funderIndexKeys(funder.id),
+          ...(funder.subFundOf ? subFundIndexKeys(funder.subFundOf, funder.id) : {}),
+          entity: 'funder',
+          ...funder,
+        },
+        `funder ${funder.id}`,
       );
     },
 

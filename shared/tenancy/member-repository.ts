@@ -1,13 +1,8 @@
 // People of a funder and their API keys (stored by key id, holding only the secret's hash).
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Member, MemberSchema } from '../../schemas/tenancy.ts';
 import { withCondition } from '../db/conditions.ts';
+import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   apiKeyIndexKeys,
   apiKeyKey,
@@ -23,21 +18,15 @@ export function createMemberRepository(deps: { doc: DynamoDBDocumentClient; tabl
   const { doc, tableName } = deps;
   return {
     async get(funderId: string, memberId: string): Promise<Member | null> {
-      const out = await doc.send(
-        new GetCommand({ TableName: tableName, Key: memberKey(funderId, memberId) }),
-      );
-      return out.Item ? MemberSchema.parse(out.Item) : null;
+      return getItem(doc, tableName, memberKey(funderId, memberId), MemberSchema);
     },
 
     async create(member: Member): Promise<void> {
-      await withCondition(`member ${member.id} exists`, () =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: { ...memberKey(member.funderId, member.id), entity: 'member', ...member },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        ),
+      await putIfAbsent(
+        doc,
+        tableName,
+        { ...memberKey(member.funderId, member.id), entity: 'member', ...member },
+        `member ${member.id}`,
       );
     },
 
@@ -70,24 +59,20 @@ export function createMemberRepository(deps: { doc: DynamoDBDocumentClient; tabl
     },
 
     async getKey(keyId: string): Promise<ApiKeyRecord | null> {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: apiKeyKey(keyId) }));
-      return out.Item ? ApiKeyRecordSchema.parse(out.Item) : null;
+      return getItem(doc, tableName, apiKeyKey(keyId), ApiKeyRecordSchema);
     },
 
     async createKey(key: ApiKeyRecord): Promise<void> {
-      await withCondition(`key ${key.keyId} exists`, () =>
-        doc.send(
-          new PutCommand({
-            TableName: tableName,
-            Item: {
-              ...apiKeyKey(key.keyId),
-              ...apiKeyIndexKeys(key.funderId, key.memberId, key.keyId),
-              entity: 'apikey',
-              ...key,
-            },
-            ConditionExpression: 'attribute_not_exists(PK)',
-          }),
-        ),
+      await putIfAbsent(
+        doc,
+        tableName,
+        {
+          ...apiKeyKey(key.keyId),
+          ...apiKeyIndexKeys(key.funderId, key.memberId, key.keyId),
+          entity: 'apikey',
+          ...key,
+        },
+        `key ${key.keyId}`,
       );
     },
 
