@@ -147,6 +147,13 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     send(res, 400, JSON.stringify({ message: 'Bad Request' }));
     return;
   }
+  // HTTP APIs hand Lambda the path already percent-decoded.
+  let rawPath = url.pathname;
+  try {
+    rawPath = decodeURIComponent(url.pathname);
+  } catch {
+    // an invalid escape stays as sent
+  }
   const headers = flatHeaders(req);
   const queryStringParameters: Record<string, string> = {};
   for (const [key, value] of url.searchParams) {
@@ -163,7 +170,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     domainPrefix: 'localhost',
     http: {
       method,
-      path: url.pathname,
+      path: rawPath,
       protocol: 'HTTP/1.1',
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
       userAgent: headers['user-agent'] ?? '',
@@ -189,7 +196,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
       routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${method}${url.pathname}`,
       identitySource: [headers.authorization],
       routeKey,
-      rawPath: url.pathname,
+      rawPath,
       rawQueryString: url.search.slice(1),
       cookies: [],
       headers,
@@ -212,7 +219,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
   const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } } = {
     version: '2.0',
     routeKey,
-    rawPath: url.pathname,
+    rawPath,
     rawQueryString: url.search.slice(1),
     headers,
     requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },

@@ -88,7 +88,7 @@ describe('npm start', () => {
     const again = await fetch(`http://localhost:${port}/v1/grants/count?funder=osf`, {
       headers: { authorization: `Bearer ${second.keys.get('osf-officer')}` },
     });
-    expect(await again.json()).toEqual({ count: 41 });
+    expect(await again.json()).toEqual({ count: 42 });
     expect(await stop(second)).toBe(0);
   });
 });

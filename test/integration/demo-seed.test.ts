@@ -43,7 +43,12 @@ describe('demo seed', () => {
   });
 
   it('reproduces the OSF global portfolio: 18 grants, $4,350,705, 11 grantees, MPI at 51%', async () => {
-    const osf = await listAll('osf', 'viewer', ['epim'], { funder: 'osf', region: 'global' });
+    const osf = await listAll('osf', 'viewer', ['epim'], {
+      funder: 'osf',
+      region: 'global',
+      awardYearFrom: 2014,
+      awardYearTo: 2016,
+    });
     expect(osf).toHaveLength(18);
     const total = osf.reduce((sum, g) => sum + g.grant.amountAwarded, 0);
     expect(total).toBe(4_350_705);
@@ -65,6 +70,19 @@ describe('demo seed', () => {
     expect(grants).toHaveLength(22);
     expect(grants.reduce((s, g) => s + g.grant.amountAwarded, 0)).toBe(3_792_697);
     expect(new Set(grants.map((g) => g.grant.recipientOrganization?.[0]?.id)).size).toBe(11);
+  });
+
+  it('shows the Global Coalition on Migration funded by MacArthur from 2012 and co-funded by OSF from 2013', async () => {
+    const all = await listAll('nef', 'viewer', ['epim']);
+    const gcm = all.filter((g) =>
+      /global coalition on migration/i.test(g.grant.recipientOrganization?.[0]?.name ?? ''),
+    );
+    const firstYear = (funder: string) =>
+      Math.min(...gcm.filter((g) => g.funderId === funder).map((g) => Number(g.grant.awardDate.slice(0, 4))));
+    expect(firstYear('macarthur')).toBe(2012);
+    expect(firstYear('osf')).toBe(2013);
+    const macarthur = await hub.services.tenancy.getFunder('macarthur');
+    expect(macarthur.status).toBe('exiting');
   });
 
   it('keeps the publishers’ non-standard fields of the real files in additionalData', async () => {
