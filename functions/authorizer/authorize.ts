@@ -4,6 +4,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { type AuthorizerContext, toAuthorizerContext } from '../../shared/http/authorizer-context.ts';
+import { logger } from '../../shared/logger.ts';
 import { getServices } from '../../shared/services.ts';
 
 const ANONYMOUS_AUDIT_PARTITION = 'unauthenticated';
@@ -22,6 +23,6 @@ export const handler = async (
       reason: resolution.reason,
       ...(resolution.memberId ? { memberId: resolution.memberId } : {}),
     })
-    .catch((error: unknown) => console.error('audit of denied key failed', error));
+    .catch((error: unknown) => logger.error('audit of denied key failed', { error }));
   return { isAuthorized: false, context: {} };
 };

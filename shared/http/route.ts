@@ -19,6 +19,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.ts';
+import { logger } from '../logger.ts';
 import { getServices } from '../services.ts';
 import { parseOrThrow } from '../validation.ts';
 import { type AuthorizerContext, principalFromContext } from './authorizer-context.ts';
@@ -101,7 +102,7 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
               { principal, requestId: request.event.requestContext.requestId },
               error.denial,
             )
-            .catch((auditError: unknown) => console.error('audit of denial failed', auditError));
+            .catch((auditError: unknown) => logger.error('audit of denial failed', { error: auditError }));
         }
         request.response = problem(error, instance);
         return;
@@ -147,7 +148,11 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
         request.response.headers = { ...request.response.headers, 'retry-after': '1' };
         return;
       }
-      console.error('unhandled error', error);
+      logger.error('unhandled error', {
+        error,
+        path: instance,
+        requestId: request.event.requestContext.requestId,
+      });
       request.response = problem(
         new AppError(500, 'internal_error', 'Internal error', 'Something went wrong; nothing was leaked.'),
         instance,

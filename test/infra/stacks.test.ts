@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HubFunction } from '../../infra/constructs/hub-function.ts';
 import { createHub } from '../../infra/hub-app.ts';
 import { mainTable } from '../../shared/db/table-definition.ts';
@@ -11,12 +12,23 @@ import { routes } from '../../shared/http/route-manifest.ts';
 
 const noBundling = { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' };
 
+const outdirs: string[] = [];
+/** Each App synthesizes into its own temporary folder, removed after the file. */
+const outdir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cofund-cdk-'));
+  outdirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
 let data: Template;
 let api: Template;
 let hub: ReturnType<typeof createHub>;
 
 beforeAll(() => {
-  const app = new App({ context: noBundling });
+  const app = new App({ context: noBundling, outdir: outdir() });
   hub = createHub(app);
   app.synth();
   data = Template.fromStack(hub.data);
@@ -157,7 +169,7 @@ describe('cdk-nag AwsSolutions', () => {
     const { AwsSolutionsChecks } = await import('cdk-nag');
     const { DataStack } = await import('../../infra/stacks/data-stack.ts');
     const { ApiStack } = await import('../../infra/stacks/api-stack.ts');
-    const app = new App({ context: noBundling });
+    const app = new App({ context: noBundling, outdir: outdir() });
     const d = new DataStack(app, 'D');
     const a = new ApiStack(app, 'A', { table: d.table, idempotencyTable: d.idempotencyTable, key: d.key });
     Aspects.of(app).add(new AwsSolutionsChecks());
@@ -169,7 +181,10 @@ describe('cdk-nag AwsSolutions', () => {
 
 describe('bundling', () => {
   it('bundles a handler with esbuild into an ESM file that loads and answers', async () => {
-    const app = new App({ context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+    const app = new App({
+      context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+      outdir: outdir(),
+    });
     const stack = new Stack(app, 'BundleProbe');
     const openapi = routes.find((r) => r.operationId === 'getOpenApi');
     if (!openapi) throw new Error('no openapi route');
