@@ -34,6 +34,7 @@ const TRANSIENT_ERRORS = new Set([
   'ServiceUnavailable',
   'TimeoutError',
   'TransactionConflictException',
+  'UnprocessedItemsError',
 ]);
 
 /** Errors worth re-sending later, as opposed to bugs, which must surface as a 500. */

@@ -1,5 +1,6 @@
 // Grant records: a CURRENT item per (funder, grant) that the indexes list, plus one immutable item per version.
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -10,13 +11,31 @@ import type { AuditEvent } from '../../schemas/audit.ts';
 import { type StoredGrant, StoredGrantSchema } from '../../schemas/grant.ts';
 import { auditItem } from '../audit/audit-repository.ts';
 import { withCondition } from '../db/conditions.ts';
-import {
-  GRANT_VERSION_PREFIX,
-  grantCurrentKey,
-  grantIndexKeys,
-  grantPartition,
-  grantVersionKey,
-} from '../db/keys.ts';
+import { grantCurrentKey, grantIndexKeys, grantPartition, grantVersionKey } from '../db/keys.ts';
+
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET_LIMIT = 100;
+const MAX_UNPROCESSED_RETRIES = 8;
+
+/** DynamoDB kept returning some keys or items unprocessed: the table is throttling; retry later. */
+export class UnprocessedItemsError extends Error {
+  constructor(readonly count: number) {
+    super(`${count} items stayed unprocessed after ${MAX_UNPROCESSED_RETRIES} retries`);
+    this.name = 'UnprocessedItemsError';
+  }
+}
+
+/** Exponential backoff with full jitter, capped at 2 s. */
+export async function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(2000, 25 * 2 ** attempt);
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+export interface VersionWrite {
+  next: StoredGrant;
+  /** The CURRENT item this write replaces, exactly as read; null when the grant does not exist yet. */
+  previous: StoredGrant | null;
+}
 
 /** What a grant query reads: one index partition, optionally a sort-key range, plus filters. */
 export interface GrantQuery {
@@ -74,43 +93,71 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
       return out.Item ? StoredGrantSchema.parse(out.Item) : null;
     },
 
+    /** Current items of many grants of one funder (BatchGetItem, unprocessed keys retried with backoff). */
+    async getCurrentMany(funderId: string, grantIds: string[]): Promise<Map<string, StoredGrant>> {
+      const found = new Map<string, StoredGrant>();
+      for (let i = 0; i < grantIds.length; i += BATCH_GET_LIMIT) {
+        let keys: Array<Record<string, NativeAttributeValue>> = grantIds
+          .slice(i, i + BATCH_GET_LIMIT)
+          .map((id) => grantCurrentKey(funderId, id));
+        for (let attempt = 0; keys.length > 0; attempt++) {
+          if (attempt > 0) {
+            if (attempt > MAX_UNPROCESSED_RETRIES) throw new UnprocessedItemsError(keys.length);
+            await backoff(attempt);
+          }
+          const out = await doc.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+          );
+          for (const item of out.Responses?.[tableName] ?? []) {
+            const grant = StoredGrantSchema.parse(item);
+            found.set(grant.grantId, grant);
+          }
+          keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+        }
+      }
+      return found;
+    },
+
     /**
-     * Writes version `stored.version` and moves CURRENT to it in one transaction, only if CURRENT is
-     * still at `expectedVersion` (null: must not exist). A lost race throws ConditionFailedError and
-     * writes nothing, so no accepted version is ever overwritten.
+     * Moves each grant's CURRENT to its next version in one transaction, only if CURRENT is still the
+     * version that was read (or still absent), and keeps the superseded version as an immutable V# item.
+     * Any lost race cancels the whole transaction (ConditionFailedError): nothing accepted is overwritten.
      */
-    async writeVersion(
-      stored: StoredGrant,
-      expectedVersion: number | null,
-      audit: AuditEvent[] = [],
-    ): Promise<void> {
-      await withCondition(`grant ${stored.funderId}/${stored.grantId} changed`, () =>
-        doc.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: tableName,
-                  Item: currentItem(stored),
-                  ...(expectedVersion === null
-                    ? { ConditionExpression: 'attribute_not_exists(PK)' }
-                    : {
-                        ConditionExpression: 'version = :expected',
-                        ExpressionAttributeValues: { ':expected': expectedVersion },
-                      }),
-                },
-              },
+    async writeVersions(writes: VersionWrite[], audit: AuditEvent[] = []): Promise<void> {
+      const items = writes.flatMap(({ next, previous }) => [
+        {
+          Put: {
+            TableName: tableName,
+            Item: currentItem(next),
+            ...(previous === null
+              ? { ConditionExpression: 'attribute_not_exists(PK)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': previous.version },
+                }),
+          },
+        },
+        ...(previous === null
+          ? []
+          : [
               {
                 Put: {
                   TableName: tableName,
                   Item: {
-                    ...grantVersionKey(stored.funderId, stored.grantId, stored.version),
+                    ...grantVersionKey(previous.funderId, previous.grantId, previous.version),
                     entity: 'grant-version',
-                    ...stored,
+                    ...previous,
                   },
                   ConditionExpression: 'attribute_not_exists(PK)',
                 },
               },
+            ]),
+      ]);
+      await withCondition(`grants changed: ${writes.map((w) => w.next.grantId).join(', ')}`, () =>
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              ...items,
               ...audit.map((event) => ({ Put: { TableName: tableName, Item: auditItem(event) } })),
             ],
           }),
@@ -118,6 +165,7 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
       );
     },
 
+    /** Every version of a grant, oldest first: the superseded V# items and the CURRENT one. */
     async listVersions(funderId: string, grantId: string): Promise<StoredGrant[]> {
       const items: StoredGrant[] = [];
       let startKey: Record<string, NativeAttributeValue> | undefined;
@@ -125,18 +173,15 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
         const out = await doc.send(
           new QueryCommand({
             TableName: tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            ExpressionAttributeValues: {
-              ':pk': grantPartition(funderId, grantId),
-              ':prefix': GRANT_VERSION_PREFIX,
-            },
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': grantPartition(funderId, grantId) },
             ExclusiveStartKey: startKey,
           }),
         );
         items.push(...(out.Items ?? []).map((i) => StoredGrantSchema.parse(i)));
         startKey = out.LastEvaluatedKey;
       } while (startKey);
-      return items;
+      return items.sort((a, b) => a.version - b.version);
     },
 
     /** One page of one index partition; the caller decides how many pages a request may read. */

@@ -36,13 +36,12 @@ import {
 } from '../pagination/cursor.ts';
 import { fieldErrors, parseOrThrow } from '../validation.ts';
 import { contentHash } from './content-hash.ts';
-import type { GrantQuery, GrantRepository } from './grant-repository.ts';
+import type { GrantQuery, GrantRepository, VersionWrite } from './grant-repository.ts';
 
 /** Index queries one list or count request may make before it returns what it has with a cursor. */
 export const MAX_QUERIES_PER_REQUEST = 8;
 /** Items read per query when a filter may discard some, so a sparse filter still fills a page. */
 const FILTERED_READ_SIZE = 100;
-const BATCH_CONCURRENCY = 8;
 
 type Scope = { kind: 'own' } | { kind: 'shared'; visibility: string };
 
@@ -90,7 +89,34 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
   }
 
   /** Writes one validated record; returns 'unchanged' without writing when the content is the same. */
-  /** The audit event is written in the same transaction as the version, so no write is ever unaudited. */
+  /** What writing `input` over `current` means: nothing (unchanged) or the next version. */
+  function planWrite(principal: Principal, input: GrantInput, current: StoredGrant | null, at: string) {
+    const hash = contentHash(input);
+    if (current && !current.deleted && current.contentHash === hash) {
+      return { outcome: 'unchanged' as const, stored: current };
+    }
+    const exists = current !== null && !current.deleted;
+    const next: StoredGrant = {
+      funderId: principal.funderId,
+      grantId: input.id,
+      version: (current?.version ?? 0) + 1,
+      contentHash: hash,
+      deleted: false,
+      record: input,
+      createdAt: exists ? current.createdAt : at,
+      updatedAt: at,
+      updatedBy: principal.memberId,
+    };
+    return { outcome: exists ? ('updated' as const) : ('created' as const), stored: next, previous: current };
+  }
+
+  const conflict = () =>
+    new ConflictError(
+      'version_conflict',
+      'The grant was changed by another request while this one was written; read it again and retry.',
+    );
+
+  /** One grant on its own: the audit event is in the same transaction, so no write is ever unaudited. */
   async function writeRecord(
     ctx: AuditContext,
     input: GrantInput,
@@ -103,43 +129,94 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         `If-Match was ${ifMatch} but the grant is at version ${current?.version ?? 0}.`,
       );
     }
-    const hash = contentHash(input);
-    if (current && !current.deleted && current.contentHash === hash) {
-      return { outcome: 'unchanged', stored: current };
-    }
-    const at = now().toISOString();
-    const stored: StoredGrant = {
-      funderId: principal.funderId,
-      grantId: input.id,
-      version: (current?.version ?? 0) + 1,
-      contentHash: hash,
-      deleted: false,
-      record: input,
-      createdAt: current && !current.deleted ? current.createdAt : at,
-      updatedAt: at,
-      updatedBy: principal.memberId,
-    };
-    const outcome: WriteOutcome = current && !current.deleted ? 'updated' : 'created';
-    const events = [
-      newAuditEvent(ctx, {
-        action: `grant.${outcome === 'created' ? 'create' : 'update'}`,
-        resource: `grant:${principal.funderId}/${input.id}`,
-        outcome: 'allowed',
-        details: { version: stored.version },
-      }),
-    ];
+    const plan = planWrite(principal, input, current, now().toISOString());
+    if (plan.outcome === 'unchanged') return plan;
+    const event = newAuditEvent(ctx, {
+      action: `grant.${plan.outcome === 'created' ? 'create' : 'update'}`,
+      resource: `grant:${principal.funderId}/${input.id}`,
+      outcome: 'allowed',
+      details: { version: plan.stored.version },
+    });
     try {
-      await repo.writeVersion(stored, current?.version ?? null, events);
+      await repo.writeVersions([{ next: plan.stored, previous: plan.previous }], [event]);
     } catch (error) {
-      if (error instanceof ConditionFailedError) {
-        throw new ConflictError(
-          'version_conflict',
-          'The grant was changed by another request while this one was written; read it again and retry.',
-        );
-      }
+      if (error instanceof ConditionFailedError) throw conflict();
       throw error;
     }
-    return { outcome, stored };
+    return { outcome: plan.outcome, stored: plan.stored };
+  }
+
+  /**
+   * Writes the planned grants of a batch in as few transactions as the limits allow, each with one
+   * audit event naming every grant and version it wrote. A transaction that loses a race to another
+   * writer is retried grant by grant, so one conflict never blocks the rest.
+   */
+  async function commitBatch(
+    ctx: AuditContext,
+    planned: Array<{ index: number; write: VersionWrite; outcome: 'created' | 'updated' }>,
+    report: (index: number, result: BatchItemResult) => void,
+  ) {
+    const groups: (typeof planned)[] = [];
+    let group: typeof planned = [];
+    let items = 0;
+    let bytes = 0;
+    for (const entry of planned) {
+      const cost = entry.write.previous ? 2 : 1;
+      const size = 2 * JSON.stringify(entry.write.next.record).length;
+      if (
+        group.length > 0 &&
+        (items + cost > MAX_TRANSACTION_ITEMS - 1 || bytes + size > MAX_TRANSACTION_BYTES)
+      ) {
+        groups.push(group);
+        group = [];
+        items = 0;
+        bytes = 0;
+      }
+      group.push(entry);
+      items += cost;
+      bytes += size;
+    }
+    if (group.length > 0) groups.push(group);
+
+    await runLimited(groups, TRANSACTION_CONCURRENCY, async (g) => {
+      const event = newAuditEvent(ctx, {
+        action: 'grant.batch',
+        resource: `funder:${ctx.principal.funderId}/grants`,
+        outcome: 'allowed',
+        details: {
+          written: g.map(
+            (e) => `${e.outcome === 'created' ? '+' : '~'}${e.write.next.grantId}@${e.write.next.version}`,
+          ),
+        },
+      });
+      try {
+        await repo.writeVersions(
+          g.map((e) => e.write),
+          [event],
+        );
+        for (const e of g)
+          report(e.index, {
+            index: e.index,
+            id: e.write.next.grantId,
+            outcome: e.outcome,
+            version: e.write.next.version,
+          });
+      } catch (error) {
+        if (error instanceof ConditionFailedError) {
+          for (const e of g) {
+            await settle(e.index, e.write.next.grantId, report, async () => {
+              const input = e.write.next.record;
+              if (!input) throw new Error('planned write without a record');
+              const { outcome, stored } = await writeRecord(ctx, input, undefined);
+              return { outcome, ...(stored ? { version: stored.version } : {}) };
+            });
+          }
+          return;
+        }
+        if (!isTransient(error)) throw error;
+        for (const e of g) report(e.index, busy(e.index, e.write.next.grantId));
+      }
+    });
   }
 
   function buildScopes(principal: Principal, query: CountGrantsQuery): Scope[] {
@@ -264,19 +341,15 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       return { outcome, ...(stored ? { grant: toGrantView(stored) } : {}) };
     },
 
-    /** Each item is validated and written on its own: a bad item never blocks or half-writes a good one. */
+    /**
+     * Each item is validated on its own (a bad item never blocks a good one); the valid ones are read in
+     * one BatchGetItem and written in as few transactions as possible, never half-written.
+     */
     async batchUpsert(ctx: AuditContext, body: unknown) {
       requireRole(ctx.principal, 'editor', 'grant.batch', `funder:${ctx.principal.funderId}/grants`);
       const { grants } = parseOrThrow(BatchUpsertRequestSchema, body);
       const seen = new Map<string, number>();
-      const results: Array<{
-        index: number;
-        id: string | null;
-        outcome: WriteOutcome;
-        version?: number;
-        code?: string;
-        errors?: FieldError[];
-      }> = new Array(grants.length);
+      const results: BatchItemResult[] = new Array(grants.length);
       const valid: Array<{ index: number; input: GrantInput }> = [];
       grants.forEach((raw, index) => {
         const parsed = BatchGrantItemSchema.safeParse(raw);
@@ -320,58 +393,36 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         valid.push({ index, input: parsed.data });
       });
 
-      let next = 0;
-      const worker = async () => {
-        while (next < valid.length) {
-          const item = valid[next++];
-          if (!item) break;
-          try {
-            const { outcome, stored } = await writeRecord(ctx, item.input, undefined);
-            results[item.index] = {
-              index: item.index,
-              id: item.input.id,
-              outcome,
-              ...(stored ? { version: stored.version } : {}),
-            };
-          } catch (error) {
-            if (isTransient(error)) {
-              // The SDK already retried with backoff; report the item so the client can re-send it.
-              results[item.index] = {
-                index: item.index,
-                id: item.input.id,
-                outcome: 'rejected',
-                code: 'temporarily_unavailable',
-                errors: [
-                  { field: `grants.${item.index}`, message: 'the table was busy; re-send this grant' },
-                ],
-              };
-              continue;
-            }
-            if (!(error instanceof AppError)) throw error;
-            results[item.index] = {
-              index: item.index,
-              id: item.input.id,
-              outcome: 'rejected',
-              code: error.code,
-              errors: error.errors ?? [{ field: `grants.${item.index}`, message: error.message }],
-            };
-          }
-        }
+      const report = (index: number, result: BatchItemResult) => {
+        results[index] = result;
       };
-      await Promise.all(Array.from({ length: Math.min(BATCH_CONCURRENCY, valid.length) }, worker));
-
-      const summary = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
-      for (const r of results) {
-        if (
-          r.outcome === 'created' ||
-          r.outcome === 'updated' ||
-          r.outcome === 'unchanged' ||
-          r.outcome === 'rejected'
-        ) {
-          summary[r.outcome] += 1;
+      let currents: Map<string, StoredGrant>;
+      try {
+        currents = await repo.getCurrentMany(
+          ctx.principal.funderId,
+          valid.map((v) => v.input.id),
+        );
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        for (const v of valid) report(v.index, busy(v.index, v.input.id));
+        return summarise(results);
+      }
+      const at = now().toISOString();
+      const planned: Array<{ index: number; write: VersionWrite; outcome: 'created' | 'updated' }> = [];
+      for (const { index, input } of valid) {
+        const plan = planWrite(ctx.principal, input, currents.get(input.id) ?? null, at);
+        if (plan.outcome === 'unchanged') {
+          report(index, { index, id: input.id, outcome: 'unchanged', version: plan.stored.version });
+        } else {
+          planned.push({
+            index,
+            outcome: plan.outcome,
+            write: { next: plan.stored, previous: plan.previous },
+          });
         }
       }
-      return { summary, results };
+      await commitBatch(ctx, planned, report);
+      return summarise(results);
     },
 
     async get(ctx: AuditContext, funderId: string, grantId: string): Promise<GrantView> {
@@ -441,21 +492,19 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         updatedBy: ctx.principal.memberId,
       };
       try {
-        await repo.writeVersion(tombstone, current.version, [
-          newAuditEvent(ctx, {
-            action: 'grant.delete',
-            resource: `grant:${funderId}/${grantId}`,
-            outcome: 'allowed',
-            details: { version: tombstone.version },
-          }),
-        ]);
+        await repo.writeVersions(
+          [{ next: tombstone, previous: current }],
+          [
+            newAuditEvent(ctx, {
+              action: 'grant.delete',
+              resource: `grant:${funderId}/${grantId}`,
+              outcome: 'allowed',
+              details: { version: tombstone.version },
+            }),
+          ],
+        );
       } catch (error) {
-        if (error instanceof ConditionFailedError) {
-          throw new ConflictError(
-            'version_conflict',
-            'The grant changed while it was being deleted; read it again.',
-          );
-        }
+        if (error instanceof ConditionFailedError) throw conflict();
         throw error;
       }
       return { outcome: 'deleted' as const, version: tombstone.version };
@@ -543,6 +592,74 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
   };
 }
 export type GrantService = ReturnType<typeof createGrantService>;
+
+export interface BatchItemResult {
+  index: number;
+  id: string | null;
+  outcome: WriteOutcome;
+  version?: number;
+  code?: string;
+  errors?: FieldError[];
+}
+
+/** TransactWriteItems takes at most 100 actions and 4 MB; one action of each is the audit event. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_TRANSACTION_BYTES = 3_500_000;
+const TRANSACTION_CONCURRENCY = 4;
+
+/** The SDK already retried with backoff; the client should re-send this grant. */
+function busy(index: number, id: string): BatchItemResult {
+  return {
+    index,
+    id,
+    outcome: 'rejected',
+    code: 'temporarily_unavailable',
+    errors: [{ field: `grants.${index}`, message: 'the table was busy; re-send this grant' }],
+  };
+}
+
+/** Runs one write and records its result; expected failures become a rejected item, bugs propagate. */
+async function settle(
+  index: number,
+  id: string,
+  report: (index: number, result: BatchItemResult) => void,
+  write: () => Promise<{ outcome: WriteOutcome; version?: number }>,
+) {
+  try {
+    report(index, { index, id, ...(await write()) });
+  } catch (error) {
+    if (isTransient(error)) return report(index, busy(index, id));
+    if (!(error instanceof AppError)) throw error;
+    report(index, {
+      index,
+      id,
+      outcome: 'rejected',
+      code: error.code,
+      errors: error.errors ?? [{ field: `grants.${index}`, message: error.message }],
+    });
+  }
+}
+
+function summarise(results: BatchItemResult[]) {
+  const summary = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  for (const r of results) if (r.outcome !== 'deleted') summary[r.outcome] += 1;
+  return { summary, results };
+}
+
+async function runLimited<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      if (item !== undefined) await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
 
 function commonPrefix(a: string, b: string): string {
   let i = 0;
