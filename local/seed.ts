@@ -8,7 +8,7 @@ import { FunderKindSchema, FunderStatusSchema, type Principal, RoleSchema } from
 import { generateApiKey, hashApiKey } from '../shared/auth/api-keys.ts';
 import { ConditionFailedError } from '../shared/db/conditions.ts';
 import type { Services } from '../shared/services.ts';
-import { fromPublishedGrant } from './demo/three-sixty-giving.ts';
+import { fromPublishedGrant } from '../shared/threesixty/published.ts';
 
 const DEMO_DIR = resolve(import.meta.dirname, 'demo');
 
@@ -113,7 +113,9 @@ export async function seedDemo(
       .parse(JSON.parse(readFileSync(resolve(DEMO_DIR, '360giving', f.publicFile), 'utf8')));
     grantsByFunder.set(
       f.id,
-      file.grants.map((g) => fromPublishedGrant(g, { regions: ['united-kingdom'], visibility: 'public' })),
+      file.grants.map((g) =>
+        fromPublishedGrant(g, { regions: ['united-kingdom'], visibility: 'public', inferThemes: true }),
+      ),
     );
   }
 

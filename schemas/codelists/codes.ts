@@ -1,4 +1,5 @@
 // Codelists copied from the 360Giving Data Standard (CC BY 4.0, 360Giving, ThreeSixtyGiving/standard).
+// Deprecated codes are kept: historical grants use them and the standard's schema accepts them.
 // Regenerate from ../shared/data/360giving/schema/codelists when the standard changes.
 
 export const CURRENCY_CODES = [

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fromPublishedGrant } from '../../local/demo/three-sixty-giving.ts';
 import { BatchGrantItemSchema } from '../../schemas/grant.ts';
 import { contentHash } from '../../shared/grants/content-hash.ts';
+import { fromPublishedGrant } from '../../shared/threesixty/published.ts';
 import { grantBody } from '../support/world.ts';
 
 describe('grant schema', () => {

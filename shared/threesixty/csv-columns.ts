@@ -1,0 +1,189 @@
+// 360Giving's flattened CSV: column titles such as "Recipient Org:Identifier" or "Beneficiary Location:1:Name",
+// mapped to and from JSON paths using the titles in the official schema, so nothing here is hand-listed.
+import { GRANT_PROPERTIES, type JsonSchemaNode, resolveNode } from './standard-schema.ts';
+
+type Kind = 'string' | 'number' | 'object' | 'array-object' | 'array-string';
+
+interface FieldNode {
+  key: string;
+  title: string;
+  kind: Kind;
+  /** Rolled-up arrays write their first item without an index ("Recipient Org:Name"). */
+  rollUp: boolean;
+  children: FieldNode[];
+}
+
+function kindOf(node: JsonSchemaNode): Kind {
+  const types = [node.type].flat();
+  if (types.includes('array')) {
+    const items = node.items ? resolveNode(node.items) : {};
+    return items.properties ? 'array-object' : 'array-string';
+  }
+  if (node.properties) return 'object';
+  if (types.includes('number') || types.includes('integer')) return 'number';
+  return 'string';
+}
+
+function buildNodes(properties: Record<string, JsonSchemaNode>, rollUps: ReadonlySet<string>): FieldNode[] {
+  return Object.entries(properties).map(([key, raw]) => {
+    const node = resolveNode(raw);
+    const kind = kindOf(node);
+    const inner = kind === 'array-object' && node.items ? resolveNode(node.items) : node;
+    return {
+      key,
+      title: node.title ?? key,
+      kind,
+      rollUp: rollUps.has(key),
+      children: inner.properties ? buildNodes(inner.properties, new Set()) : [],
+    };
+  });
+}
+
+const ROOT: FieldNode[] = buildNodes(
+  GRANT_PROPERTIES,
+  new Set(
+    Object.entries(GRANT_PROPERTIES)
+      .filter(([, n]) => n.rollUp)
+      .map(([k]) => k),
+  ),
+);
+
+export type JsonPath = Array<string | number>;
+export interface ColumnMapping {
+  path: JsonPath;
+  kind: Kind;
+}
+
+const byTitle = (nodes: FieldNode[], title: string) =>
+  nodes.find((n) => n.title.toLowerCase() === title.toLowerCase() || n.key === title);
+
+/** Where a column title puts its value, or null for a column the standard does not define. */
+export function parseColumn(header: string): ColumnMapping | null {
+  const tokens = header.split(':').map((t) => t.trim());
+  let nodes = ROOT;
+  const path: JsonPath = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const node = byTitle(nodes, tokens[i] ?? '');
+    if (!node) return null;
+    path.push(node.key);
+    if (node.kind === 'array-object') {
+      const next = tokens[i + 1];
+      if (next !== undefined && /^\d+$/.test(next)) {
+        path.push(Number(next));
+        i += 1;
+      } else {
+        path.push(0);
+      }
+      nodes = node.children;
+      if (i === tokens.length - 1) return null;
+      continue;
+    }
+    if (node.kind === 'object') {
+      nodes = node.children;
+      continue;
+    }
+    return i === tokens.length - 1 ? { path, kind: node.kind } : null;
+  }
+  return null;
+}
+
+function setPath(target: Record<string, unknown>, path: JsonPath, value: unknown) {
+  let cursor: Record<string | number, unknown> = target;
+  path.forEach((step, i) => {
+    if (i === path.length - 1) {
+      cursor[step] = value;
+      return;
+    }
+    const nextIsIndex = typeof path[i + 1] === 'number';
+    cursor[step] ??= nextIsIndex ? [] : {};
+    cursor = cursor[step] as Record<string | number, unknown>;
+  });
+}
+
+/** A plain number as publishers should write it; anything else stays text so the API names the field. */
+function toNumber(value: string): number | string {
+  const trimmed = value.trim();
+  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : value;
+}
+
+/** One CSV row as a 360Giving grant; columns outside the standard land in `extra`, by title. */
+export function rowToGrant(row: Record<string, string>): {
+  grant: Record<string, unknown>;
+  extra: Record<string, string>;
+} {
+  const grant: Record<string, unknown> = {};
+  const extra: Record<string, string> = {};
+  for (const [header, value] of Object.entries(row)) {
+    if (value === undefined || value === '') continue;
+    const mapping = parseColumn(header);
+    if (!mapping) {
+      extra[header] = value;
+      continue;
+    }
+    const converted =
+      mapping.kind === 'number'
+        ? toNumber(value)
+        : mapping.kind === 'array-string'
+          ? value.split(';').map((v) => v.trim())
+          : value;
+    setPath(grant, mapping.path, converted);
+  }
+  // Sparse indexes ("Beneficiary Location:2:Name" without :1:) must not leave holes.
+  for (const [key, value] of Object.entries(grant)) {
+    if (Array.isArray(value)) grant[key] = value.filter((v) => v !== undefined);
+  }
+  return { grant, extra };
+}
+
+function flattenExtra(prefix: string, value: unknown, out: Record<string, string | number>) {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) flattenExtra(`${prefix}:${i}`, v, out);
+  } else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) flattenExtra(`${prefix}:${k}`, v, out);
+  } else if (typeof value === 'number') {
+    out[prefix] = value;
+  } else {
+    out[prefix] = String(value);
+  }
+}
+
+function flattenNodes(
+  nodes: FieldNode[],
+  value: Record<string, unknown>,
+  prefix: string,
+  out: Record<string, string | number>,
+) {
+  const known = new Set(nodes.map((n) => n.key));
+  for (const node of nodes) {
+    const v = value[node.key];
+    if (v === undefined || v === null) continue;
+    const title = `${prefix}${node.title}`;
+    if (node.kind === 'array-object' && Array.isArray(v)) {
+      v.forEach((item, i) => {
+        if (item && typeof item === 'object') {
+          const head = i === 0 && node.rollUp ? `${title}:` : `${title}:${i}:`;
+          flattenNodes(node.children, item as Record<string, unknown>, head, out);
+        }
+      });
+    } else if (node.kind === 'object' && typeof v === 'object') {
+      flattenNodes(node.children, v as Record<string, unknown>, `${title}:`, out);
+    } else if (node.kind === 'array-string' && Array.isArray(v)) {
+      out[title] = v.join(';');
+    } else if (typeof v === 'number') {
+      out[title] = v;
+    } else {
+      out[title] = String(v);
+    }
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (!known.has(key)) flattenExtra(`${prefix}${key}`, v, out);
+  }
+}
+
+/** A 360Giving grant as one CSV row keyed by column title (standard columns first, in schema order). */
+export function grantToRow(grant: Record<string, unknown>): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  flattenNodes(ROOT, grant, '', out);
+  return out;
+}
