@@ -64,7 +64,8 @@ export type Visibility = z.infer<typeof VisibilitySchema>;
  */
 export const GrantFieldsSchema = z.strictObject({
   title: z.string().min(1).max(1000),
-  description: LongText.optional(),
+  /** Required by the 360Giving standard (it may be short). */
+  description: LongText,
   currency: z.enum(CURRENCY_CODES, {
     error: 'must be an ISO 4217 currency code from the 360Giving codelist',
   }),
@@ -101,10 +102,11 @@ export const GrantFieldsSchema = z.strictObject({
   visibility: VisibilitySchema.default('private'),
 });
 
+/** The standard wants exactly one recipient: an organisation or an individual. */
 const requireRecipient = (g: { recipientOrganization?: unknown; recipientIndividual?: unknown }) =>
-  g.recipientOrganization !== undefined || g.recipientIndividual !== undefined;
+  (g.recipientOrganization !== undefined) !== (g.recipientIndividual !== undefined);
 const recipientRule = {
-  message: 'recipientOrganization or recipientIndividual is required',
+  message: 'exactly one of recipientOrganization or recipientIndividual is required',
   path: ['recipientOrganization'],
 };
 

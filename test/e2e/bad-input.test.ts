@@ -61,7 +61,7 @@ describe('a single grant write with bad input', () => {
     await expectRejected(await put({ ...grantBody('bad-1'), ...change }), 400, field);
   });
 
-  it.each(['title', 'currency', 'amountAwarded', 'awardDate', 'fundingOrganization'])(
+  it.each(['title', 'description', 'currency', 'amountAwarded', 'awardDate', 'fundingOrganization'])(
     'names the missing required field %s',
     async (field) => {
       const body: Record<string, unknown> = grantBody('bad-1');
@@ -73,6 +73,14 @@ describe('a single grant write with bad input', () => {
   it('names recipientOrganization when there is no recipient at all', async () => {
     const { recipientOrganization: _r, ...body } = grantBody('bad-1');
     await expectRejected(await put(body), 400, 'recipientOrganization');
+  });
+
+  it('names recipientOrganization when both an organisation and an individual are given', async () => {
+    await expectRejected(
+      await put({ ...grantBody('bad-1'), recipientIndividual: { id: 'p-1', name: 'A Person' } }),
+      400,
+      'recipientOrganization',
+    );
   });
 
   it('rejects malformed JSON', async () => {

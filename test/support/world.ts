@@ -16,6 +16,7 @@ export function grantBody(id: string, overrides: Record<string, unknown> = {}) {
   return {
     id,
     title: `Grant ${id}`,
+    description: 'Core support for migrant-led advocacy.',
     currency: 'USD',
     amountAwarded: 100000,
     awardDate: '2015-06-01',
