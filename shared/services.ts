@@ -5,6 +5,7 @@ import { createAuditService } from './audit/audit-service.ts';
 import { createKeyService } from './auth/key-service.ts';
 import { type Config, getConfig } from './config.ts';
 import { createDocumentClient, createDynamoClient } from './db/client.ts';
+import { createExportService } from './exports/export-service.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
 import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
@@ -21,6 +22,7 @@ export function createServices(config: Config, client: DynamoDBClient = createDy
   const collaboratives = createCollaborativeRepository(repoDeps);
   const audit = createAuditService({ repo: createAuditRepository(repoDeps) });
   const tenancy = createTenancyService({ funders, collaboratives, members, audit });
+  const grants = createGrantService({ repo: createGrantRepository(repoDeps), audit });
   return {
     config,
     client,
@@ -29,7 +31,8 @@ export function createServices(config: Config, client: DynamoDBClient = createDy
     audit,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
-    grants: createGrantService({ repo: createGrantRepository(repoDeps), audit }),
+    grants,
+    exports: createExportService({ grants, audit }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -24,6 +24,19 @@ export function json(
   };
 }
 
+export function text(
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': contentType, ...SECURITY_HEADERS, ...headers },
+    body,
+  };
+}
+
 export function noContent(): APIGatewayProxyStructuredResultV2 {
   return { statusCode: 204, headers: { ...SECURITY_HEADERS } };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { AuditEventSchema, ListAuditQuerySchema } from '../../schemas/audit.ts';
 import { PageQuerySchema, pageOf } from '../../schemas/common.ts';
+import { ExportPageSchema, ExportQuerySchema } from '../../schemas/export.ts';
 import {
   BatchGrantItemSchema,
   BatchUpsertResponseSchema,
@@ -366,6 +367,19 @@ export const routes: RouteDefinition[] = [
     auth: true,
     params: GrantParamsSchema,
     response: z.object({ items: z.array(GrantVersionViewSchema) }),
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/exports',
+    entry: 'functions/exports/get-export.ts',
+    operationId: 'getExport',
+    summary: 'One page of the 360Giving export of what you may see (scope=public: open data only)',
+    tag: 'exports',
+    auth: true,
+    query: ExportQuerySchema,
+    response: ExportPageSchema,
     successStatus: 200,
     access: 'read',
   },

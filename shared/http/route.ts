@@ -23,7 +23,7 @@ import { logger } from '../logger.ts';
 import { getServices } from '../services.ts';
 import { parseOrThrow } from '../validation.ts';
 import { type AuthorizerContext, principalFromContext } from './authorizer-context.ts';
-import { json, noContent, problem } from './responses.ts';
+import { json, noContent, problem, text } from './responses.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -52,6 +52,9 @@ export interface RouteInput<P, Q> {
 export interface RouteOutput {
   status?: number;
   body?: unknown;
+  /** A body that is not JSON (e.g. CSV), sent as it is with `contentType`. */
+  raw?: string;
+  contentType?: string;
   headers?: Record<string, string>;
 }
 
@@ -214,6 +217,9 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
       headers: event.headers,
     });
     if (out.status === 204) return noContent();
+    if (out.raw !== undefined) {
+      return text(out.status ?? 200, out.raw, out.contentType ?? 'text/plain; charset=utf-8', out.headers);
+    }
     return json(out.status ?? 200, out.body ?? {}, out.headers);
   });
 }

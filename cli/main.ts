@@ -1,0 +1,245 @@
+// The `cofund` command line: talks to the hub's API (COFUND_API_URL, COFUND_API_KEY), on a laptop or in AWS.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { VisibilitySchema } from '../schemas/grant.ts';
+import { REGIONS, THEMES } from '../schemas/taxonomy.ts';
+import { ApiKeyViewSchema, CreatedApiKeySchema, MeSchema } from '../schemas/tenancy.ts';
+import { ApiError, createApiClient } from './api-client.ts';
+import { runExport } from './commands/export.ts';
+import { runImport } from './commands/import.ts';
+
+const program = new Command();
+program
+  .name('cofund')
+  .description('Share grant data through the donor data hub: import and export 360Giving files, manage keys.')
+  .addOption(
+    new Option('--api-url <url>', 'hub API base URL').env('COFUND_API_URL').default('http://localhost:3000'),
+  )
+  .addOption(new Option('--api-key <key>', 'your API key (cfd_...)').env('COFUND_API_KEY'))
+  .showHelpAfterError();
+
+function client() {
+  const { apiUrl, apiKey } = program.opts<{ apiUrl: string; apiKey?: string }>();
+  if (!apiKey) throw new ApiError(0, 'no_key', 'No API key: set COFUND_API_KEY or pass --api-key.');
+  return {
+    apiUrl,
+    client: createApiClient({
+      baseUrl: apiUrl,
+      apiKey,
+      onRetry: (attempt, reason) => process.stderr.write(`  retrying (attempt ${attempt}) after ${reason}\n`),
+    }),
+  };
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+const oneOf =
+  (allowed: readonly string[], what: string) =>
+  (value: string, previous: string[] = []) => {
+    if (!allowed.includes(value))
+      throw new InvalidArgumentError(`unknown ${what} "${value}"; one of: ${allowed.join(', ')}`);
+    return [...previous, value];
+  };
+const positiveInt = (max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw new InvalidArgumentError(`must be a whole number from 1 to ${max}`);
+  return n;
+};
+
+program
+  .command('whoami')
+  .description('show the funder, member and role your key acts as')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const me = await client().client.json(MeSchema, 'GET', '/v1/me');
+    if (opts.json) return console.log(JSON.stringify(me, null, 2));
+    console.log(
+      `${me.member.name} <${me.member.email}>, ${me.principal.role} of ${me.funder.name} (${me.funder.id})`,
+    );
+    console.log(`collaboratives: ${me.principal.collaboratives.join(', ') || 'none'}`);
+  });
+
+program
+  .command('import')
+  .description(
+    'import a 360Giving JSON package or CSV file; re-running it changes nothing, an interrupted run resumes',
+  )
+  .argument('<file>', 'path to a .json (360Giving package) or .csv (360Giving column titles) file')
+  .addOption(
+    new Option('--format <format>', 'file format (default: from the extension)').choices(['json', 'csv']),
+  )
+  .option(
+    '--visibility <visibility>',
+    'who may see the imported grants: private, hub, public or collaborative:<id>',
+    'private',
+  )
+  .option(
+    '--theme <theme>',
+    `hub theme for every grant (repeatable): ${THEMES.join(', ')}`,
+    oneOf(THEMES, 'theme'),
+    [],
+  )
+  .option(
+    '--region <region>',
+    `hub region for every grant (repeatable): ${REGIONS.join(', ')}`,
+    oneOf(REGIONS, 'region'),
+    [],
+  )
+  .option(
+    '--infer-themes',
+    'tag themes from each grant’s programme, title and description when --theme is not given',
+  )
+  .option('--batch-size <n>', 'grants per request (max 100)', positiveInt(100), 100)
+  .option('--concurrency <n>', 'requests in flight', positiveInt(16), 4)
+  .option('--report <path>', 'where to write the JSON report (default: <file>.import-report.json)')
+  .option('--restart', 'ignore the checkpoint of an interrupted run and start from the first row')
+  .option('--no-progress', 'no progress bar')
+  .action(async (file: string, opts: Record<string, unknown>) => {
+    const visibility = VisibilitySchema.safeParse(opts.visibility);
+    if (!visibility.success)
+      throw new ApiError(0, 'bad_option', `--visibility: ${visibility.error.issues[0]?.message}`);
+    const { client: api, apiUrl } = client();
+    const reportPath = typeof opts.report === 'string' ? opts.report : `${file}.import-report.json`;
+    const report = await runImport({
+      file,
+      ...(typeof opts.format === 'string' ? { format: opts.format } : {}),
+      client: api,
+      apiUrl,
+      hub: {
+        visibility: visibility.data,
+        themes: z.array(z.enum(THEMES)).parse(opts.theme),
+        regions: z.array(z.enum(REGIONS)).parse(opts.region),
+        inferThemes: opts.inferThemes === true,
+      },
+      batchSize: Number(opts.batchSize),
+      concurrency: Number(opts.concurrency),
+      reportPath,
+      restart: opts.restart === true,
+      progress: opts.progress !== false,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const changed = report.created + report.updated;
+    console.log(
+      `${report.rowsRead} rows read in ${report.seconds.toFixed(1)} s: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected} rejected` +
+        (report.skippedAlreadyImported
+          ? `, ${report.skippedAlreadyImported} already imported by the interrupted run`
+          : ''),
+    );
+    if (report.complete && changed === 0 && report.rejected === 0)
+      console.log('Nothing changed: the hub already had every grant in this file.');
+    for (const r of report.rejections.slice(0, 20))
+      console.log(`  row ${r.row}${r.id ? ` (${r.id})` : ''}: ${r.field} ${r.reason}`);
+    if (report.rejections.length > 20) console.log(`  ... and ${report.rejections.length - 20} more`);
+    console.log(`Report: ${reportPath}`);
+    if (report.fatal) {
+      console.error(`Import stopped: ${report.fatal}`);
+      console.error('Run the same command again to resume where it stopped.');
+      process.exitCode = 2;
+    } else if (report.rejected > 0) {
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('export')
+  .description(
+    'export the grants you may see as a 360Giving JSON package or CSV (scope public: open data only)',
+  )
+  .addOption(new Option('--format <format>', 'output format').choices(['json', 'csv']).default('json'))
+  .addOption(
+    new Option('--scope <scope>', 'visible: all you may see; public: open data only')
+      .choices(['visible', 'public'])
+      .default('visible'),
+  )
+  .option('--out <path>', 'output file (default: grants.<format>)')
+  .option('--funder <id>', 'only this funder')
+  .option('--recipient <orgId>', 'only grants to this organisation id')
+  .option('--theme <theme>', 'only this theme')
+  .option('--region <region>', 'only this region')
+  .option('--visibility <visibility>', 'only this visibility')
+  .option('--award-year-from <year>', 'awarded in or after this year')
+  .option('--award-year-to <year>', 'awarded in or before this year')
+  .action(async (opts: Record<string, string | undefined>) => {
+    const format = opts.format === 'csv' ? 'csv' : 'json';
+    const result = await runExport({
+      client: client().client,
+      out: opts.out ?? `grants.${format}`,
+      format,
+      scope: opts.scope === 'public' ? 'public' : 'visible',
+      filters: {
+        funder: opts.funder,
+        recipient: opts.recipient,
+        theme: opts.theme,
+        region: opts.region,
+        visibility: opts.visibility,
+        awardYearFrom: opts.awardYearFrom,
+        awardYearTo: opts.awardYearTo,
+      },
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    console.log(`${result.grants} grants written to ${result.file}`);
+    if (result.invalid.length === 0) console.log(`All valid against ${result.schema}`);
+    else {
+      console.log(`${result.invalid.length} grants do not validate against ${result.schema}:`);
+      for (const i of result.invalid.slice(0, 20))
+        console.log(`  ${i.id}: ${i.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+      process.exitCode = 1;
+    }
+  });
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('list')
+  .description('your keys (admins: every key of your funder); secrets are never shown again')
+  .action(async () => {
+    const out = await client().client.json(z.object({ items: z.array(ApiKeyViewSchema) }), 'GET', '/v1/keys');
+    for (const k of out.items) {
+      const state = k.revokedAt
+        ? `revoked ${k.revokedAt}`
+        : Date.parse(k.expiresAt) < Date.now()
+          ? 'expired'
+          : `expires ${k.expiresAt}`;
+      console.log(`${k.keyId}  ${k.memberId.padEnd(24)} ${k.label.padEnd(24)} ${state}`);
+    }
+  });
+keys
+  .command('create')
+  .description('create a key; it is printed once')
+  .option('--label <label>', 'what the key is for', 'cli')
+  .option('--expires-in-days <days>', 'lifetime in days (max 365)', positiveInt(365), 90)
+  .option('--member <memberId>', 'admins: create it for another member of your funder')
+  .action(async (opts: { label: string; expiresInDays: number; member?: string }) => {
+    const created = await client().client.json(CreatedApiKeySchema, 'POST', '/v1/keys', {
+      body: {
+        label: opts.label,
+        expiresInDays: opts.expiresInDays,
+        ...(opts.member ? { memberId: opts.member } : {}),
+      },
+    });
+    console.log(
+      `Key ${created.keyId} for ${created.memberId}, expires ${created.expiresAt}. Store it now, it is not shown again:`,
+    );
+    console.log(created.apiKey);
+  });
+keys
+  .command('revoke')
+  .description('revoke a key at once')
+  .argument('<keyId>', 'the key id (16 characters, from `cofund keys list`)')
+  .action(async (keyId: string) => {
+    const revoked = await client().client.json(
+      ApiKeyViewSchema,
+      'DELETE',
+      `/v1/keys/${encodeURIComponent(keyId)}`,
+    );
+    console.log(`Key ${revoked.keyId} revoked at ${revoked.revokedAt}.`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ApiError) {
+    console.error(`cofund: ${error.message}`);
+    for (const e of error.errors) console.error(`  ${e.field}: ${e.message}`);
+  } else {
+    console.error(`cofund: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  process.exitCode = 2;
+});
