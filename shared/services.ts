@@ -1,5 +1,6 @@
 // Composition root: builds every service once per process from the configuration.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuditRepository } from './audit/audit-repository.ts';
 import { createAuditService } from './audit/audit-service.ts';
 import { createKeyService } from './auth/key-service.ts';
@@ -13,8 +14,11 @@ import { createFunderRepository } from './tenancy/funder-repository.ts';
 import { createMemberRepository } from './tenancy/member-repository.ts';
 import { createTenancyService } from './tenancy/tenancy-service.ts';
 
-export function createServices(config: Config, client: DynamoDBClient = createDynamoClient(config)) {
-  const doc = createDocumentClient(client);
+export function createServices(
+  config: Config,
+  client: DynamoDBClient = createDynamoClient(config),
+  doc: DynamoDBDocumentClient = createDocumentClient(client),
+) {
   const tableName = config.TABLE_NAME;
   const repoDeps = { doc, tableName };
   const funders = createFunderRepository(repoDeps);
@@ -47,4 +51,9 @@ export function getServices(): Services {
 
 export function resetServicesForTests(): void {
   services = undefined;
+}
+
+/** Fault-injection tests run the real handlers over services whose DynamoDB client they control. */
+export function setServicesForTests(replacement: Services): void {
+  services = replacement;
 }

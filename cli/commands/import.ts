@@ -286,6 +286,9 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
       }
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
+      // The rows read before the damage are whole grants: they still land.
+      if (batch.length > 0 && !failure) await flush();
+      await Promise.allSettled(inFlight);
       const reason = error instanceof Error ? error.message : String(error);
       throw new Error(
         `Reading ${options.file} stopped after row ${report.rowsRead} (byte ${source.bytesRead()} of ${source.totalBytes}): ${reason}. ` +

@@ -11,7 +11,7 @@ import { rowToGrant } from '../../shared/threesixty/csv-columns.ts';
 export type SourceFormat = 'json' | 'csv';
 
 export interface SourceItem {
-  /** 1-based position of the grant in the file (CSV: data row, not counting the header). */
+  /** Where the grant is in the file: JSON, its 1-based position in `grants`; CSV, its line (the header is line 1). */
   row: number;
   grant: Record<string, unknown>;
 }
@@ -74,7 +74,10 @@ async function* jsonItems(
   const pick = Pick.make({ filter: 'grants' });
   const array = StreamArray.make();
   // .pipe() does not forward errors: a truncated file must fail the iteration, not hang it.
-  for (const stage of [input, parser, pick]) stage.on('error', (error: Error) => array.destroy(error));
+  const fail = (error: Error) => array.destroy(error);
+  input.on('error', fail);
+  parser.on('error', fail);
+  pick.on('error', fail);
   input.pipe(parser).pipe(pick).pipe(array);
   let row = 0;
   let seen = false;
@@ -99,17 +102,17 @@ async function* csvItems(input: NodeJS.ReadableStream, problems: SourceProblem[]
     skip_records_with_error: true,
     info: true,
   });
-  parser.on('skip', (error: Error & { record?: number; lines?: number }) => {
-    problems.push({ row: error.record ?? 0, field: 'csv', reason: error.message });
+  parser.on('skip', (error: Error & { lines?: number }) => {
+    problems.push({ row: error.lines ?? 0, field: 'csv', reason: error.message });
   });
   input.on('error', (error: Error) => parser.destroy(error));
   input.pipe(parser);
   for await (const record of parser as AsyncIterable<{
     record: Record<string, string>;
-    info: { records: number };
+    info: { lines: number };
   }>) {
     const { grant, extra } = rowToGrant(record.record);
     // Columns outside the standard become top-level extras; the importer keeps them in additionalData.
-    yield { row: record.info.records, grant: { ...extra, ...grant } };
+    yield { row: record.info.lines, grant: { ...extra, ...grant } };
   }
 }

@@ -1,0 +1,148 @@
+// A whole import through the local gateway while DynamoDB misbehaves (faults injected with aws-sdk-client-mock
+// in front of the real DynamoDB Local): throttled transactions, unprocessed batch keys, timeouts. The end
+// state must equal a clean import's: nothing lost, nothing doubled, one version per grant.
+
+import { resolve } from 'node:path';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../../cli/api-client.ts';
+import { runImport } from '../../cli/commands/import.ts';
+import { getConfig } from '../../shared/config.ts';
+import { createDocumentClient } from '../../shared/db/client.ts';
+import { createServices, resetServicesForTests, setServicesForTests } from '../../shared/services.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, type World } from '../support/world.ts';
+
+const FILE = resolve('local/demo/360giving/andrew-lloyd-webber-foundation.json');
+let hub: TestHub;
+let world: World;
+
+beforeAll(async () => {
+  hub = await startTestHub({ server: true });
+  world = await buildWorld(hub.services);
+});
+afterAll(async () => {
+  resetServicesForTests();
+  await hub?.close();
+});
+
+function seeded(seed: number) {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** Services whose document client forwards to DynamoDB Local, except when the dice say otherwise. */
+function faultyServices(counts: Record<string, number>) {
+  const real = createDocumentClient(hub.services.client);
+  const faulty = createDocumentClient(hub.services.client);
+  const mock = mockClient(faulty);
+  const random = seeded(7);
+  const count = (what: string) => {
+    counts[what] = (counts[what] ?? 0) + 1;
+  };
+  const throttle = () =>
+    Object.assign(new Error('Throughput exceeds the current capacity of your table'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { httpStatusCode: 400 },
+    });
+  const timeout = () =>
+    Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' });
+
+  mock.on(TransactWriteCommand).callsFake(async (input) => {
+    if (random() < 0.25) {
+      count('throttled transaction');
+      throw throttle();
+    }
+    return real.send(new TransactWriteCommand(input));
+  });
+  mock.on(BatchGetCommand).callsFake(async (input) => {
+    const [table, request] = Object.entries(input.RequestItems)[0] as [
+      string,
+      { Keys: Array<Record<string, unknown>> },
+    ];
+    if (random() < 0.4 && request.Keys.length > 1) {
+      count('unprocessed keys');
+      const half = Math.ceil(request.Keys.length / 2);
+      const out = await real.send(
+        new BatchGetCommand({ RequestItems: { [table]: { ...request, Keys: request.Keys.slice(0, half) } } }),
+      );
+      return { ...out, UnprocessedKeys: { [table]: { ...request, Keys: request.Keys.slice(half) } } };
+    }
+    return real.send(new BatchGetCommand(input));
+  });
+  mock.on(GetCommand).callsFake(async (input) => {
+    if (random() < 0.05) {
+      count('timed-out read');
+      throw timeout();
+    }
+    return real.send(new GetCommand(input));
+  });
+  mock.on(PutCommand).callsFake((input) => real.send(new PutCommand(input)));
+  mock.on(QueryCommand).callsFake((input) => real.send(new QueryCommand(input)));
+  mock.on(UpdateCommand).callsFake((input) => real.send(new UpdateCommand(input)));
+  mock.on(DeleteCommand).callsFake((input) => real.send(new DeleteCommand(input)));
+  return createServices(getConfig(), hub.services.client, faulty);
+}
+
+function grantsOf(items: Array<Record<string, unknown>>, funderId: string) {
+  return items
+    .filter((i) => String(i.PK).startsWith(`GRANT#${funderId}#`))
+    .map((i) => ({
+      key: `${String(i.PK).slice(`GRANT#${funderId}#`.length)}|${i.SK}`,
+      version: i.version,
+      contentHash: i.contentHash,
+      record: i.record,
+    }));
+}
+
+describe('import under injected DynamoDB faults', () => {
+  it('ends equal to a clean import: every grant once, one version each', async () => {
+    const importAs = (funder: string) =>
+      runImport({
+        file: FILE,
+        client: createApiClient({
+          baseUrl: hub.url,
+          apiKey: world.keys[funder]?.editor ?? '',
+          maxAttempts: 10,
+        }),
+        apiUrl: hub.url,
+        hub: { visibility: 'hub' },
+        progress: false,
+        concurrency: 4,
+        statePath: `${FILE}.${funder}.test-state.json`,
+      });
+    const clean = await importAs('osf');
+    expect(clean).toMatchObject({ created: 475, rejected: 0, complete: true });
+
+    const counts: Record<string, number> = {};
+    setServicesForTests(faultyServices(counts));
+    const faulty = await importAs('nef');
+    resetServicesForTests();
+
+    expect(faulty.rejections).toEqual([]);
+    expect(faulty.complete).toBe(true);
+    expect(faulty.created).toBe(475);
+    // The faults really happened, of every kind.
+    expect(counts['throttled transaction']).toBeGreaterThan(0);
+    expect(counts['unprocessed keys']).toBeGreaterThan(0);
+    expect(counts['timed-out read']).toBeGreaterThan(0);
+
+    const snapshot = await hub.snapshot();
+    const a = grantsOf(snapshot, 'osf').sort((x, y) => x.key.localeCompare(y.key));
+    const b = grantsOf(snapshot, 'nef').sort((x, y) => x.key.localeCompare(y.key));
+    expect(b).toEqual(a);
+    expect(b.every((g) => g.version === 1 && g.key.endsWith('|CURRENT'))).toBe(true);
+  });
+});
