@@ -60,7 +60,7 @@ function searchableAttributes(stored: StoredGrant) {
   };
 }
 
-function currentItem(stored: StoredGrant) {
+export function currentItem(stored: StoredGrant) {
   const indexKeys =
     stored.record && !stored.deleted
       ? grantIndexKeys(

@@ -1,0 +1,195 @@
+// Import benchmark: N generated grants through the hub (CLI -> local gateway -> handlers -> DynamoDB Local)
+// versus a plain BatchWriteItem loop writing the same grant items into the same DynamoDB Local.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import makeParser from 'stream-json';
+import Pick from 'stream-json/filters/Pick.js';
+import StreamArray from 'stream-json/streamers/StreamArray.js';
+import { startLocalServer } from '../local/server.ts';
+import { ensureTables, tableNames } from '../local/tables.ts';
+import { BatchGrantItemSchema } from '../schemas/grant.ts';
+import { generateApiKey, hashApiKey } from '../shared/auth/api-keys.ts';
+import { getConfig, resetConfigForTests } from '../shared/config.ts';
+import { createDynamoClient } from '../shared/db/client.ts';
+import { contentHash } from '../shared/grants/content-hash.ts';
+import { currentItem } from '../shared/grants/grant-repository.ts';
+import { createServices, resetServicesForTests, setServicesForTests } from '../shared/services.ts';
+import { fromPublishedGrant } from '../shared/threesixty/published.ts';
+import { meterCapacity } from './capacity.ts';
+import { generateGrantsFile } from './generate.ts';
+
+export interface ImportBenchResult {
+  grants: number;
+  fileMiB: number;
+  hub: {
+    seconds: number;
+    perSecond: number;
+    peakRssMiB: number;
+    wcuPerGrant: number;
+    wcuPerGrantAws: number;
+    rcuPerGrant: number;
+    calls: Record<string, number>;
+  };
+  baseline: { seconds: number; perSecond: number; wcuPerGrant: number };
+  minimumWcuPerGrant: number;
+  averageItemBytes: number;
+  ratio: number;
+}
+
+/** DynamoDB's item size: attribute names plus values (strings by UTF-8 length, numbers ~ digits/2 + 1). */
+function itemSize(value: unknown): number {
+  if (value === null || value === undefined) return 1;
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return Math.ceil(String(value).replace(/[-.]/g, '').length / 2) + 1;
+  if (typeof value === 'boolean') return 1;
+  if (Array.isArray(value)) return 3 + value.reduce((s: number, v) => s + 1 + itemSize(v), 0);
+  return 3 + Object.entries(value).reduce((s, [k, v]) => s + Buffer.byteLength(k) + 1 + itemSize(v), 0);
+}
+
+async function* grantsIn(path: string) {
+  const parser = makeParser();
+  const array = StreamArray.make();
+  createReadStream(path).pipe(parser).pipe(Pick.make({ filter: 'grants' })).pipe(array);
+  for await (const entry of array as AsyncIterable<{ value: Record<string, unknown> }>) yield entry.value;
+}
+
+/** The plain loop: the same CURRENT items the hub writes, BatchWriteItem 25 at a time, UnprocessedItems retried. */
+export async function baselineLoop(client: DynamoDBClient, table: string, file: string, concurrency: number) {
+  const items: Record<string, unknown>[] = [];
+  const at = new Date().toISOString();
+  let bytes = 0;
+  for await (const raw of grantsIn(file)) {
+    const record = BatchGrantItemSchema.parse(fromPublishedGrant(raw, { visibility: 'hub' }));
+    const item = currentItem({
+      funderId: 'baseline',
+      grantId: record.id,
+      version: 1,
+      contentHash: contentHash(record),
+      deleted: false,
+      record,
+      createdAt: at,
+      updatedAt: at,
+      updatedBy: 'bench',
+    });
+    bytes += itemSize(item);
+    items.push(item);
+  }
+  const batches: WriteRequest[][] = [];
+  for (let i = 0; i < items.length; i += 25) {
+    batches.push(items.slice(i, i + 25).map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })));
+  }
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < batches.length) {
+        let pending = batches[next++];
+        for (let attempt = 0; pending && pending.length > 0; attempt++) {
+          if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+          const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+          pending = out.UnprocessedItems?.[table] ?? [];
+        }
+      }
+    }),
+  );
+  return { seconds: (Date.now() - started) / 1000, averageItemBytes: bytes / items.length };
+}
+
+/**
+ * DynamoDB Local slows down as the data it holds grows (measured: 1,100 -> 500 -> 200 items/s over three
+ * successive 10,000-item loads, whatever the table). So each side gets its own fresh DynamoDB Local, started
+ * the same way, and writes into an empty table.
+ */
+export async function runImportBench(options: {
+  grants: number;
+  startDynamo: () => Promise<{ endpoint: string; stop(): Promise<void> }>;
+  log: (line: string) => void;
+}): Promise<ImportBenchResult> {
+  const { log } = options;
+  const dir = mkdtempSync(join(tmpdir(), 'cofund-bench-'));
+  try {
+    const file = join(dir, 'grants.json');
+    log(`generating ${options.grants} grants...`);
+    await generateGrantsFile(file, options.grants);
+    const fileMiB = statSync(file).size / 1048576;
+
+    const hubDynamo = await options.startDynamo();
+    const hubNames = tableNames('bench');
+    Object.assign(process.env, { ...hubNames, DYNAMODB_ENDPOINT: hubDynamo.endpoint, AWS_REGION: 'eu-west-1' });
+    resetConfigForTests();
+    const config = getConfig();
+    const client = createDynamoClient(config);
+    const meter = meterCapacity(client);
+    const services = createServices(config, client);
+    setServicesForTests(services);
+    await ensureTables(services.client, hubNames);
+    const at = new Date().toISOString();
+    await services.repos.funders.create({ id: 'bench', name: 'Benchmark Foundation', kind: 'funder', identifiers: [], status: 'active', createdAt: at, updatedAt: at });
+    await services.repos.members.create({ id: 'bench-editor', funderId: 'bench', name: 'Bench', email: 'bench@example.org', role: 'editor', createdAt: at, updatedAt: at });
+    const { keyId, apiKey } = generateApiKey();
+    await services.repos.members.createKey({ keyId, funderId: 'bench', memberId: 'bench-editor', label: 'bench', secretHash: hashApiKey(apiKey), createdAt: at, expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
+    meter.reset();
+    const server = await startLocalServer({ port: 0 });
+
+    log('importing through the hub (cofund import -> local gateway -> handlers)...');
+    const reportPath = join(dir, 'report.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../cli/main.ts'), 'import', file, '--no-progress', '--visibility', 'hub', '--report', reportPath, '--concurrency', '4'], {
+      env: { ...process.env, COFUND_API_URL: server.url, COFUND_API_KEY: apiKey, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const [code] = await once(child, 'exit');
+    if (code !== 0) throw new Error(`import failed (exit ${code}):\n${output}`);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    if (report.created !== options.grants) throw new Error(`hub created ${report.created} of ${options.grants}:\n${output}`);
+    const hubWrite = meter.write;
+    const hubWriteAws = meter.writeAws;
+    const hubRead = meter.read;
+    const calls = { ...meter.calls };
+    await server.close();
+    resetServicesForTests();
+    await hubDynamo.stop();
+
+    log('plain BatchWriteItem loop over the same items...');
+    const baseDynamo = await options.startDynamo();
+    const baseClient = createDynamoClient({ AWS_REGION: 'eu-west-1', DYNAMODB_ENDPOINT: baseDynamo.endpoint });
+    const baseMeter = meterCapacity(baseClient);
+    const baseNames = tableNames('base');
+    await ensureTables(baseClient, baseNames);
+    baseMeter.reset();
+    const base = await baselineLoop(baseClient, baseNames.TABLE_NAME, file, 4);
+    const baseWrite = baseMeter.write;
+    await baseDynamo.stop();
+
+    const hubPerSecond = options.grants / report.seconds;
+    const basePerSecond = options.grants / base.seconds;
+    return {
+      grants: options.grants,
+      fileMiB,
+      hub: {
+        seconds: report.seconds,
+        perSecond: hubPerSecond,
+        peakRssMiB: report.peakRssMiB,
+        wcuPerGrant: hubWrite / options.grants,
+        wcuPerGrantAws: hubWriteAws / options.grants,
+        rcuPerGrant: hubRead / options.grants,
+        calls,
+      },
+      baseline: { seconds: base.seconds, perSecond: basePerSecond, wcuPerGrant: baseWrite / options.grants },
+      // One write of an item of this size to the table and to each of its two indexes (both project ALL).
+      minimumWcuPerGrant: 3 * Math.ceil(base.averageItemBytes / 1024),
+      averageItemBytes: base.averageItemBytes,
+      ratio: hubPerSecond / basePerSecond,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
