@@ -13,7 +13,11 @@ function seeded(seed: number) {
   };
 }
 
-export async function generateGrantsFile(path: string, count: number, funderPrefix = '360G-BENCH'): Promise<void> {
+export async function generateGrantsFile(
+  path: string,
+  count: number,
+  funderPrefix = '360G-BENCH',
+): Promise<void> {
   const random = seeded(2026);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)] as T;
   const out = createWriteStream(path);
@@ -36,7 +40,12 @@ export async function generateGrantsFile(path: string, count: number, funderPref
       awardDate: `${year}-${month}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`,
       plannedDates: [{ duration: 12 * (1 + Math.floor(random() * 3)) }],
       recipientOrganization: [
-        { id: `GB-CHC-${1_000_000 + org}`, name: `${place} ${theme} network ${org}`, postalCode: 'AB1 2CD', charityNumber: String(1_000_000 + org) },
+        {
+          id: `GB-CHC-${1_000_000 + org}`,
+          name: `${place} ${theme} network ${org}`,
+          postalCode: 'AB1 2CD',
+          charityNumber: String(1_000_000 + org),
+        },
       ],
       fundingOrganization: [{ id: 'GB-CHC-1000147', name: 'Benchmark Foundation' }],
       grantProgramme: [{ code: 'MIG', title: 'Migration and asylum' }],

@@ -89,7 +89,7 @@ program
     '--infer-themes',
     'tag themes from each grant’s programme, title and description when --theme is not given',
   )
-  .option('--batch-size <n>', 'grants per request (max 100)', positiveInt(100), 100)
+  .option('--batch-size <n>', 'grants per request (max 100)', positiveInt(100), 99)
   .option('--concurrency <n>', 'requests in flight', positiveInt(16), 4)
   .option('--report <path>', 'where to write the JSON report (default: <file>.import-report.json)')
   .option('--restart', 'ignore the checkpoint of an interrupted run and start from the first row')

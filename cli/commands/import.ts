@@ -92,7 +92,8 @@ function fingerprintOf(
 export async function runImport(options: ImportOptions): Promise<ImportReport> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
-  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_GRANTS, MAX_BATCH_GRANTS);
+  // 99 grants and the audit event fill one 100-action transaction: one write call per batch.
+  const batchSize = Math.min(options.batchSize ?? MAX_BATCH_GRANTS - 1, MAX_BATCH_GRANTS);
   const concurrency = options.concurrency ?? 4;
   const format = detectFormat(options.file, options.format);
   const me = await options.client.json(MeSchema, 'GET', '/v1/me');

@@ -164,24 +164,38 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
-let persistenceStore: DynamoDBPersistenceLayer | undefined;
-
-function idempotency() {
-  const { config, client } = getServices();
-  persistenceStore ??= new DynamoDBPersistenceLayer({
-    tableName: config.IDEMPOTENCY_TABLE_NAME,
-    awsSdkV3Client: client,
-  });
-  return makeHandlerIdempotent({
-    persistenceStore,
-    config: new IdempotencyConfig({
-      // Scoped by funder: two funders choosing the same key must never share a stored response.
-      eventKeyJmesPath:
-        'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
-      payloadValidationJmesPath: 'body',
-      expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
-    }),
-  });
+/**
+ * Powertools' idempotency middleware for the current services. Resolved per call, not at import, so a
+ * process that swaps its services (the local gateway's tests and benchmarks) never talks to a stale table.
+ */
+function idempotency(): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  const byClient = new WeakMap<object, middy.MiddlewareObj<HttpEvent, HttpResult>>();
+  const current = () => {
+    const { config, client } = getServices();
+    let middleware = byClient.get(client);
+    if (!middleware) {
+      middleware = makeHandlerIdempotent({
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: config.IDEMPOTENCY_TABLE_NAME,
+          awsSdkV3Client: client,
+        }),
+        config: new IdempotencyConfig({
+          // Scoped by funder: two funders choosing the same key must never share a stored response.
+          eventKeyJmesPath:
+            'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
+          payloadValidationJmesPath: 'body',
+          expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+        }),
+      });
+      byClient.set(client, middleware);
+    }
+    return middleware;
+  };
+  return {
+    before: (request) => current().before?.(request),
+    after: (request) => current().after?.(request),
+    onError: (request) => current().onError?.(request),
+  };
 }
 
 export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.ZodAny>(
