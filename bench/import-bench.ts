@@ -5,7 +5,12 @@ import { once } from 'node:events';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  type DynamoDBClient,
+  TransactWriteItemsCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import makeParser from 'stream-json';
 import Pick from 'stream-json/filters/Pick.js';
@@ -36,6 +41,7 @@ export interface ImportBenchResult {
     calls: Record<string, number>;
   };
   baseline: { seconds: number; perSecond: number; wcuPerGrant: number; wcuPerGrantReported: number };
+  conditional: { seconds: number; perSecond: number };
   minimumWcuPerGrant: number;
   averageItemBytes: number;
   ratio: number;
@@ -51,8 +57,18 @@ async function* grantsIn(path: string) {
   for await (const entry of array as AsyncIterable<{ value: Record<string, unknown> }>) yield entry.value;
 }
 
-/** The plain loop: the same CURRENT items the hub writes, BatchWriteItem 25 at a time, UnprocessedItems retried. */
-export async function baselineLoop(client: DynamoDBClient, table: string, file: string, concurrency: number) {
+/**
+ * The plain loops over the same CURRENT items the hub writes: `batch` is BatchWriteItem 25 at a time with
+ * UnprocessedItems retried (no conditions); `transactions` is TransactWriteItems of 99 puts, each conditioned on
+ * the item not existing (the cheapest writer that, like the hub, can never overwrite a racing version).
+ */
+export async function baselineLoop(
+  client: DynamoDBClient,
+  table: string,
+  file: string,
+  concurrency: number,
+  mode: 'batch' | 'transactions' = 'batch',
+) {
   const items: Record<string, unknown>[] = [];
   const at = new Date().toISOString();
   let bytes = 0;
@@ -71,6 +87,31 @@ export async function baselineLoop(client: DynamoDBClient, table: string, file: 
     });
     bytes += itemSize(item);
     items.push(item);
+  }
+  if (mode === 'transactions') {
+    const groups: Array<Record<string, unknown>[]> = [];
+    for (let i = 0; i < items.length; i += 99) groups.push(items.slice(i, i + 99));
+    const started = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < groups.length) {
+          const group = groups[next++] ?? [];
+          await client.send(
+            new TransactWriteItemsCommand({
+              TransactItems: group.map((item) => ({
+                Put: {
+                  TableName: table,
+                  Item: marshall(item, { removeUndefinedValues: true }),
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              })),
+            }),
+          );
+        }
+      }),
+    );
+    return { seconds: (Date.now() - started) / 1000, averageItemBytes: bytes / items.length };
   }
   const batches: WriteRequest[][] = [];
   for (let i = 0; i < items.length; i += 25) {
@@ -207,6 +248,7 @@ async function baselineRun(
   file: string,
   startDynamo: () => Promise<{ endpoint: string; stop(): Promise<void> }>,
   metered: boolean,
+  mode: 'batch' | 'transactions' = 'batch',
 ) {
   const dynamo = await startDynamo();
   try {
@@ -215,7 +257,7 @@ async function baselineRun(
     const names = tableNames('base');
     await ensureTables(client, names);
     meter?.reset();
-    const run = await baselineLoop(client, names.TABLE_NAME, file, 4);
+    const run = await baselineLoop(client, names.TABLE_NAME, file, 4, mode);
     return { ...run, meter };
   } finally {
     await dynamo.stop();
@@ -248,6 +290,8 @@ export async function runImportBench(options: {
     const hub = await hubRun(file, options.grants, startDynamo, false);
     log('timed: plain BatchWriteItem loop over the same items...');
     const base = await baselineRun(file, startDynamo, false);
+    log('timed: conditional TransactWriteItems loop over the same items...');
+    const conditional = await baselineRun(file, startDynamo, false, 'transactions');
     log(`metered: both again with ${meteredGrants} grants...`);
     const hubMeter = (await hubRun(sample, meteredGrants, startDynamo, true)).meter;
     const baseMeter = (await baselineRun(sample, startDynamo, true)).meter;
@@ -267,6 +311,7 @@ export async function runImportBench(options: {
         rcuPerGrant: hubMeter.read / meteredGrants,
         calls: Object.fromEntries(Object.entries(hubMeter.calls).map(([k, v]) => [k, v / meteredGrants])),
       },
+      conditional: { seconds: conditional.seconds, perSecond: options.grants / conditional.seconds },
       baseline: {
         seconds: base.seconds,
         perSecond: basePerSecond,
