@@ -31,7 +31,6 @@ function client() {
   };
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const oneOf =
   (allowed: readonly string[], what: string) =>
   (value: string, previous: string[] = []) => {
