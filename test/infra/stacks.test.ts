@@ -200,4 +200,25 @@ describe('bundling', () => {
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).openapi).toBe('3.1.0');
   });
+
+  it('bundles the export handler with the official schema and ajv, and it answers a request without a key with 401', async () => {
+    const app = new App({
+      context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+      outdir: outdir(),
+    });
+    const stack = new Stack(app, 'ExportProbe');
+    const route = routes.find((r) => r.operationId === 'getExport');
+    if (!route) throw new Error('no export route');
+    new HubFunction(stack, 'Probe', { entry: route.entry, description: 'probe', environment: {} });
+    const assembly = app.synth();
+    const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+    const dir = join(assembly.directory, `asset.${String(fn?.Properties.Code.S3Key).replace('.zip', '')}`);
+    const mod = await import(pathToFileURL(join(dir, 'index.mjs')).href);
+    const res = await mod.handler(
+      { rawPath: '/v1/exports', headers: {}, requestContext: { requestId: 'r' } },
+      {},
+    );
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-type']).toBe('application/problem+json');
+  });
 });
