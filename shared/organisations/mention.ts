@@ -1,0 +1,76 @@
+// A recipient mention (how one funder wrote one organisation) and the blocking keys that find its candidates
+// without comparing it to every organisation in the hub.
+import { identifiersOf, type OrgIdentifier } from './identifiers.ts';
+import { asAcronym, nameVariants, normalizeName } from './names.ts';
+
+export interface Mention {
+  name: string;
+  identifiers: OrgIdentifier[];
+  /** Normalised forms of every variant of the name ("IDC (International ...)" gives two). */
+  names: string[];
+  fingerprints: string[];
+  tokens: string[];
+  acronyms: string[];
+  country: string | null;
+  postcode: string | null;
+  domain: string | null;
+}
+
+export interface OrganisationInput {
+  id?: string;
+  name: string;
+  charityNumber?: string;
+  companyNumber?: string;
+  addressCountry?: string;
+  postalCode?: string;
+  url?: string;
+}
+
+function domainOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const host = new URL(/^[a-z]+:\/\//i.test(url) ? url : `http://${url}`).hostname.toLowerCase();
+    return host.replace(/^www\./, '') || null;
+  } catch {
+    return null;
+  }
+}
+
+export function toMention(org: OrganisationInput): Mention {
+  const variants = nameVariants(org.name).map(normalizeName);
+  const acronyms = new Set<string>();
+  for (const variant of nameVariants(org.name)) {
+    const written = asAcronym(variant);
+    if (written) acronyms.add(written);
+  }
+  for (const v of variants) if (v.acronym && v.acronym.length >= 3) acronyms.add(v.acronym);
+  return {
+    name: org.name,
+    identifiers: identifiersOf(org),
+    names: [...new Set(variants.map((v) => v.normalized))],
+    fingerprints: [...new Set(variants.map((v) => v.fingerprint))],
+    tokens: [...new Set(variants.flatMap((v) => v.tokens))],
+    acronyms: [...acronyms],
+    country: org.addressCountry ? org.addressCountry.trim().toUpperCase().slice(0, 2) : null,
+    postcode: org.postalCode ? org.postalCode.replace(/\s+/g, '').toUpperCase() : null,
+    domain: domainOf(org.url),
+  };
+}
+
+/**
+ * Blocking keys: a union, so a mention meets candidates that share any one of them. `rarity` gives how many
+ * organisations use a token (lower is rarer); the two rarest long tokens become keys.
+ */
+export function blockingKeys(mention: Mention, rarity: (token: string) => number = () => 0): string[] {
+  const keys = new Set<string>();
+  for (const id of mention.identifiers) if (id.registered) keys.add(`id:${id.canonical}`);
+  for (const fp of mention.fingerprints) if (fp) keys.add(`fp:${fp}`);
+  for (const acronym of mention.acronyms) keys.add(`acr:${acronym}`);
+  const rare = mention.tokens
+    .filter((t) => t.length >= 4)
+    .sort((a, b) => rarity(a) - rarity(b) || a.localeCompare(b))
+    .slice(0, 2);
+  for (const token of rare) keys.add(`tok:${token}`);
+  if (mention.domain) keys.add(`dom:${mention.domain}`);
+  return [...keys];
+}
