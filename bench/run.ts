@@ -1,6 +1,6 @@
 // `npm run bench`: runs the benchmarks against one DynamoDB Local and rewrites BENCHMARKS.md.
 import { execSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { startDynamoLocal } from '../local/dynamodb-local.ts';
@@ -99,7 +99,12 @@ async function main() {
     log: (l) => console.log(l),
   });
   console.log(JSON.stringify(result, null, 2));
-  writeFileSync(resolve(import.meta.dirname, '..', 'BENCHMARKS.md'), render(result));
+  const path = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
+  // Keep the sections other commands write (npm run eval:dedupe).
+  const kept = existsSync(path)
+    ? (/<!-- eval:dedupe -->[\s\S]*<!-- \/eval:dedupe -->\n?/.exec(readFileSync(path, 'utf8'))?.[0] ?? '')
+    : '';
+  writeFileSync(path, kept ? `${render(result).trimEnd()}\n\n${kept}` : render(result));
   console.log('BENCHMARKS.md written');
 }
 
