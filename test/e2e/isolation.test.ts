@@ -323,6 +323,19 @@ describe('members, keys, audit and hub administration', () => {
       role: 'admin',
     });
     expect(promote.status).toBe(404);
+    // Positive twin: an admin changes a member of its own funder; an editor may not.
+    expect(
+      (
+        await hub.request(key('macarthur', 'editor'), 'PATCH', '/v1/members/macarthur-viewer', {
+          role: 'editor',
+        })
+      ).status,
+    ).toBe(403);
+    const own = await hub.request(key('macarthur', 'admin'), 'PATCH', '/v1/members/macarthur-viewer', {
+      role: 'editor',
+    });
+    expect(own.body).toMatchObject({ id: 'macarthur-viewer', funderId: 'macarthur', role: 'editor' });
+    await hub.request(key('macarthur', 'admin'), 'PATCH', '/v1/members/macarthur-viewer', { role: 'viewer' });
     const keys = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/keys');
     expect(keys.body.items.every((k: { funderId: string }) => k.funderId === 'macarthur')).toBe(true);
     expect(keys.text).not.toContain('secretHash');
@@ -398,6 +411,13 @@ describe('members, keys, audit and hub administration', () => {
       status: 'exiting',
     });
     expect(exiting.body.status).toBe('exiting');
+    const collaborative = await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/collaboratives', {
+      id: 'c2',
+      name: 'C2',
+      secretariat: 'osf',
+    });
+    expect(collaborative.status).toBe(201);
+    expect(collaborative.body).toMatchObject({ id: 'c2', secretariat: 'osf', members: [] });
   });
 
   it('lets only secretariat admins change a collaborative’s membership', async () => {
