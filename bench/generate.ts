@@ -1,24 +1,17 @@
 // Writes N realistic generated 360Giving grants to a JSON package, streaming (no N grants in memory).
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { seededRandom } from '../tools/seeded-random.ts';
 
 const THEMES = ['asylum', 'detention', 'labour migration', 'integration', 'legal aid', 'destitution'];
 const PLACES = ['London', 'Manchester', 'Glasgow', 'Cardiff', 'Belfast', 'Leeds', 'Bristol', 'Birmingham'];
-
-function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
 
 export async function generateGrantsFile(
   path: string,
   count: number,
   funderPrefix = '360G-BENCH',
 ): Promise<void> {
-  const random = seeded(2026);
+  const random = seededRandom(2026);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)] as T;
   const out = createWriteStream(path);
   const write = async (chunk: string) => {

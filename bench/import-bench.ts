@@ -2,7 +2,7 @@
 // versus a plain BatchWriteItem loop writing the same grant items into the same DynamoDB Local.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -12,13 +12,11 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import makeParser from 'stream-json';
-import Pick from 'stream-json/filters/Pick.js';
-import StreamArray from 'stream-json/streamers/StreamArray.js';
+import { openGrantSource } from '../cli/readers/grant-source.ts';
 import { startLocalServer } from '../local/server.ts';
 import { ensureTables, tableNames } from '../local/tables.ts';
 import { BatchGrantItemSchema } from '../schemas/grant.ts';
-import { generateApiKey, hashApiKey } from '../shared/auth/api-keys.ts';
+import { newApiKey } from '../shared/auth/api-keys.ts';
 import { getConfig, resetConfigForTests } from '../shared/config.ts';
 import { createDynamoClient } from '../shared/db/client.ts';
 import { contentHash } from '../shared/grants/content-hash.ts';
@@ -47,16 +45,6 @@ export interface ImportBenchResult {
   ratio: number;
 }
 
-async function* grantsIn(path: string) {
-  const parser = makeParser();
-  const array = StreamArray.make();
-  createReadStream(path)
-    .pipe(parser)
-    .pipe(Pick.make({ filter: 'grants' }))
-    .pipe(array);
-  for await (const entry of array as AsyncIterable<{ value: Record<string, unknown> }>) yield entry.value;
-}
-
 /**
  * The plain loops over the same CURRENT items the hub writes: `batch` is BatchWriteItem 25 at a time with
  * UnprocessedItems retried (no conditions); `transactions` is TransactWriteItems of 99 puts, each conditioned on
@@ -72,8 +60,9 @@ export async function baselineLoop(
   const items: Record<string, unknown>[] = [];
   const at = new Date().toISOString();
   let bytes = 0;
-  for await (const raw of grantsIn(file)) {
-    const record = BatchGrantItemSchema.parse(fromPublishedGrant(raw, { visibility: 'hub' }));
+  // The same reader and mapping the importer uses, so the loop writes exactly what the hub writes.
+  for await (const { grant } of openGrantSource(file, 'json').items) {
+    const record = BatchGrantItemSchema.parse(fromPublishedGrant(grant, { visibility: 'hub' }));
     const item = currentItem({
       funderId: 'baseline',
       grantId: record.id,
@@ -186,16 +175,8 @@ async function hubRun(
       createdAt: at,
       updatedAt: at,
     });
-    const { keyId, apiKey } = generateApiKey();
-    await services.repos.members.createKey({
-      keyId,
-      funderId: 'bench',
-      memberId: 'bench-editor',
-      label: 'bench',
-      secretHash: hashApiKey(apiKey),
-      createdAt: at,
-      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
-    });
+    const { apiKey, record } = newApiKey({ funderId: 'bench', memberId: 'bench-editor', label: 'bench' }, 1);
+    await services.repos.members.createKey(record);
     meter?.reset();
     const server = await startLocalServer({ port: 0 });
     try {

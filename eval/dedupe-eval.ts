@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { blockingKeys, type Mention, toMention } from '../shared/organisations/mention.ts';
 import { DEFAULT_MATCHING_CONFIG, scorePair } from '../shared/organisations/scoring.ts';
+import { seededRandom } from '../tools/seeded-random.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const FILES = ['ab-charitable-trust.json', 'andrew-lloyd-webber-foundation.json'];
@@ -21,14 +22,7 @@ const FileSchema = z.object({
   grants: z.array(z.looseObject({ recipientOrganization: z.array(OrgSchema).optional() })),
 });
 
-function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-const random = seeded(42);
+const random = seededRandom(42);
 
 type VariantType =
   | 'acronym'

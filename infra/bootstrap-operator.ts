@@ -1,8 +1,8 @@
 // First run after `cdk deploy`: creates the hub operator and prints its API key (shown once).
 // Usage: TABLE_NAME=<HubTable name> IDEMPOTENCY_TABLE_NAME=<name> AWS_REGION=<region> npx tsx infra/bootstrap-operator.ts [--email you@example.org]
 import { parseArgs } from 'node:util';
-import { generateApiKey, hashApiKey } from '../shared/auth/api-keys.ts';
-import { ConditionFailedError } from '../shared/db/conditions.ts';
+import { newApiKey } from '../shared/auth/api-keys.ts';
+import { createdUnlessExists } from '../shared/db/conditions.ts';
 import { getServices } from '../shared/services.ts';
 
 const { values } = parseArgs({
@@ -15,14 +15,7 @@ const { values } = parseArgs({
 async function main() {
   const { repos } = getServices();
   const at = new Date().toISOString();
-  const ignoreExisting = async (write: () => Promise<unknown>) => {
-    try {
-      await write();
-    } catch (error) {
-      if (!(error instanceof ConditionFailedError)) throw error;
-    }
-  };
-  await ignoreExisting(() =>
+  await createdUnlessExists(() =>
     repos.funders.create({
       id: 'hub-operator',
       name: 'Hub operator',
@@ -33,7 +26,7 @@ async function main() {
       updatedAt: at,
     }),
   );
-  await ignoreExisting(() =>
+  await createdUnlessExists(() =>
     repos.members.create({
       id: 'operator',
       funderId: 'hub-operator',
@@ -44,16 +37,11 @@ async function main() {
       updatedAt: at,
     }),
   );
-  const { keyId, apiKey } = generateApiKey();
-  await repos.members.createKey({
-    keyId,
-    funderId: 'hub-operator',
-    memberId: 'operator',
-    label: 'bootstrap',
-    secretHash: hashApiKey(apiKey),
-    createdAt: at,
-    expiresAt: new Date(Date.now() + Number(values.days) * 86_400_000).toISOString(),
-  });
+  const { apiKey, record } = newApiKey(
+    { funderId: 'hub-operator', memberId: 'operator', label: 'bootstrap' },
+    Number(values.days),
+  );
+  await repos.members.createKey(record);
   console.log(`Operator key (shown once, expires in ${values.days} days):\n${apiKey}`);
 }
 

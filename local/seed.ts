@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { SlugSchema } from '../schemas/common.ts';
 import { MAX_BATCH_GRANTS } from '../schemas/grant.ts';
 import { FunderKindSchema, FunderStatusSchema, type Principal, RoleSchema } from '../schemas/tenancy.ts';
-import { generateApiKey, hashApiKey } from '../shared/auth/api-keys.ts';
-import { ConditionFailedError } from '../shared/db/conditions.ts';
+import { newApiKey } from '../shared/auth/api-keys.ts';
+import { createdUnlessExists } from '../shared/db/conditions.ts';
 import type { Services } from '../shared/services.ts';
 import { fromPublishedGrant } from '../shared/threesixty/published.ts';
 
@@ -51,14 +51,6 @@ export interface SeedReport {
   rejected: Array<{ funderId: string; id: string | null; errors: unknown }>;
 }
 
-async function ignoreExisting(write: () => Promise<unknown>) {
-  try {
-    await write();
-  } catch (error) {
-    if (!(error instanceof ConditionFailedError)) throw error;
-  }
-}
-
 /** Safe to run again: existing funders, members and grants are left as they are (grants: unchanged). */
 export async function seedDemo(
   services: Services,
@@ -71,34 +63,26 @@ export async function seedDemo(
 
   // Collaboratives first: pooled funds point at them.
   for (const c of fixture.collaboratives) {
-    await ignoreExisting(() =>
+    await createdUnlessExists(() =>
       collaboratives.create({ id: c.id, name: c.name, secretariat: c.secretariat, createdAt: at }),
     );
   }
   for (const f of fixture.funders) {
     const { publicFile: _file, ...funder } = f;
-    await ignoreExisting(() => funders.create({ ...funder, createdAt: at, updatedAt: at }));
+    await createdUnlessExists(() => funders.create({ ...funder, createdAt: at, updatedAt: at }));
   }
   for (const c of fixture.collaboratives) {
     for (const funderId of c.members)
       await collaboratives.addMember({ collaborativeId: c.id, funderId, joinedAt: at });
   }
   for (const m of fixture.members) {
-    await ignoreExisting(() => members.create({ ...m, createdAt: at, updatedAt: at }));
+    await createdUnlessExists(() => members.create({ ...m, createdAt: at, updatedAt: at }));
   }
 
   const keys: DemoKey[] = [];
   for (const m of fixture.members) {
-    const { keyId, apiKey } = generateApiKey();
-    await members.createKey({
-      keyId,
-      funderId: m.funderId,
-      memberId: m.id,
-      label: 'demo key',
-      secretHash: hashApiKey(apiKey),
-      createdAt: at,
-      expiresAt: new Date(Date.now() + 365 * 86_400_000).toISOString(),
-    });
+    const { apiKey, record } = newApiKey({ funderId: m.funderId, memberId: m.id, label: 'demo key' }, 365);
+    await members.createKey(record);
     keys.push({ funderId: m.funderId, memberId: m.id, role: m.role, apiKey });
   }
 

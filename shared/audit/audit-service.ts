@@ -5,13 +5,7 @@ import type { Principal } from '../../schemas/tenancy.ts';
 import { requireRole } from '../access/policy.ts';
 import { auditPartition } from '../db/keys.ts';
 import type { DenialAudit } from '../errors.ts';
-import {
-  decodeCursor,
-  encodeCursor,
-  queryFingerprint,
-  requireStartKeyWithin,
-  toCursorKey,
-} from '../pagination/cursor.ts';
+import { onePartitionCursor } from '../pagination/cursor.ts';
 import type { AuditRepository } from './audit-repository.ts';
 
 export interface AuditContext {
@@ -86,19 +80,11 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
 
     async list(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
       requireRole(principal, 'admin', 'audit.list', `funder:${principal.funderId}/audit`);
-      const fingerprint = queryFingerprint({ resource: 'audit' });
-      const cursor = query.cursor ? decodeCursor(query.cursor, principal.funderId, fingerprint) : undefined;
-      const startKey = cursor
-        ? requireStartKeyWithin(cursor.k, { PK: auditPartition(principal.funderId) })
-        : undefined;
-      const page = await repo.list(principal.funderId, query.limit, startKey);
-      const lastKey = toCursorKey(page.lastKey);
-      return {
-        items: page.items,
-        nextCursor: lastKey
-          ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: lastKey })
-          : null,
-      };
+      const cursor = onePartitionCursor(principal.funderId, 'audit', query.cursor, {
+        PK: auditPartition(principal.funderId),
+      });
+      const page = await repo.list(principal.funderId, query.limit, cursor.startKey);
+      return { items: page.items, nextCursor: cursor.next(page.lastKey) };
     },
   };
 }

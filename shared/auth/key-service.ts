@@ -1,5 +1,5 @@
 // API keys: issued once, stored hashed, expiring and revocable; resolving a key yields the principal.
-import { type ApiKeyView, CreateApiKeyRequestSchema, type Principal } from '../../schemas/tenancy.ts';
+import { CreateApiKeyRequestSchema, type Principal } from '../../schemas/tenancy.ts';
 import { hasRole, requireRole } from '../access/policy.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
@@ -7,7 +7,7 @@ import type { FunderRepository } from '../tenancy/funder-repository.ts';
 import type { MemberRepository } from '../tenancy/member-repository.ts';
 import type { TenancyService } from '../tenancy/tenancy-service.ts';
 import { parseOrThrow } from '../validation.ts';
-import { generateApiKey, hashApiKey, hashesEqual, parseApiKey } from './api-keys.ts';
+import { apiKeyView, hashApiKey, hashesEqual, newApiKey, parseApiKey } from './api-keys.ts';
 
 export type Resolution =
   | { ok: true; principal: Principal }
@@ -22,11 +22,6 @@ export function createKeyService(deps: {
 }) {
   const { members, funders, tenancy, audit } = deps;
   const now = deps.now ?? (() => new Date());
-
-  function view(record: { secretHash: string } & ApiKeyView): ApiKeyView {
-    const { secretHash: _hidden, ...rest } = record;
-    return rest;
-  }
 
   return {
     /** Creates a key and returns it once; admins may issue keys to other members of their own funder. */
@@ -43,31 +38,25 @@ export function createKeyService(deps: {
       }
       const member = await members.get(ctx.principal.funderId, memberId);
       if (!member) throw new NotFoundError(`Member ${memberId}`);
-      const { keyId, apiKey } = generateApiKey();
-      const created = now();
-      const record = {
-        keyId,
-        funderId: ctx.principal.funderId,
-        memberId,
-        label: input.label,
-        secretHash: hashApiKey(apiKey),
-        createdAt: created.toISOString(),
-        expiresAt: new Date(created.getTime() + input.expiresInDays * 86_400_000).toISOString(),
-      };
+      const { apiKey, record } = newApiKey(
+        { funderId: ctx.principal.funderId, memberId, label: input.label },
+        input.expiresInDays,
+        now(),
+      );
       await members.createKey(record);
       await audit.record(ctx, {
         action: 'key.create',
-        resource: `key:${keyId}`,
+        resource: `key:${record.keyId}`,
         outcome: 'allowed',
         details: { memberId, expiresAt: record.expiresAt },
       });
-      return { ...view(record), apiKey };
+      return { ...apiKeyView(record), apiKey };
     },
 
     async list(principal: Principal) {
       const all = hasRole(principal, 'admin');
       const records = await members.listKeys(principal.funderId, all ? undefined : principal.memberId);
-      return { items: records.map(view) };
+      return { items: records.map(apiKeyView) };
     },
 
     async revoke(ctx: AuditContext, keyId: string) {
@@ -95,7 +84,7 @@ export function createKeyService(deps: {
       }
       const revoked = await members.revokeKey(keyId, now().toISOString());
       await audit.record(ctx, { action: 'key.revoke', resource: `key:${keyId}`, outcome: 'allowed' });
-      return view(revoked);
+      return apiKeyView(revoked);
     },
 
     /** Everything the authorizer decides: any failure is a denial with a reason for the audit log. */

@@ -17,6 +17,17 @@ export function isConditionFailure(error: unknown): boolean {
   return false;
 }
 
+/** Runs a create-if-absent write; false (instead of an error) when the item already existed. */
+export async function createdUnlessExists(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionFailedError) return false;
+    throw error;
+  }
+}
+
 export async function withCondition<T>(what: string, write: () => Promise<T>): Promise<T> {
   try {
     return await write();

@@ -1,5 +1,4 @@
 // Grants: idempotent, versioned writes by the owner funder, and reads filtered by what the caller may see.
-import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import {
   BatchGrantItemSchema,
   BatchUpsertRequestSchema,
@@ -22,6 +21,7 @@ import {
   ConflictError,
   type FieldError,
   ForbiddenError,
+  InvalidCursorError,
   NotFoundError,
   PreconditionFailedError,
   UnprocessableError,
@@ -519,7 +519,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const cursor = rawCursor ? decodeCursor(rawCursor, principal.funderId, fingerprint) : undefined;
       let scopeIndex = cursor?.s ?? 0;
       let key = cursor?.k ?? null;
-      if (scopeIndex > scopes.length) throw new AppError(400, 'invalid_cursor', 'Invalid cursor');
+      if (scopeIndex > scopes.length) throw new InvalidCursorError();
       const items: GrantView[] = [];
       let calls = 0;
       while (scopeIndex < scopes.length && items.length < limit && calls < MAX_QUERIES_PER_REQUEST) {
@@ -552,7 +552,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           if (key === null) scopeIndex += 1;
           break;
         }
-        key = toCursorKey(page.lastKey as Record<string, NativeAttributeValue> | undefined);
+        key = toCursorKey(page.lastKey);
         if (key === null) scopeIndex += 1;
       }
       const more = scopeIndex < scopes.length;
@@ -571,7 +571,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       let calls = 0;
       for (const scope of buildScopes(principal, query)) {
         const q = scopeQuery(principal, scope, query);
-        let startKey: Record<string, NativeAttributeValue> | undefined;
+        let startKey: Record<string, unknown> | undefined;
         do {
           if (calls >= MAX_QUERIES_PER_REQUEST * 4) {
             throw new AppError(

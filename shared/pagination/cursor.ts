@@ -73,3 +73,26 @@ export function requireStartKeyWithin(
   }
   return key;
 }
+
+/**
+ * Cursor handling for a list that reads one partition: where to resume (checked to lie in `partition`) and
+ * how to hand out the next cursor.
+ */
+export function onePartitionCursor(
+  funderId: string,
+  resource: string,
+  rawCursor: string | undefined,
+  partition: Record<string, string>,
+) {
+  const fingerprint = queryFingerprint({ resource });
+  const startKey = rawCursor
+    ? requireStartKeyWithin(decodeCursor(rawCursor, funderId, fingerprint).k, partition)
+    : undefined;
+  return {
+    startKey,
+    next(lastKey: Record<string, unknown> | undefined): string | null {
+      const k = toCursorKey(lastKey);
+      return k ? encodeCursor({ v: 1, f: funderId, q: fingerprint, s: 0, k }) : null;
+    },
+  };
+}

@@ -6,7 +6,7 @@ import {
   type Membership,
   MembershipSchema,
 } from '../../schemas/tenancy.ts';
-import { ConditionFailedError } from '../db/conditions.ts';
+import { createdUnlessExists } from '../db/conditions.ts';
 import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   COLLABS_PARTITION,
@@ -54,8 +54,8 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
 
     /** Returns false when the funder was already a member: adding twice changes nothing. */
     async addMember(membership: Membership): Promise<boolean> {
-      try {
-        await putIfAbsent(
+      return createdUnlessExists(() =>
+        putIfAbsent(
           doc,
           tableName,
           {
@@ -65,12 +65,8 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
             ...membership,
           },
           'membership',
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionFailedError) return false;
-        throw error;
-      }
+        ),
+      );
     },
 
     /** Returns false when the funder was not a member. */

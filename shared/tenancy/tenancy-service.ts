@@ -13,16 +13,11 @@ import {
 } from '../../schemas/tenancy.ts';
 import { hasRole, requireOperator, requireRole } from '../access/policy.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
-import { generateApiKey, hashApiKey } from '../auth/api-keys.ts';
+import { apiKeyView, newApiKey } from '../auth/api-keys.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
+import { FUNDERS_PARTITION } from '../db/keys.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
-import {
-  decodeCursor,
-  encodeCursor,
-  queryFingerprint,
-  requireStartKeyWithin,
-  toCursorKey,
-} from '../pagination/cursor.ts';
+import { onePartitionCursor } from '../pagination/cursor.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
 import type { FunderRepository } from './funder-repository.ts';
@@ -78,15 +73,11 @@ export function createTenancyService(deps: TenancyDeps) {
     },
 
     async listFunders(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
-      const fingerprint = queryFingerprint({ resource: 'funders' });
-      const cursor = query.cursor ? decodeCursor(query.cursor, principal.funderId, fingerprint) : undefined;
-      const startKey = cursor ? requireStartKeyWithin(cursor.k, { GSI1PK: 'FUNDERS' }) : undefined;
-      const page = await funders.list(query.limit, startKey);
-      const key = toCursorKey(page.lastKey);
-      return {
-        items: page.items,
-        nextCursor: key ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: 0, k: key }) : null,
-      };
+      const cursor = onePartitionCursor(principal.funderId, 'funders', query.cursor, {
+        GSI1PK: FUNDERS_PARTITION,
+      });
+      const page = await funders.list(query.limit, cursor.startKey);
+      return { items: page.items, nextCursor: cursor.next(page.lastKey) };
     },
 
     /** With `admin`, also creates the funder's first admin and a 30-day key for them (only at creation). */
@@ -125,25 +116,19 @@ export function createTenancyService(deps: TenancyDeps) {
         updatedAt: at,
       };
       await members.create(admin);
-      const { keyId, apiKey } = generateApiKey();
-      const key = {
-        keyId,
-        funderId: funder.id,
-        memberId: admin.id,
-        label: 'first admin key (issued by the hub operator)',
-        secretHash: hashApiKey(apiKey),
-        createdAt: at,
-        expiresAt: new Date(now().getTime() + 30 * 86_400_000).toISOString(),
-      };
+      const { apiKey, record: key } = newApiKey(
+        { funderId: funder.id, memberId: admin.id, label: 'first admin key (issued by the hub operator)' },
+        30,
+        new Date(at),
+      );
       await members.createKey(key);
       await audit.record(ctx, {
         action: 'member.create',
         resource: `funder:${funder.id}/members/${admin.id}`,
         outcome: 'allowed',
-        details: { role: 'admin', keyId },
+        details: { role: 'admin', keyId: key.keyId },
       });
-      const { secretHash: _hidden, ...keyView } = key;
-      return { funder, admin, adminKey: { ...keyView, apiKey } };
+      return { funder, admin, adminKey: { ...apiKeyView(key), apiKey } };
     },
 
     async updateFunder(ctx: AuditContext, funderId: string, body: unknown): Promise<Funder> {

@@ -9,7 +9,7 @@ import { runExport } from '../../cli/commands/export.ts';
 import { runImport } from '../../cli/commands/import.ts';
 import { validateGrant } from '../../shared/threesixty/validate.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, type World } from '../support/world.ts';
+import { buildWorld, grantBody, type World } from '../support/world.ts';
 
 const REAL_FILES = ['ab-charitable-trust.json', 'andrew-lloyd-webber-foundation.json'].map((f) =>
   resolve('local/demo/360giving', f),
@@ -18,6 +18,11 @@ const dir = mkdtempSync(join(tmpdir(), 'cofund-io-'));
 let hub: TestHub;
 let world: World;
 
+const principalOf = (funder: string, role: string) => {
+  const principal = world.principals[funder]?.[role];
+  if (!principal) throw new Error(`no principal ${funder}/${role}`);
+  return principal;
+};
 const clientFor = (funder: string, role = 'editor') =>
   createApiClient({ baseUrl: hub.url, apiKey: world.keys[funder]?.[role] ?? '', maxAttempts: 3 });
 const importAs = (funder: string, file: string, extra: Partial<Parameters<typeof runImport>[0]> = {}) =>
@@ -28,6 +33,18 @@ const importAs = (funder: string, file: string, extra: Partial<Parameters<typeof
     hub: { visibility: 'hub' },
     progress: false,
     ...extra,
+  });
+const exportAs = (
+  funder: string,
+  out: string,
+  options: { format?: 'json' | 'csv'; scope?: 'visible' | 'public'; filters?: Record<string, string> } = {},
+) =>
+  runExport({
+    client: clientFor(funder, 'viewer'),
+    out,
+    format: options.format ?? 'json',
+    scope: options.scope ?? 'visible',
+    filters: options.filters ?? {},
   });
 const grantsOf = (file: string): Array<Record<string, unknown>> =>
   JSON.parse(readFileSync(file, 'utf8')).grants;
@@ -50,13 +67,7 @@ describe('the two real 360Giving files', () => {
       expect(report.complete).toBe(true);
     }
     const out = join(dir, 'round-trip.json');
-    const exported = await runExport({
-      client: clientFor('osf', 'viewer'),
-      out,
-      format: 'json',
-      scope: 'visible',
-      filters: { funder: 'osf' },
-    });
+    const exported = await exportAs('osf', out, { filters: { funder: 'osf' } });
     expect(exported.grants).toBe(source.length);
     expect(exported.invalid).toEqual([]);
     const back = new Map(grantsOf(out).map((g) => [g.id, g]));
@@ -170,13 +181,7 @@ describe('CSV', () => {
 
   it('exports CSV that imports back to the same standard fields', async () => {
     const out = join(dir, 'alwf.csv');
-    const exported = await runExport({
-      client: clientFor('osf', 'viewer'),
-      out,
-      format: 'csv',
-      scope: 'visible',
-      filters: { funder: 'osf' },
-    });
+    const exported = await exportAs('osf', out, { format: 'csv', filters: { funder: 'osf' } });
     expect(exported.grants).toBeGreaterThan(1000);
     const report = await importAs('macarthur', out, { restart: true });
     expect(report.rejections).toEqual([]);
@@ -206,37 +211,20 @@ describe('CSV', () => {
 describe('exports', () => {
   it('export exactly what the caller may see, and only public grants as open data', async () => {
     await hub.services.grants.put(
-      { principal: world.principals.macarthur?.editor ?? (undefined as never) },
+      { principal: principalOf('macarthur', 'editor') },
       'macarthur',
       'secret-1',
-      {
+      grantBody('secret-1', {
         title: 'macarthur private secret title',
-        description: 'x',
-        currency: 'USD',
-        amountAwarded: 1,
-        awardDate: '2015-01-01',
-        recipientOrganization: [{ id: 'XI-A-1', name: 'A' }],
         fundingOrganization: [{ id: 'US-EIN-237093598', name: 'MacArthur' }],
         visibility: 'private',
-      },
+      }),
     );
     const visible = join(dir, 'nef-visible.json');
-    await runExport({
-      client: clientFor('nef', 'viewer'),
-      out: visible,
-      format: 'json',
-      scope: 'visible',
-      filters: {},
-    });
+    await exportAs('nef', visible);
     expect(readFileSync(visible, 'utf8')).not.toContain('macarthur private secret title');
     const open = join(dir, 'open.json');
-    await runExport({
-      client: clientFor('macarthur', 'viewer'),
-      out: open,
-      format: 'json',
-      scope: 'public',
-      filters: { funder: 'macarthur' },
-    });
+    await exportAs('macarthur', open, { scope: 'public', filters: { funder: 'macarthur' } });
     expect(grantsOf(open)).toEqual([]);
     const audit = await hub.request(world.keys.nef?.admin ?? '', 'GET', '/v1/audit?limit=100');
     expect(audit.body.items).toEqual(

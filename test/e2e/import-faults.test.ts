@@ -19,6 +19,7 @@ import { runImport } from '../../cli/commands/import.ts';
 import { getConfig } from '../../shared/config.ts';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { createServices, resetServicesForTests, setServicesForTests } from '../../shared/services.ts';
+import { seededRandom } from '../../tools/seeded-random.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
@@ -35,20 +36,12 @@ afterAll(async () => {
   await hub?.close();
 });
 
-function seeded(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 /** Services whose document client forwards to DynamoDB Local, except when the dice say otherwise. */
 function faultyServices(counts: Record<string, number>) {
   const real = createDocumentClient(hub.services.client);
   const faulty = createDocumentClient(hub.services.client);
   const mock = mockClient(faulty);
-  const random = seeded(7);
+  const random = seededRandom(7);
   const count = (what: string) => {
     counts[what] = (counts[what] ?? 0) + 1;
   };

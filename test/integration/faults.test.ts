@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.ts';
 import { createServices } from '../../shared/services.ts';
+import { seededRandom } from '../../tools/seeded-random.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, grantBody, type World } from '../support/world.ts';
 
@@ -25,11 +26,7 @@ function throttlingClient(rate: () => number) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
   });
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
+  const random = seededRandom(42);
   client.middlewareStack.add(
     (next) => async (args) => {
       if (random() < rate()) {

@@ -5,7 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server.ts';
 import { ensureTables, tableNames } from '../../local/tables.ts';
-import { generateApiKey, hashApiKey } from '../../shared/auth/api-keys.ts';
+import { newApiKey } from '../../shared/auth/api-keys.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
 import { getServices, resetServicesForTests, type Services } from '../../shared/services.ts';
 
@@ -103,15 +103,10 @@ export async function issueKey(
   memberId: string,
   options: { expiresAt?: string; revokedAt?: string } = {},
 ): Promise<string> {
-  const { keyId, apiKey } = generateApiKey();
+  const { apiKey, record } = newApiKey({ funderId, memberId, label: 'test' }, 1);
   await services.repos.members.createKey({
-    keyId,
-    funderId,
-    memberId,
-    label: 'test',
-    secretHash: hashApiKey(apiKey),
-    createdAt: new Date().toISOString(),
-    expiresAt: options.expiresAt ?? new Date(Date.now() + 86_400_000).toISOString(),
+    ...record,
+    ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
     ...(options.revokedAt ? { revokedAt: options.revokedAt } : {}),
   });
   return apiKey;
