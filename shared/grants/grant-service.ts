@@ -88,7 +88,6 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
     ];
   }
 
-  /** Writes one validated record; returns 'unchanged' without writing when the content is the same. */
   /** What writing `input` over `current` means: nothing (unchanged) or the next version. */
   function planWrite(principal: Principal, input: GrantInput, current: StoredGrant | null, at: string) {
     const hash = contentHash(input);
@@ -351,47 +350,34 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       const seen = new Map<string, number>();
       const results: BatchItemResult[] = new Array(grants.length);
       const valid: Array<{ index: number; input: GrantInput }> = [];
-      grants.forEach((raw, index) => {
+      for (const [index, raw] of grants.entries()) {
         const parsed = BatchGrantItemSchema.safeParse(raw);
         const rawId =
           typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string'
             ? raw.id
             : null;
+        const reject = (code: string, errors: FieldError[]) => {
+          results[index] = { index, id: rawId, outcome: 'rejected', code, errors };
+        };
         if (!parsed.success) {
-          results[index] = {
-            index,
-            id: rawId,
-            outcome: 'rejected',
-            code: 'validation_failed',
-            errors: fieldErrors(parsed.error, `grants.${index}`),
-          };
-          return;
+          reject('validation_failed', fieldErrors(parsed.error, `grants.${index}`));
+          continue;
         }
         const visibilityErrors = checkVisibility(ctx.principal, parsed.data, `grants.${index}`);
         if (visibilityErrors.length > 0) {
-          results[index] = {
-            index,
-            id: rawId,
-            outcome: 'rejected',
-            code: 'visibility_not_allowed',
-            errors: visibilityErrors,
-          };
-          return;
+          reject('visibility_not_allowed', visibilityErrors);
+          continue;
         }
         const earlier = seen.get(parsed.data.id);
         if (earlier !== undefined) {
-          results[index] = {
-            index,
-            id: rawId,
-            outcome: 'rejected',
-            code: 'duplicate_in_batch',
-            errors: [{ field: `grants.${index}.id`, message: `repeats the id of grants.${earlier}` }],
-          };
-          return;
+          reject('duplicate_in_batch', [
+            { field: `grants.${index}.id`, message: `repeats the id of grants.${earlier}` },
+          ]);
+          continue;
         }
         seen.set(parsed.data.id, index);
         valid.push({ index, input: parsed.data });
-      });
+      }
 
       const report = (index: number, result: BatchItemResult) => {
         results[index] = result;
