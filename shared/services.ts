@@ -9,6 +9,8 @@ import { createDocumentClient, createDynamoClient } from './db/client.ts';
 import { createExportService } from './exports/export-service.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
+import { createResolutionRepository } from './organisations/resolution-repository.ts';
+import { createResolver } from './organisations/resolver.ts';
 import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
 import { createFunderRepository } from './tenancy/funder-repository.ts';
 import { createMemberRepository } from './tenancy/member-repository.ts';
@@ -26,17 +28,22 @@ export function createServices(
   const collaboratives = createCollaborativeRepository(repoDeps);
   const audit = createAuditService({ repo: createAuditRepository(repoDeps) });
   const tenancy = createTenancyService({ funders, collaboratives, members, audit });
-  const grants = createGrantService({ repo: createGrantRepository(repoDeps), audit });
+  const grantRepo = createGrantRepository(repoDeps);
+  const grants = createGrantService({ repo: grantRepo, audit });
+  const resolution = createResolutionRepository(repoDeps);
+  const resolver = createResolver({ repo: resolution });
   return {
     config,
     client,
     /** For bootstrap (seeding, tests); request paths go through the services. */
-    repos: { funders, members, collaboratives },
+    repos: { funders, members, collaboratives, grants: grantRepo, resolution },
     audit,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
     grants,
     exports: createExportService({ grants, audit }),
+    /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
+    resolver,
   };
 }
 export type Services = ReturnType<typeof createServices>;

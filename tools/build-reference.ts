@@ -1,5 +1,5 @@
 // Regenerates shared/organisations/reference/*.json from ../shared/data/reference (run when the sources change):
-//   npx tsx tools/build-reference.ts
+//   npx tsx tools/build-reference.ts && npx biome format --write shared/organisations/reference
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -43,3 +43,27 @@ const forms = types.types.map((t) => ({
 }));
 writeFileSync(join(TARGET, 'legal-forms.json'), `${JSON.stringify(forms)}\n`);
 console.log(`${schemes.length} identifier schemes, ${forms.length} legal forms`);
+
+// Tokens so common in recipient names that a block on them says nothing ("community", "trust", ...): every
+// token in at least 1% of the real 360Giving files' distinct recipient names. Blocking skips them.
+const { normalizeName } = await import('../shared/organisations/names.ts');
+const GRANTS = resolve(import.meta.dirname, '..', '..', 'shared', 'data', '360giving', 'grants');
+const GrantFileSchema = z.object({
+  grants: z.array(z.object({ recipientOrganization: z.array(z.object({ name: z.string() })).optional() })),
+});
+const names = new Set<string>();
+for (const file of ['ab-charitable-trust.json', 'andrew-lloyd-webber-foundation.json']) {
+  const data = GrantFileSchema.parse(JSON.parse(readFileSync(join(GRANTS, file), 'utf8')));
+  for (const grant of data.grants) for (const org of grant.recipientOrganization ?? []) names.add(org.name);
+}
+const frequency = new Map<string, number>();
+for (const name of names) {
+  for (const token of new Set(normalizeName(name).tokens))
+    frequency.set(token, (frequency.get(token) ?? 0) + 1);
+}
+const common = [...frequency]
+  .filter(([token, n]) => token.length >= 4 && n >= names.size * 0.01)
+  .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  .map(([token]) => token);
+writeFileSync(join(TARGET, 'common-name-tokens.json'), `${JSON.stringify(common)}\n`);
+console.log(`${common.length} common name tokens from ${names.size} recipient names`);

@@ -80,3 +80,47 @@ export const auditKey = (funderId: string, at: string, eventId: string): ItemKey
   PK: auditPartition(funderId),
   SK: `${at}#${eventId}`,
 });
+
+// --- Organisation resolution (de-duplication) ---
+// A mention is one recipient entry of one grant: `${funderId}#${grantId}#${index}` (neither id holds '#').
+export const mentionId = (funderId: string, grantId: string, index: number) =>
+  `${funderId}#${grantId}#${index}`;
+export const mentionPartition = (funderId: string, grantId: string) => `MENTION#${funderId}#${grantId}`;
+export const mentionKey = (funderId: string, grantId: string, index: number): ItemKey => ({
+  PK: mentionPartition(funderId, grantId),
+  SK: `R#${String(index).padStart(2, '0')}`,
+});
+export const MENTION_RECORD_PREFIX = 'R#';
+/** Human decisions about a mention live beside it, so resolving the grant reads them in the same query. */
+export const decisionKey = (funderId: string, grantId: string, index: number, otherMentionId: string) => ({
+  PK: mentionPartition(funderId, grantId),
+  SK: `D#${String(index).padStart(2, '0')}#${otherMentionId}`,
+});
+export const DECISION_PREFIX = 'D#';
+export const mentionOrgIndexKeys = (orgId: string, id: string) => ({
+  GSI1PK: orgMentionsPartition(orgId),
+  GSI1SK: id,
+});
+export const orgMentionsPartition = (orgId: string) => `ORG#${orgId}#MENTIONS`;
+
+export const blockPartition = (blockKey: string) => `BLOCK#${blockKey}`;
+export const blockMemberKey = (blockKey: string, id: string): ItemKey => ({
+  PK: blockPartition(blockKey),
+  SK: id,
+});
+
+export const organisationKey = (orgId: string): ItemKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' });
+
+export const pairKey = (pairId: string): ItemKey => ({ PK: `PAIR#${pairId}`, SK: 'PAIR' });
+/** One queue entry per funder owning a side of an open pair; money affected sorts the queue. */
+export const pairQueueKey = (pairId: string, funderId: string): ItemKey => ({
+  PK: `PAIR#${pairId}`,
+  SK: `QUEUE#${funderId}`,
+});
+export const pairQueueIndexKeys = (funderId: string, money: number, pairId: string) => ({
+  GSI1PK: reviewQueuePartition(funderId),
+  GSI1SK: `${Math.round(money * 100)
+    .toString()
+    .padStart(16, '0')}#${pairId}`,
+});
+export const reviewQueuePartition = (funderId: string) => `FUNDER#${funderId}#REVIEW`;

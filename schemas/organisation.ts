@@ -1,0 +1,210 @@
+// Organisation resolution: stored mentions, organisations, review pairs and decisions, and what the API shows.
+import { z } from 'zod';
+import { IsoDateTimeSchema, PageLimitSchema, SlugSchema } from './common.ts';
+import { VisibilitySchema } from './grant.ts';
+
+export const OrgIdentifierSchema = z.object({
+  scheme: z.string(),
+  id: z.string(),
+  canonical: z.string(),
+  registered: z.boolean(),
+});
+
+/** The comparable features of one recipient mention (see shared/organisations/mention.ts). */
+export const MentionFeaturesSchema = z.object({
+  name: z.string(),
+  identifiers: z.array(OrgIdentifierSchema),
+  names: z.array(z.string()),
+  fingerprints: z.array(z.string()),
+  tokens: z.array(z.string()),
+  acronyms: z.array(z.string()),
+  country: z.string().nullable(),
+  postcode: z.string().nullable(),
+  domain: z.string().nullable(),
+});
+
+export const FeatureSchema = z.enum([
+  'registeredId',
+  'name',
+  'fingerprint',
+  'tokens',
+  'acronym',
+  'domain',
+  'country',
+  'postcode',
+]);
+export const EvidenceSchema = z.object({
+  feature: FeatureSchema,
+  outcome: z.enum(['agree', 'disagree', 'missing']),
+  weight: z.number(),
+});
+
+export const DeciderSchema = z.object({ funderId: SlugSchema, memberId: SlugSchema });
+
+/** Why a mention belongs to its organisation. */
+export const LinkSchema = z.object({
+  /** new: no candidate was close enough; auto: scored link; decision: a person decided. */
+  method: z.enum(['new', 'auto', 'decision']),
+  score: z.number().nullable(),
+  evidence: z.array(EvidenceSchema),
+  /** The mention it was linked through (auto) or decided against (decision). */
+  withMentionId: z.string().nullable(),
+  configVersion: z.string(),
+  decidedBy: z.union([z.literal('resolver'), DeciderSchema]),
+  decidedAt: IsoDateTimeSchema,
+});
+export type Link = z.infer<typeof LinkSchema>;
+
+export const StoredMentionSchema = z.object({
+  mentionId: z.string(),
+  funderId: SlugSchema,
+  grantId: z.string(),
+  index: z.number().int().min(0),
+  grantVersion: z.number().int().min(1),
+  visibility: VisibilitySchema,
+  amount: z.number(),
+  currency: z.string(),
+  awardDate: z.string(),
+  features: MentionFeaturesSchema,
+  featuresHash: z.string(),
+  blockKeys: z.array(z.string()),
+  orgId: z.string(),
+  link: LinkSchema,
+  /** Bumped on every write of the item; writes are conditional on the revision that was read. */
+  revision: z.number().int().min(1),
+});
+export type StoredMention = z.infer<typeof StoredMentionSchema>;
+
+export const BlockMemberSchema = z.object({
+  mentionId: z.string(),
+  funderId: SlugSchema,
+  features: MentionFeaturesSchema,
+});
+export type BlockMember = z.infer<typeof BlockMemberSchema>;
+
+export const StoredOrganisationSchema = z.object({
+  orgId: z.string(),
+  /**
+   * Registered identifiers held by its mentions, with how many mentions hold each: two different numbers
+   * in one scheme never share an organisation.
+   */
+  registrations: z.array(
+    z.object({ scheme: z.string(), id: z.string(), canonical: z.string(), count: z.number().int().min(1) }),
+  ),
+  mentionCount: z.number().int(),
+  revision: z.number().int().min(1),
+  createdAt: IsoDateTimeSchema,
+});
+export type StoredOrganisation = z.infer<typeof StoredOrganisationSchema>;
+
+export const DecisionValueSchema = z.enum(['same', 'different']);
+export const StoredDecisionSchema = z.object({
+  mentionId: z.string(),
+  otherMentionId: z.string(),
+  decision: DecisionValueSchema,
+  /** A decision holds for the recipient as it was written then; a corrected recipient is resolved afresh. */
+  featuresHash: z.string(),
+  pairId: z.string(),
+  decidedBy: DeciderSchema,
+  decidedAt: IsoDateTimeSchema,
+});
+export type StoredDecision = z.infer<typeof StoredDecisionSchema>;
+
+export const PairSideSchema = z.object({
+  mentionId: z.string(),
+  funderId: SlugSchema,
+  grantId: z.string(),
+  index: z.number().int(),
+  name: z.string(),
+  amount: z.number(),
+  currency: z.string(),
+});
+export type PairSide = z.infer<typeof PairSideSchema>;
+
+export const PairStatusSchema = z.enum(['open', 'confirmed', 'rejected', 'split']);
+export const StoredPairSchema = z.object({
+  pairId: z.string(),
+  a: PairSideSchema,
+  b: PairSideSchema,
+  score: z.number(),
+  evidence: z.array(EvidenceSchema),
+  configVersion: z.string(),
+  /** Sum of both grants' amounts at face value (currencies are not converted yet). */
+  moneyAffected: z.number(),
+  status: PairStatusSchema,
+  createdAt: IsoDateTimeSchema,
+  decidedBy: DeciderSchema.optional(),
+  decidedAt: IsoDateTimeSchema.optional(),
+  note: z.string().optional(),
+  /** Set once the decision's effect on organisations (merge or move) has been fully written. */
+  applied: z.boolean().optional(),
+});
+export type StoredPair = z.infer<typeof StoredPairSchema>;
+
+// --- API shapes ---
+
+export const DuplicateSideViewSchema = PairSideSchema.extend({ orgId: z.string() });
+export const DuplicateViewSchema = z.object({
+  pairId: z.string(),
+  status: PairStatusSchema,
+  a: DuplicateSideViewSchema,
+  b: DuplicateSideViewSchema,
+  score: z.number(),
+  evidence: z.array(EvidenceSchema),
+  configVersion: z.string(),
+  moneyAffected: z.number(),
+  createdAt: IsoDateTimeSchema,
+  decidedBy: DeciderSchema.optional(),
+  decidedAt: IsoDateTimeSchema.optional(),
+  note: z.string().optional(),
+});
+export type DuplicateView = z.infer<typeof DuplicateViewSchema>;
+
+export const ListDuplicatesQuerySchema = z.strictObject({
+  limit: PageLimitSchema,
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+export const PairParamsSchema = z.strictObject({
+  pairId: z.string().regex(/^[a-f0-9]{24}$/, 'must be a duplicate pair id'),
+});
+export const OrganisationParamsSchema = z.strictObject({
+  orgId: z.string().regex(/^org_[a-f0-9-]{36}$/, 'must be an organisation id'),
+});
+
+export const DecideDuplicateRequestSchema = z.strictObject({
+  /** confirm: same organisation; reject: different; split: take your own side out of its organisation. */
+  decision: z.enum(['confirm', 'reject', 'split']),
+  note: z.string().max(2000).optional(),
+});
+export type DecideDuplicateRequest = z.infer<typeof DecideDuplicateRequestSchema>;
+
+export const MentionViewSchema = z.object({
+  mentionId: z.string(),
+  funderId: SlugSchema,
+  grantId: z.string(),
+  name: z.string(),
+  identifiers: z.array(z.string()),
+  amount: z.number(),
+  currency: z.string(),
+  awardDate: z.string(),
+  orgId: z.string(),
+  link: LinkSchema,
+});
+
+export const OrganisationViewSchema = z.object({
+  orgId: z.string(),
+  names: z.array(z.string()),
+  identifiers: z.array(z.string()),
+  funders: z.array(
+    z.object({
+      funderId: SlugSchema,
+      grants: z.number().int(),
+      amounts: z.array(z.object({ currency: z.string(), amount: z.number() })),
+    }),
+  ),
+  mentions: z.array(MentionViewSchema),
+});
+export type OrganisationView = z.infer<typeof OrganisationViewSchema>;
+
+export const GrantOrganisationsSchema = z.object({ items: z.array(MentionViewSchema) });

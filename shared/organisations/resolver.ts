@@ -1,0 +1,457 @@
+// Incremental organisation resolution: a written grant's recipient mentions are compared only with the members
+// of their blocks, linked to an organisation (or given a new one), and doubtful pairs go to the review queue.
+// Human decisions stored beside a mention always win over scores, and a later automatic run never undoes them.
+import { createHash, randomUUID } from 'node:crypto';
+import type { StoredGrant } from '../../schemas/grant.ts';
+import type {
+  Link,
+  StoredDecision,
+  StoredMention,
+  StoredOrganisation,
+  StoredPair,
+} from '../../schemas/organisation.ts';
+import { ConditionFailedError } from '../db/conditions.ts';
+import { mentionId as mentionIdOf } from '../db/keys.ts';
+import { identifiersConflict, type OrgIdentifier } from './identifiers.ts';
+import { blockingKeys, type Mention, toMention } from './mention.ts';
+import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
+import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
+import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type ScoredPair, scorePair } from './scoring.ts';
+
+/** Block members read per block; an over-full block (a very common token) says little beyond its first members. */
+export const DEFAULT_BLOCK_CAP = 200;
+/** Review pairs opened per mention: the best candidate of each of the closest other organisations. */
+const MAX_PAIRS_PER_MENTION = 3;
+const MAX_RACE_RETRIES = 6;
+const MAX_BLOCK_KEY_LENGTH = 200;
+
+export type MentionOutcome = 'created' | 'relinked' | 'updated' | 'unchanged' | 'removed' | 'stale';
+
+export interface MentionResult {
+  mentionId: string;
+  outcome: MentionOutcome;
+  orgId: string | null;
+  link: Link['method'] | null;
+  pairsOpened: number;
+}
+
+export function featuresHash(features: Mention): string {
+  return createHash('sha256').update(JSON.stringify(features)).digest('base64url').slice(0, 22);
+}
+
+export function pairIdOf(a: string, b: string): string {
+  const [x, y] = [a, b].sort();
+  return createHash('sha256').update(`${x}|${y}`).digest('hex').slice(0, 24);
+}
+
+const COMMON_TOKENS: ReadonlySet<string> = new Set(commonNameTokens);
+
+/**
+ * Token blocks use the two longest uncommon tokens: the choice depends only on the name, so the same name
+ * always lands in the same blocks, and tokens most names share ("trust", "community") make no block at all.
+ */
+export function mentionBlockKeys(features: Mention): string[] {
+  return blockingKeys(features, (t) => (COMMON_TOKENS.has(t) ? 1000 : 0) - t.length)
+    .filter((k) => !(k.startsWith('tok:') && COMMON_TOKENS.has(k.slice(4))))
+    .map((k) => k.slice(0, MAX_BLOCK_KEY_LENGTH));
+}
+
+export function registrationsConflict(identifiers: OrgIdentifier[], org: StoredOrganisation): boolean {
+  return identifiersConflict(
+    identifiers,
+    org.registrations.map((r) => ({ scheme: r.scheme, id: r.id, canonical: r.canonical, registered: true })),
+  );
+}
+
+/** The organisation after a mention with these identifiers joins (+1) or leaves (-1). */
+export function withMention(
+  org: StoredOrganisation,
+  identifiers: OrgIdentifier[],
+  delta: 1 | -1,
+): StoredOrganisation {
+  const registrations = new Map(org.registrations.map((r) => [r.canonical, { ...r }]));
+  for (const id of identifiers) {
+    if (!id.registered) continue;
+    const entry = registrations.get(id.canonical);
+    const count = (entry?.count ?? 0) + delta;
+    if (count > 0)
+      registrations.set(id.canonical, { scheme: id.scheme, id: id.id, canonical: id.canonical, count });
+    else registrations.delete(id.canonical);
+  }
+  return {
+    ...org,
+    registrations: [...registrations.values()].sort((x, y) => x.canonical.localeCompare(y.canonical)),
+    mentionCount: Math.max(0, org.mentionCount + delta),
+    revision: org.revision + 1,
+  };
+}
+
+function emptyOrganisation(orgId: string, at: string): StoredOrganisation {
+  return { orgId, registrations: [], mentionCount: 0, revision: 0, createdAt: at };
+}
+
+interface Candidate {
+  mentionId: string;
+  scored: ScoredPair;
+}
+
+export interface ResolverDeps {
+  repo: ResolutionRepository;
+  config?: MatchingConfig;
+  blockCap?: number;
+  now?: () => Date;
+}
+
+export function createResolver(deps: ResolverDeps) {
+  const { repo } = deps;
+  const config = deps.config ?? DEFAULT_MATCHING_CONFIG;
+  const blockCap = deps.blockCap ?? DEFAULT_BLOCK_CAP;
+  const now = deps.now ?? (() => new Date());
+
+  /** Organisation changes when `mention` moves from `previous`'s organisation (if any) to `targetOrg`. */
+  async function organisationChanges(
+    previous: StoredMention | null,
+    next: StoredMention | null,
+    target: StoredOrganisation | null,
+    meter?: CapacityMeter,
+  ): Promise<MentionWrite['organisations']> {
+    const changes: MentionWrite['organisations'] = [];
+    const at = now().toISOString();
+    if (previous && next && previous.orgId === next.orgId) {
+      const current =
+        target ??
+        (await repo.getOrganisation(previous.orgId, meter)) ??
+        emptyOrganisation(previous.orgId, at);
+      const left = withMention(current, previous.features.identifiers, -1);
+      const back = withMention(left, next.features.identifiers, 1);
+      changes.push({
+        next: { ...back, revision: current.revision + 1 },
+        previous: current.revision === 0 ? null : current,
+      });
+      return changes;
+    }
+    if (previous) {
+      const old = await repo.getOrganisation(previous.orgId, meter);
+      if (old) changes.push({ next: withMention(old, previous.features.identifiers, -1), previous: old });
+    }
+    if (next) {
+      const base = target ?? emptyOrganisation(next.orgId, at);
+      changes.push({
+        next: withMention(base, next.features.identifiers, 1),
+        previous: base.revision === 0 ? null : base,
+      });
+    }
+    return changes;
+  }
+
+  async function removeMention(previous: StoredMention, meter?: CapacityMeter): Promise<MentionResult> {
+    await repo.writeMention(
+      { next: null, previous, organisations: await organisationChanges(previous, null, null, meter) },
+      meter,
+    );
+    return { mentionId: previous.mentionId, outcome: 'removed', orgId: null, link: null, pairsOpened: 0 };
+  }
+
+  async function candidatesOf(id: string, grantPrefix: string, features: Mention, meter?: CapacityMeter) {
+    const members = new Map<string, Mention>();
+    for (const key of mentionBlockKeys(features)) {
+      for (const member of await repo.readBlock(key, blockCap, meter)) {
+        if (member.mentionId === id || member.mentionId.startsWith(grantPrefix)) continue;
+        members.set(member.mentionId, member.features);
+      }
+    }
+    const scored: Candidate[] = [];
+    for (const [mentionId, theirs] of members) {
+      scored.push({ mentionId, scored: scorePair(features, theirs, config) });
+    }
+    return scored.sort((x, y) => y.scored.score - x.scored.score || x.mentionId.localeCompare(y.mentionId));
+  }
+
+  /**
+   * Full resolution of one mention. `pinned` keeps a person's decision: the mention stays where it was put.
+   */
+  async function resolveMention(
+    grant: StoredGrant,
+    index: number,
+    previous: StoredMention | null,
+    decisions: StoredDecision[],
+    options: { force?: boolean; meter?: CapacityMeter },
+  ): Promise<MentionResult> {
+    const record = grant.record;
+    const organisation = record?.recipientOrganization?.[index];
+    if (!record || !organisation) throw new Error('resolveMention needs a recipient');
+    const meter = options.meter;
+    const id = mentionIdOf(grant.funderId, grant.grantId, index);
+    const features = toMention(organisation);
+    const hash = featuresHash(features);
+    const attributes = {
+      mentionId: id,
+      funderId: grant.funderId,
+      grantId: grant.grantId,
+      index,
+      grantVersion: grant.version,
+      visibility: record.visibility,
+      amount: record.amountAwarded,
+      currency: record.currency,
+      awardDate: record.awardDate.slice(0, 10),
+    };
+
+    if (previous && previous.grantVersion > grant.version) {
+      return {
+        mentionId: id,
+        outcome: 'stale',
+        orgId: previous.orgId,
+        link: previous.link.method,
+        pairsOpened: 0,
+      };
+    }
+    const sameRecipient = previous !== null && previous.featuresHash === hash;
+    if (sameRecipient && (!options.force || previous.link.method === 'decision')) {
+      const changed = (Object.keys(attributes) as Array<keyof typeof attributes>).some(
+        (k) => previous[k] !== attributes[k],
+      );
+      if (!changed) {
+        return {
+          mentionId: id,
+          outcome: 'unchanged',
+          orgId: previous.orgId,
+          link: previous.link.method,
+          pairsOpened: 0,
+        };
+      }
+      await repo.writeMention(
+        {
+          next: { ...previous, ...attributes, revision: previous.revision + 1 },
+          previous,
+          organisations: [],
+        },
+        meter,
+      );
+      return {
+        mentionId: id,
+        outcome: 'updated',
+        orgId: previous.orgId,
+        link: previous.link.method,
+        pairsOpened: 0,
+      };
+    }
+
+    // Decisions were made about the recipient as it was written then; a corrected recipient starts afresh.
+    const valid = decisions.filter((d) => d.mentionId === id && d.featuresHash === hash);
+    const sameAs = valid.filter((d) => d.decision === 'same');
+    const differentFrom = new Set(
+      valid.filter((d) => d.decision === 'different').map((d) => d.otherMentionId),
+    );
+    const candidates = await candidatesOf(id, `${grant.funderId}#${grant.grantId}#`, features, meter);
+    const relevant = candidates.filter((c) => c.scored.band !== 'no-link' && !differentFrom.has(c.mentionId));
+    const others = await repo.getMentions(
+      [...relevant.map((c) => c.mentionId), ...sameAs.map((d) => d.otherMentionId), ...differentFrom],
+      meter,
+    );
+    const excludedOrgs = new Set(
+      [...differentFrom].map((m) => others.get(m)?.orgId).filter((o): o is string => o !== undefined),
+    );
+    const at = now().toISOString();
+
+    let target: StoredOrganisation | null = null;
+    let link: Link | null = null;
+    for (const decision of sameAs) {
+      const other = others.get(decision.otherMentionId);
+      if (!other || excludedOrgs.has(other.orgId)) continue;
+      target = await repo.getOrganisation(other.orgId, meter);
+      if (!target) continue;
+      link = {
+        method: 'decision',
+        score: null,
+        evidence: [],
+        withMentionId: other.mentionId,
+        configVersion: config.version,
+        decidedBy: decision.decidedBy,
+        decidedAt: decision.decidedAt,
+      };
+      break;
+    }
+    if (!link) {
+      const triedOrgs = new Set<string>();
+      for (const candidate of relevant) {
+        if (candidate.scored.band !== 'link') break;
+        const other = others.get(candidate.mentionId);
+        if (!other || excludedOrgs.has(other.orgId) || triedOrgs.has(other.orgId)) continue;
+        triedOrgs.add(other.orgId);
+        const org = await repo.getOrganisation(other.orgId, meter);
+        // Another mention of that organisation holds a different number in one of our schemes.
+        if (!org || registrationsConflict(features.identifiers, org)) continue;
+        target = org;
+        link = {
+          method: 'auto',
+          score: candidate.scored.score,
+          evidence: candidate.scored.evidence,
+          withMentionId: other.mentionId,
+          configVersion: config.version,
+          decidedBy: 'resolver',
+          decidedAt: at,
+        };
+        break;
+      }
+    }
+    if (!target && previous) {
+      // Nothing better found: the same recipient stays where it was (a re-run must not scatter organisations),
+      // and a corrected recipient keeps its organisation only if nobody else joined it.
+      const current = await repo.getOrganisation(previous.orgId, meter);
+      if (current && (sameRecipient || current.mentionCount <= 1)) target = current;
+    }
+    const best = relevant[0];
+    const orgId = target?.orgId ?? `org_${randomUUID()}`;
+    if (!link && sameRecipient && previous && target?.orgId === previous.orgId) link = previous.link;
+    link ??= {
+      method: 'new',
+      score: best?.scored.score ?? null,
+      evidence: best?.scored.evidence ?? [],
+      withMentionId: null,
+      configVersion: config.version,
+      decidedBy: 'resolver',
+      decidedAt: at,
+    };
+    const next: StoredMention = {
+      ...attributes,
+      features,
+      featuresHash: hash,
+      blockKeys: mentionBlockKeys(features),
+      orgId,
+      link,
+      revision: (previous?.revision ?? 0) + 1,
+    };
+    await repo.writeMention(
+      { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
+      meter,
+    );
+
+    // Doubtful candidates in other organisations go to review: the best of each, a few organisations at most.
+    let pairsOpened = 0;
+    const seenOrgs = new Set([orgId, ...excludedOrgs]);
+    const decidedWith = new Set(valid.map((d) => d.otherMentionId));
+    for (const candidate of relevant) {
+      if (pairsOpened >= MAX_PAIRS_PER_MENTION) break;
+      const other = others.get(candidate.mentionId);
+      if (!other || seenOrgs.has(other.orgId) || decidedWith.has(other.mentionId)) continue;
+      seenOrgs.add(other.orgId);
+      if (candidate.scored.rule === 'conflicting-registration') continue;
+      const pair: StoredPair = {
+        pairId: pairIdOf(other.mentionId, id),
+        a: sideOf(other),
+        b: sideOf(next),
+        score: candidate.scored.score,
+        evidence: candidate.scored.evidence,
+        configVersion: config.version,
+        moneyAffected: other.amount + next.amount,
+        status: 'open',
+        createdAt: at,
+      };
+      if (await repo.createPair(pair, meter)) pairsOpened += 1;
+    }
+    return {
+      mentionId: id,
+      outcome: previous ? 'relinked' : 'created',
+      orgId,
+      link: link.method,
+      pairsOpened,
+    };
+  }
+
+  async function withRetries<T>(work: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await work(attempt);
+      } catch (error) {
+        // Someone changed the mention or an organisation since we read it: read again and redo.
+        if (!(error instanceof ConditionFailedError) || attempt >= MAX_RACE_RETRIES) throw error;
+      }
+    }
+  }
+
+  return {
+    config,
+
+    /**
+     * Resolves every recipient mention of a grant as it now stands (deleted grants and removed recipients lose
+     * their mentions). Idempotent: an unchanged recipient costs one query. `force` re-scores links the resolver
+     * made itself; decisions people made are kept either way.
+     */
+    async resolveGrant(
+      grant: StoredGrant,
+      options: { force?: boolean; meter?: CapacityMeter } = {},
+    ): Promise<MentionResult[]> {
+      const recipients = grant.deleted ? [] : (grant.record?.recipientOrganization ?? []);
+      const read = () => repo.readGrant(grant.funderId, grant.grantId, options.meter);
+      // One query serves every recipient; it is repeated only when a conditional write lost a race.
+      let snapshot = await read();
+      const results: MentionResult[] = [];
+      const retrying = async (work: () => Promise<MentionResult | null>) => {
+        const result = await withRetries(async (attempt) => {
+          if (attempt > 0) snapshot = await read();
+          return work();
+        });
+        if (result) results.push(result);
+      };
+      for (let index = 0; index < recipients.length; index++) {
+        await retrying(() =>
+          resolveMention(
+            grant,
+            index,
+            snapshot.mentions.find((m) => m.index === index) ?? null,
+            snapshot.decisions,
+            options,
+          ),
+        );
+      }
+      const removed = snapshot.mentions.filter((m) => m.index >= recipients.length).map((m) => m.index);
+      for (const index of removed) {
+        await retrying(async () => {
+          const previous = snapshot.mentions.find((m) => m.index === index);
+          if (!previous || previous.grantVersion > grant.version) return null;
+          return removeMention(previous, options.meter);
+        });
+      }
+      return results;
+    },
+
+    /**
+     * Moves one mention to another organisation (or to a new one of its own) because a person decided so;
+     * a later automatic run keeps it there while the recipient stays as written.
+     */
+    async relocate(
+      id: string,
+      destination: { orgId: string } | 'own',
+      link: Link,
+      meter?: CapacityMeter,
+    ): Promise<StoredMention | null> {
+      return withRetries(async () => {
+        const [previous] = [...(await repo.getMentions([id], meter)).values()];
+        if (!previous) return null;
+        const target = destination === 'own' ? null : await repo.getOrganisation(destination.orgId, meter);
+        if (destination !== 'own' && !target) return null;
+        const orgId = target?.orgId ?? `org_${randomUUID()}`;
+        const next: StoredMention = { ...previous, orgId, link, revision: previous.revision + 1 };
+        if (previous.orgId === orgId) return previous;
+        await repo.writeMention(
+          { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
+          meter,
+        );
+        return next;
+      });
+    },
+  };
+}
+export type Resolver = ReturnType<typeof createResolver>;
+
+function sideOf(m: StoredMention) {
+  return {
+    mentionId: m.mentionId,
+    funderId: m.funderId,
+    grantId: m.grantId,
+    index: m.index,
+    name: m.features.name,
+    amount: m.amount,
+    currency: m.currency,
+  };
+}

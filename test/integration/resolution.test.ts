@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredGrant } from '../../schemas/grant.ts';
+import type { CapacityMeter } from '../../shared/organisations/resolution-repository.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, grantBody, type World } from '../support/world.ts';
+
+let hub: TestHub;
+let world: World;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  world = await buildWorld(hub.services);
+});
+afterAll(async () => hub?.close());
+
+const editor = (funder: string) => {
+  const principal = world.principals[funder]?.editor;
+  if (!principal) throw new Error(`no editor for ${funder}`);
+  return { principal };
+};
+
+async function write(funder: string, id: string, overrides: Record<string, unknown>): Promise<StoredGrant> {
+  await hub.services.grants.put(editor(funder), funder, id, grantBody(id, overrides));
+  const stored = await hub.services.repos.grants.getCurrent(funder, id);
+  if (!stored) throw new Error('grant not stored');
+  return stored;
+}
+
+async function writeAndResolve(funder: string, id: string, overrides: Record<string, unknown>) {
+  const stored = await write(funder, id, overrides);
+  const [result] = await hub.services.resolver.resolveGrant(stored);
+  return result;
+}
+
+const mention = async (funder: string, grantId: string) => {
+  const { mentions } = await hub.services.repos.resolution.readGrant(funder, grantId);
+  return mentions[0];
+};
+
+const recipient = (name: string, extra: Record<string, unknown> = {}) => ({
+  recipientOrganization: [{ id: `360G-test-${name.replace(/\W+/g, '')}`, name, ...extra }],
+});
+
+describe('incremental organisation resolution', () => {
+  it('links two funders’ mentions that share a charity number, with the evidence', async () => {
+    const first = await writeAndResolve(
+      'osf',
+      'r-1',
+      recipient('Refugee Action', { charityNumber: '283660' }),
+    );
+    const second = await writeAndResolve(
+      'macarthur',
+      'r-1',
+      recipient('Refugee Action Ltd', { charityNumber: '283660' }),
+    );
+    expect(first?.link).toBe('new');
+    expect(second).toMatchObject({ link: 'auto', orgId: first?.orgId });
+    const linked = await mention('macarthur', 'r-1');
+    expect(linked?.link.withMentionId).toBe('osf#r-1#0');
+    expect(linked?.link.evidence).toContainEqual(
+      expect.objectContaining({ feature: 'registeredId', outcome: 'agree' }),
+    );
+    const org = await hub.services.repos.resolution.getOrganisation(first?.orgId ?? '');
+    expect(org).toMatchObject({
+      mentionCount: 2,
+      registrations: [expect.objectContaining({ canonical: 'GB-CHC-283660', count: 2 })],
+    });
+  });
+
+  it('never links two different numbers in one scheme, whatever the names say', async () => {
+    const a = await writeAndResolve('osf', 'c-1', recipient('Migrant Voice', { charityNumber: '1101415' }));
+    const b = await writeAndResolve('nef', 'c-1', recipient('Migrant Voice', { charityNumber: '1190000' }));
+    expect(b?.orgId).not.toBe(a?.orgId);
+    expect(b?.pairsOpened).toBe(0);
+  });
+
+  it('refuses a link when another mention of the organisation holds a conflicting number', async () => {
+    // A carries both numbers; B only the company number and links through it; C has B's name and another
+    // charity number: it agrees with B on the name but conflicts with A inside the organisation.
+    const a = await writeAndResolve(
+      'osf',
+      'o-1',
+      recipient('Detention Action', { charityNumber: '1124004', companyNumber: '06553519' }),
+    );
+    const b = await writeAndResolve(
+      'macarthur',
+      'o-1',
+      recipient('Detention Action', { companyNumber: '6553519', postalCode: 'E2 9DA' }),
+    );
+    expect(b?.orgId).toBe(a?.orgId);
+    const c = await writeAndResolve(
+      'nef',
+      'o-1',
+      recipient('Detention Action', { charityNumber: '1999999', postalCode: 'E2 9DA' }),
+    );
+    expect(c?.orgId).not.toBe(a?.orgId);
+  });
+
+  it('opens a review pair for a doubtful match instead of linking it', async () => {
+    // One company number, but the names disagree: not enough to link without a person.
+    const a = await writeAndResolve(
+      'osf',
+      'v-1',
+      recipient('Praxis Community Projects', { companyNumber: '04318732' }),
+    );
+    const b = await writeAndResolve(
+      'macarthur',
+      'v-1',
+      recipient('Praxis Projects Trust', { companyNumber: '4318732' }),
+    );
+    expect(b?.orgId).not.toBe(a?.orgId);
+    expect(b?.pairsOpened).toBe(1);
+  });
+
+  it('costs one query and writes nothing when an unchanged grant is resolved again', async () => {
+    const stored = await write('osf', 'u-1', recipient('Asylum Aid', { charityNumber: '328729' }));
+    await hub.services.resolver.resolveGrant(stored);
+    const before = await hub.snapshot();
+    const meter: CapacityMeter = { read: 0, write: 0 };
+    const [again] = await hub.services.resolver.resolveGrant(stored, { meter });
+    expect(again?.outcome).toBe('unchanged');
+    expect(meter.write).toBe(0);
+    expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it('keeps the organisation when only the visibility changes, and drops the mention when the grant goes', async () => {
+    const created = await writeAndResolve(
+      'osf',
+      'u-2',
+      recipient('Bail for Immigration Detainees', { charityNumber: '1077187' }),
+    );
+    const updated = await writeAndResolve('osf', 'u-2', {
+      ...recipient('Bail for Immigration Detainees', { charityNumber: '1077187' }),
+      visibility: 'hub',
+    });
+    expect(updated).toMatchObject({ outcome: 'updated', orgId: created?.orgId });
+    expect((await mention('osf', 'u-2'))?.visibility).toBe('hub');
+
+    await hub.services.grants.remove(editor('osf'), 'osf', 'u-2');
+    const deleted = await hub.services.repos.grants.getCurrent('osf', 'u-2');
+    if (!deleted) throw new Error('tombstone missing');
+    const [removed] = await hub.services.resolver.resolveGrant(deleted);
+    expect(removed?.outcome).toBe('removed');
+    expect(await mention('osf', 'u-2')).toBeUndefined();
+    const org = await hub.services.repos.resolution.getOrganisation(created?.orgId ?? '');
+    expect(org).toMatchObject({ mentionCount: 0, registrations: [] });
+  });
+
+  it('ignores a stream record older than the mention it would overwrite', async () => {
+    const v1 = await write('osf', 's-1', recipient('Women for Refugee Women', { charityNumber: '1143909' }));
+    const v2 = await write(
+      'osf',
+      's-1',
+      recipient('Women for Refugee Women (WRW)', { charityNumber: '1143909' }),
+    );
+    await hub.services.resolver.resolveGrant(v2);
+    const [late] = await hub.services.resolver.resolveGrant(v1);
+    expect(late?.outcome).toBe('stale');
+    expect((await mention('osf', 's-1'))?.features.name).toBe('Women for Refugee Women (WRW)');
+  });
+
+  it('keeps organisation counts exact when mentions of one organisation are resolved concurrently', async () => {
+    const grants = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        write(
+          ['osf', 'macarthur', 'nef'][i % 3] ?? 'osf',
+          `race-${i}`,
+          recipient('Right to Remain', { charityNumber: '1127488' }),
+        ),
+      ),
+    );
+    const results = (await Promise.all(grants.map((g) => hub.services.resolver.resolveGrant(g)))).flat();
+    const orgIds = new Set(results.map((r) => r.orgId));
+    let counted = 0;
+    for (const orgId of orgIds) {
+      const org = await hub.services.repos.resolution.getOrganisation(orgId ?? '');
+      const members = results.filter((r) => r.orgId === orgId).length;
+      expect(org?.mentionCount).toBe(members);
+      counted += org?.mentionCount ?? 0;
+    }
+    expect(counted).toBe(12);
+  });
+});
