@@ -11,6 +11,7 @@ import { getServices, resetServicesForTests } from '../shared/services.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
 import { type DemoKey, seedDemo } from './seed.ts';
 import { startLocalServer } from './server.ts';
+import { startStreamPoller } from './stream-poller.ts';
 import { ensureTables, tableNames } from './tables.ts';
 
 const { values: flags } = parseArgs({
@@ -77,6 +78,16 @@ async function main() {
   const port = Number(flags.port);
   const server = await startLocalServer({ port, host: '127.0.0.1' });
   const shownUrl = `http://localhost:${port}`;
+  // Organisation resolution runs from the table stream, as in AWS; the first run works through the seed.
+  const poller = await startStreamPoller(services.config, {
+    onError: (error) => console.error(`stream poller: ${error instanceof Error ? error.message : error}`),
+  });
+  void poller
+    .drain(30 * 60_000)
+    .then(() =>
+      console.log(`Organisations resolved from the table stream (${poller.processed} records read).`),
+    )
+    .catch(() => undefined);
   console.log(
     `\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
@@ -98,6 +109,7 @@ async function main() {
     stopping = true;
     console.log(`\n${signal}: stopping the API and DynamoDB Local...`);
     await server.close();
+    await poller.stop();
     await dynamo.stop();
     process.exit(0);
   };

@@ -189,7 +189,12 @@ export const MentionViewSchema = z.object({
   currency: z.string(),
   awardDate: z.string(),
   orgId: z.string(),
-  link: LinkSchema,
+  /**
+   * How it joined its organisation, shown only when the record it was linked through is visible to the
+   * caller; otherwise null, exactly as for a mention that started its own organisation, so a link through
+   * another funder's private record reveals nothing.
+   */
+  linkedThrough: LinkSchema.extend({ withMentionId: z.string() }).nullable(),
 });
 
 export const OrganisationViewSchema = z.object({

@@ -9,6 +9,7 @@ import { createDocumentClient, createDynamoClient } from './db/client.ts';
 import { createExportService } from './exports/export-service.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
+import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
 import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
@@ -44,6 +45,7 @@ export function createServices(
     exports: createExportService({ grants, audit }),
     /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
     resolver,
+    duplicates: createDuplicateService({ repo: resolution, resolver, audit }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -4,6 +4,7 @@ import { type AttributeValue, DeleteTableCommand, ScanCommand } from '@aws-sdk/c
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
 import { type LocalServer, startLocalServer } from '../../local/server.ts';
+import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.ts';
 import { ensureTables, tableNames } from '../../local/tables.ts';
 import { newApiKey } from '../../shared/auth/api-keys.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
@@ -22,6 +23,8 @@ export interface TestHub {
   ): Promise<ApiResponse>;
   /** Every item in the main table except audit events, in a stable order. */
   snapshot(): Promise<Array<Record<string, unknown>>>;
+  /** The local stream poller when started with `streams: true` (organisation resolution). */
+  poller: StreamPoller | undefined;
   close(): Promise<void>;
 }
 
@@ -33,7 +36,7 @@ export interface ApiResponse {
   text: string;
 }
 
-export async function startTestHub(options: { server?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(options: { server?: boolean; streams?: boolean } = {}): Promise<TestHub> {
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const names = tableNames(prefix);
   Object.assign(process.env, {
@@ -48,11 +51,13 @@ export async function startTestHub(options: { server?: boolean } = {}): Promise<
   let server: LocalServer | undefined;
   if (options.server) server = await startLocalServer({ port: 0 });
   const url = server?.url ?? '';
+  const poller = options.streams ? await startStreamPoller(services.config) : undefined;
 
   return {
     services,
     url,
     names,
+    poller,
     async request(key, method, path, body, headers = {}) {
       const res = await fetch(`${url}${path}`, {
         method,
@@ -88,6 +93,7 @@ export async function startTestHub(options: { server?: boolean } = {}): Promise<
       return items.sort((a, b) => `${a.PK}|${a.SK}`.localeCompare(`${b.PK}|${b.SK}`));
     },
     async close() {
+      await poller?.stop();
       await server?.close();
       for (const table of Object.values(names)) {
         await services.client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);

@@ -1,0 +1,298 @@
+// The review queue and the organisation views: what a caller sees of resolution, only through records it may
+// see, and the decisions people make (confirm, reject, split) that a later automatic run never undoes.
+import type {
+  DecideDuplicateRequest,
+  DuplicateView,
+  Link,
+  OrganisationView,
+  StoredDecision,
+  StoredMention,
+  StoredPair,
+} from '../../schemas/organisation.ts';
+import type { Principal } from '../../schemas/tenancy.ts';
+import { canRead, requireRole } from '../access/policy.ts';
+import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { ConditionFailedError } from '../db/conditions.ts';
+import { reviewQueuePartition } from '../db/keys.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { onePartitionCursor } from '../pagination/cursor.ts';
+import type { ResolutionRepository } from './resolution-repository.ts';
+import { type Resolver, registrationsConflict } from './resolver.ts';
+
+/** Mentions read for one organisation page; beyond this the page says it is partial. */
+const MAX_ORGANISATION_MENTIONS = 1000;
+
+function visible(principal: Principal, mention: StoredMention | undefined): mention is StoredMention {
+  return mention !== undefined && canRead(principal, mention.funderId, mention.visibility);
+}
+
+/** A pair is the caller's to see when one side is its own and it may read the other side as it is now. */
+function pairVisible(principal: Principal, pair: StoredPair, mentions: Map<string, StoredMention>): boolean {
+  const a = mentions.get(pair.a.mentionId);
+  const b = mentions.get(pair.b.mentionId);
+  const owns = pair.a.funderId === principal.funderId || pair.b.funderId === principal.funderId;
+  return owns && visible(principal, a) && visible(principal, b);
+}
+
+function toView(pair: StoredPair, mentions: Map<string, StoredMention>): DuplicateView {
+  const orgOf = (id: string) => mentions.get(id)?.orgId ?? '';
+  return {
+    pairId: pair.pairId,
+    status: pair.status,
+    a: { ...pair.a, orgId: orgOf(pair.a.mentionId) },
+    b: { ...pair.b, orgId: orgOf(pair.b.mentionId) },
+    score: pair.score,
+    evidence: pair.evidence,
+    configVersion: pair.configVersion,
+    moneyAffected: pair.moneyAffected,
+    createdAt: pair.createdAt,
+    ...(pair.decidedBy ? { decidedBy: pair.decidedBy } : {}),
+    ...(pair.decidedAt ? { decidedAt: pair.decidedAt } : {}),
+    ...(pair.note ? { note: pair.note } : {}),
+  };
+}
+
+function mentionView(m: StoredMention, visibleIds: ReadonlySet<string>) {
+  const through = m.link.withMentionId;
+  return {
+    mentionId: m.mentionId,
+    funderId: m.funderId,
+    grantId: m.grantId,
+    name: m.features.name,
+    identifiers: m.features.identifiers.map((i) => i.canonical),
+    amount: m.amount,
+    currency: m.currency,
+    awardDate: m.awardDate,
+    orgId: m.orgId,
+    linkedThrough: through && visibleIds.has(through) ? { ...m.link, withMentionId: through } : null,
+  };
+}
+
+export function createDuplicateService(deps: {
+  repo: ResolutionRepository;
+  resolver: Resolver;
+  audit: AuditService;
+  now?: () => Date;
+}) {
+  const { repo, resolver, audit } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function loadVisiblePair(ctx: AuditContext, pairId: string, action: string) {
+    const pair = await repo.getPair(pairId);
+    const mentions = pair ? await repo.getMentions([pair.a.mentionId, pair.b.mentionId]) : new Map();
+    if (!pair || !pairVisible(ctx.principal, pair, mentions)) {
+      throw new NotFoundError(`Duplicate pair ${pairId}`, {
+        action,
+        resource: `duplicate:${pairId}`,
+        reason: pair ? 'pair not visible to caller' : 'no such pair',
+      });
+    }
+    return { pair, mentions };
+  }
+
+  /** Writes what a decision means for organisations; safe to repeat until the pair is marked applied. */
+  async function apply(pair: StoredPair, mine: string, decider: { funderId: string; memberId: string }) {
+    const at = pair.decidedAt ?? now().toISOString();
+    const link = (withMentionId: string): Link => ({
+      method: 'decision',
+      score: pair.score,
+      evidence: pair.evidence,
+      withMentionId,
+      configVersion: resolver.config.version,
+      decidedBy: decider,
+      decidedAt: at,
+    });
+    const current = await repo.getMentions([pair.a.mentionId, pair.b.mentionId]);
+    const a = current.get(pair.a.mentionId);
+    const b = current.get(pair.b.mentionId);
+    if (a && b) {
+      if (pair.status === 'confirmed' && a.orgId !== b.orgId) {
+        // The two organisations become one: every mention of b's moves to a's.
+        for (const m of await repo.listOrganisationMentions(b.orgId)) {
+          await resolver.relocate(
+            m.mentionId,
+            { orgId: a.orgId },
+            link(m.mentionId === b.mentionId ? a.mentionId : b.mentionId),
+          );
+        }
+        await resolver.relocate(b.mentionId, { orgId: a.orgId }, link(a.mentionId));
+      } else if (pair.status === 'rejected' && a.orgId === b.orgId) {
+        await resolver.relocate(b.mentionId, 'own', link(a.mentionId));
+      } else if (pair.status === 'split') {
+        const other = mine === a.mentionId ? b.mentionId : a.mentionId;
+        await resolver.relocate(mine, 'own', link(other));
+      }
+    }
+    await repo.markApplied(pair.pairId);
+  }
+
+  return {
+    /** The caller's open pairs, most money affected first, each shown only if both records are visible. */
+    async list(ctx: AuditContext, query: { limit: number; cursor?: string | undefined }) {
+      const { principal } = ctx;
+      const cursor = onePartitionCursor(principal.funderId, 'duplicates', query.cursor, {
+        GSI1PK: reviewQueuePartition(principal.funderId),
+      });
+      const page = await repo.listQueue(principal.funderId, query.limit, cursor.startKey);
+      const pairs = await repo.getPairs(page.pairIds);
+      const mentions = await repo.getMentions(
+        [...pairs.values()].flatMap((p) => [p.a.mentionId, p.b.mentionId]),
+      );
+      const items: DuplicateView[] = [];
+      for (const id of page.pairIds) {
+        const pair = pairs.get(id);
+        if (!pair || pair.status !== 'open' || !pairVisible(principal, pair, mentions)) continue;
+        // Settled since it was queued (a merge put both in one organisation): nothing left to review.
+        if (mentions.get(pair.a.mentionId)?.orgId === mentions.get(pair.b.mentionId)?.orgId) continue;
+        items.push(toView(pair, mentions));
+      }
+      return { items, nextCursor: cursor.next(page.lastKey) };
+    },
+
+    async get(ctx: AuditContext, pairId: string): Promise<DuplicateView> {
+      const { pair, mentions } = await loadVisiblePair(ctx, pairId, 'duplicate.read');
+      return toView(pair, mentions);
+    },
+
+    async decide(ctx: AuditContext, pairId: string, request: DecideDuplicateRequest): Promise<DuplicateView> {
+      const { principal } = ctx;
+      requireRole(principal, 'editor', 'duplicate.decide', `duplicate:${pairId}`);
+      const { pair, mentions } = await loadVisiblePair(ctx, pairId, 'duplicate.decide');
+      const status = ({ confirm: 'confirmed', reject: 'rejected', split: 'split' } as const)[
+        request.decision
+      ];
+      const decider = { funderId: principal.funderId, memberId: principal.memberId };
+      // The caller's own side (the later mention when both are its own) is the one a split moves.
+      const mine = pair.b.funderId === principal.funderId ? pair.b.mentionId : pair.a.mentionId;
+      if (pair.status !== 'open') {
+        // A retried request finishes the work of the first; anything else is a conflict.
+        if (pair.status === status && pair.decidedBy?.funderId === principal.funderId) {
+          if (!pair.applied) await apply(pair, mine, decider);
+          return toView(pair, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
+        }
+        throw new ConflictError('already_decided', `This pair was already decided (${pair.status}).`);
+      }
+      const a = mentions.get(pair.a.mentionId);
+      const b = mentions.get(pair.b.mentionId);
+      if (!a || !b) throw new NotFoundError(`Duplicate pair ${pairId}`);
+      if (status === 'confirmed') {
+        const [orgA, orgB] = await Promise.all([
+          repo.getOrganisation(a.orgId),
+          repo.getOrganisation(b.orgId),
+        ]);
+        if (
+          orgA &&
+          orgB &&
+          orgA.orgId !== orgB.orgId &&
+          orgB.registrations.some((r) => registrationsConflict([{ ...r, registered: true }], orgA))
+        ) {
+          throw new ConflictError(
+            'conflicting_registrations',
+            'These organisations hold different registration numbers in the same scheme; they cannot be one organisation.',
+          );
+        }
+      }
+      const at = now().toISOString();
+      const decided: StoredPair = {
+        ...pair,
+        status,
+        decidedBy: decider,
+        decidedAt: at,
+        applied: false,
+        ...(request.note ? { note: request.note } : {}),
+      };
+      const value = status === 'confirmed' ? 'same' : 'different';
+      const decisions: StoredDecision[] = [
+        [a, b],
+        [b, a],
+      ].map(([self, other]) => ({
+        mentionId: (self as StoredMention).mentionId,
+        otherMentionId: (other as StoredMention).mentionId,
+        decision: value,
+        featuresHash: (self as StoredMention).featuresHash,
+        pairId,
+        decidedBy: decider,
+        decidedAt: at,
+      }));
+      try {
+        await repo.decidePair(decided, decisions);
+      } catch (error) {
+        if (error instanceof ConditionFailedError) {
+          throw new ConflictError('already_decided', 'Someone decided this pair a moment ago; reload it.');
+        }
+        throw error;
+      }
+      await apply(decided, mine, decider);
+      const details = {
+        decision: request.decision,
+        a: pair.a.mentionId,
+        b: pair.b.mentionId,
+        score: pair.score,
+      };
+      await audit.record(ctx, {
+        action: 'duplicate.decide',
+        resource: `duplicate:${pairId}`,
+        outcome: 'allowed',
+        details,
+      });
+      return toView(decided, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
+    },
+
+    /** An organisation as far as the caller may see it: names, identifiers and funders of visible records. */
+    async organisation(ctx: AuditContext, orgId: string): Promise<OrganisationView> {
+      const all = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_MENTIONS);
+      const seen = all.filter((m) => visible(ctx.principal, m));
+      if (seen.length === 0) {
+        throw new NotFoundError(`Organisation ${orgId}`, {
+          action: 'organisation.read',
+          resource: `organisation:${orgId}`,
+          reason: all.length ? 'no visible records' : 'no such organisation',
+        });
+      }
+      const funders = new Map<string, { grants: Set<string>; amounts: Map<string, number> }>();
+      for (const m of seen) {
+        const entry = funders.get(m.funderId) ?? { grants: new Set(), amounts: new Map() };
+        // A grant with this organisation twice among its recipients still counts its money once.
+        if (!entry.grants.has(m.grantId))
+          entry.amounts.set(m.currency, (entry.amounts.get(m.currency) ?? 0) + m.amount);
+        entry.grants.add(m.grantId);
+        funders.set(m.funderId, entry);
+      }
+      return {
+        orgId,
+        names: [...new Set(seen.map((m) => m.features.name))].sort(),
+        identifiers: [...new Set(seen.flatMap((m) => m.features.identifiers.map((i) => i.canonical)))].sort(),
+        funders: [...funders]
+          .map(([funderId, e]) => ({
+            funderId,
+            grants: e.grants.size,
+            amounts: [...e.amounts].map(([currency, amount]) => ({ currency, amount })),
+          }))
+          .sort((x, y) => x.funderId.localeCompare(y.funderId)),
+        mentions: seen.map((m) => mentionView(m, new Set(seen.map((x) => x.mentionId)))),
+      };
+    },
+
+    /** The organisations a grant's recipients resolved to, for a caller who may read the grant. */
+    async ofGrant(ctx: AuditContext, funderId: string, grantId: string) {
+      const { mentions } = await repo.readGrant(funderId, grantId);
+      const seen = mentions.filter((m) => visible(ctx.principal, m));
+      if (seen.length === 0) {
+        throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
+          action: 'grant.organisations',
+          resource: `grant:${funderId}/${grantId}`,
+          reason: mentions.length ? 'not visible to caller' : 'not resolved or no such grant',
+          ...(mentions.length ? { alsoNotify: [funderId] } : {}),
+        });
+      }
+      const through = await repo.getMentions(
+        seen.map((m) => m.link.withMentionId).filter((id): id is string => id !== null),
+      );
+      const visibleIds = new Set(
+        [...seen, ...through.values()].filter((m) => visible(ctx.principal, m)).map((m) => m.mentionId),
+      );
+      return { items: seen.map((m) => mentionView(m, visibleIds)) };
+    },
+  };
+}
+export type DuplicateService = ReturnType<typeof createDuplicateService>;
