@@ -2,16 +2,20 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { VisibilitySchema } from '../schemas/grant.ts';
+import { DuplicateViewSchema } from '../schemas/organisation.ts';
 import { REGIONS, THEMES } from '../schemas/taxonomy.ts';
 import { ApiKeyViewSchema, CreatedApiKeySchema, MeSchema } from '../schemas/tenancy.ts';
 import { ApiError, createApiClient } from './api-client.ts';
+import { decide, formatPair, formatQueue, listDuplicates } from './commands/duplicates.ts';
 import { runExport } from './commands/export.ts';
 import { runImport } from './commands/import.ts';
 
 const program = new Command();
 program
   .name('cofund')
-  .description('Share grant data through the donor data hub: import and export 360Giving files, manage keys.')
+  .description(
+    'Share grant data through the donor data hub: import and export 360Giving files, review duplicates, manage keys.',
+  )
   .addOption(
     new Option('--api-url <url>', 'hub API base URL').env('COFUND_API_URL').default('http://localhost:3000'),
   )
@@ -232,6 +236,46 @@ keys
     );
     console.log(`Key ${revoked.keyId} revoked at ${revoked.revokedAt}.`);
   });
+
+const duplicates = program
+  .command('duplicates')
+  .description('review candidate duplicate organisations: list, show the evidence, confirm, reject or split');
+duplicates
+  .command('list', { isDefault: true })
+  .description('open pairs involving your records, most money affected first')
+  .option('--max <n>', 'show at most this many pairs', positiveInt(10_000), 50)
+  .option('--json', 'print JSON')
+  .action(async (opts: { max: number; json?: boolean }) => {
+    const items = await listDuplicates(client().client, opts.max);
+    console.log(opts.json ? JSON.stringify(items, null, 2) : formatQueue(items));
+  });
+duplicates
+  .command('show')
+  .description('one pair with its evidence: which features agreed and their weights')
+  .argument('<pairId>', 'the pair id (from `cofund duplicates list`)')
+  .option('--json', 'print JSON')
+  .action(async (pairId: string, opts: { json?: boolean }) => {
+    const pair = await client().client.json(
+      DuplicateViewSchema,
+      'GET',
+      `/v1/duplicates/${encodeURIComponent(pairId)}`,
+    );
+    console.log(opts.json ? JSON.stringify(pair, null, 2) : formatPair(pair));
+  });
+for (const [decision, description] of [
+  ['confirm', 'the two records are one organisation: their organisations merge'],
+  ['reject', 'they are different organisations: they are kept apart from now on'],
+  ['split', 'take your own record out of the organisation it was linked to'],
+] as const) {
+  duplicates
+    .command(decision)
+    .description(`${description} (editor); later automatic runs never undo it`)
+    .argument('<pairId>', 'the pair id')
+    .option('--note <text>', 'why, for the other funder and the audit log')
+    .action(async (pairId: string, opts: { note?: string }) => {
+      console.log(formatPair(await decide(client().client, pairId, decision, opts.note)));
+    });
+}
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ApiError) {

@@ -14,10 +14,14 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { routes } from '../../shared/http/route-manifest.ts';
+import { GRANT_CHANGE_FILTER } from '../../shared/organisations/grant-changes.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 
 export interface ApiStackProps extends StackProps {
@@ -33,6 +37,7 @@ const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Record<string, NodejsFunction> = {};
+  readonly resolverDeadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -109,6 +114,45 @@ export class ApiStack extends Stack {
         ...(route.auth ? {} : { authorizer: new HttpNoneAuthorizer() }),
       });
     }
+
+    // Organisation resolution: every grant change on the table stream, in order per grant. A record that keeps
+    // failing is retried, then parked in the dead-letter queue (with an alarm) instead of blocking its shard.
+    const resolverFn = new HubFunction(this, 'ResolveOrganisations', {
+      entry: 'functions/streams/resolve-organisations.ts',
+      description: 'Resolves recipient organisations of changed grants from the table stream',
+      environment,
+      timeout: Duration.seconds(60),
+    }).fn;
+    table.grantReadWriteData(resolverFn);
+    key.grantEncryptDecrypt(resolverFn);
+    this.functions.resolveOrganisations = resolverFn;
+    this.resolverDeadLetters = new Queue(this, 'ResolverDeadLetters', {
+      encryption: QueueEncryption.KMS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    resolverFn.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        parallelizationFactor: 4,
+        retryAttempts: 10,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.resolverDeadLetters),
+        filters: [FilterCriteria.filter(structuredClone(GRANT_CHANGE_FILTER))],
+      }),
+    );
+    new Alarm(this, 'ResolverDeadLettersAlarm', {
+      alarmDescription: 'Grant changes could not be resolved to organisations and were parked; replay them',
+      metric: this.resolverDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     new Alarm(this, 'Api5xxAlarm', {
       alarmDescription: 'The API answered 5xx: a handler failed or the table was unavailable',

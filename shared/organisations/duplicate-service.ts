@@ -141,7 +141,7 @@ export function createDuplicateService(deps: {
       const items: DuplicateView[] = [];
       for (const id of page.pairIds) {
         const pair = pairs.get(id);
-        if (!pair || pair.status !== 'open' || !pairVisible(principal, pair, mentions)) continue;
+        if (pair?.status !== 'open' || !pairVisible(principal, pair, mentions)) continue;
         // Settled since it was queued (a merge put both in one organisation): nothing left to review.
         if (mentions.get(pair.a.mentionId)?.orgId === mentions.get(pair.b.mentionId)?.orgId) continue;
         items.push(toView(pair, mentions));

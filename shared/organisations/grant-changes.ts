@@ -10,6 +10,6 @@ export const GRANT_CHANGE_FILTER = {
 } as const;
 
 export function grantOfStreamImage(image: Record<string, AttributeValue> | undefined): StoredGrant | null {
-  if (!image || image.entity?.S !== 'grant' || image.SK?.S !== 'CURRENT') return null;
+  if (image?.entity?.S !== 'grant' || image.SK?.S !== 'CURRENT') return null;
   return StoredGrantSchema.parse(unmarshall(image));
 }

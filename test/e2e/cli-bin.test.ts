@@ -1,8 +1,6 @@
 // The `cofund` bin as a user runs it: help, whoami, the key lifecycle, clear errors.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
@@ -15,33 +13,14 @@ beforeAll(async () => {
 });
 afterAll(async () => hub?.close());
 
-async function cofund(args: string[], key?: string) {
-  const child = spawn(process.execPath, [resolve('bin/cofund.mjs'), ...args], {
-    env: {
-      ...process.env,
-      COFUND_API_URL: hub.url,
-      ...(key ? { COFUND_API_KEY: key } : { COFUND_API_KEY: '' }),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number, stdout, stderr };
-}
+const cofund = (args: string[], key?: string) => runCofund(hub.url, args, key);
 
 describe('cofund', () => {
   it('explains its commands', async () => {
     const help = await cofund(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['whoami', 'import', 'export', 'keys']) expect(help.stdout).toContain(command);
+    for (const command of ['whoami', 'import', 'export', 'duplicates', 'keys'])
+      expect(help.stdout).toContain(command);
     const importHelp = await cofund(['import', '--help']);
     expect(importHelp.stdout).toContain('--visibility');
     expect(importHelp.stdout).toContain('--restart');

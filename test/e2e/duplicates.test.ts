@@ -1,6 +1,7 @@
 // Organisation resolution end to end: grants written over HTTP, resolved from the table stream by the local
 // poller (the same handler Lambda runs), reviewed through the duplicates API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, grantBody, type World } from '../support/world.ts';
 
@@ -243,5 +244,36 @@ describe('de-duplication through the API', () => {
     const money = items.map((p) => p.moneyAffected);
     expect(money.length).toBeGreaterThan(1);
     expect(money).toEqual([...money].sort((x, y) => y - x));
+  });
+
+  it('works from the CLI: list, show the evidence, decide', async () => {
+    await put('osf', 'cli-1', { id: 'GB-COH-03112266', name: 'Kent Refugee Help' }, { amountAwarded: 7e6 });
+    await put('macarthur', 'cli-1', {
+      id: '360G-mac-krh',
+      name: 'Kent Refugee Action Network',
+      companyNumber: '3112266',
+    });
+    await hub.poller?.drain();
+    const listed = await runCofund(hub.url, ['duplicates'], key('osf', 'viewer'));
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain('most money affected first');
+    const pair = pairOf(await queue('osf'), 'cli-1');
+    expect(listed.stdout.split('\n')[1]).toContain(pair?.pairId); // the largest amount comes first
+    const shown = await runCofund(hub.url, ['duplicates', 'show', pair?.pairId ?? ''], key('osf', 'viewer'));
+    expect(shown.stdout).toMatch(/registeredId\s+agree\s+\+\d/);
+    const refused = await runCofund(
+      hub.url,
+      ['duplicates', 'confirm', pair?.pairId ?? ''],
+      key('osf', 'viewer'),
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('editor');
+    const confirmed = await runCofund(
+      hub.url,
+      ['duplicates', 'confirm', pair?.pairId ?? '', '--note', 'same company'],
+      key('osf'),
+    );
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(confirmed.stdout).toContain('confirmed by osf/osf-editor');
   });
 });

@@ -100,7 +100,8 @@ describe('api stack', () => {
 
   it('runs every function on Node.js 22 (ARM) with the table names from the data stack', () => {
     const functions = api.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(routes.length + 1);
+    // One per route, the authorizer, and the stream-driven organisation resolver.
+    expect(Object.keys(functions)).toHaveLength(routes.length + 2);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -145,8 +146,27 @@ describe('api stack', () => {
     }
   });
 
-  it('alarms on 5xx answers and on authorizer errors', () => {
-    api.resourceCountIs('AWS::CloudWatch::Alarm', 2);
+  it('alarms on 5xx answers, authorizer errors and parked grant changes', () => {
+    api.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  });
+
+  it('resolves organisations from the table stream: grant changes only, in order, failures reported and parked', () => {
+    api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              dynamodb: { NewImage: { entity: { S: ['grant'] }, SK: { S: ['CURRENT'] } } },
+            }),
+          },
+        ],
+      },
+    });
+    api.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: 'alias/aws/sqs' });
   });
 });
 
