@@ -1,6 +1,5 @@
 // Grant records: a CURRENT item per (funder, grant) that the indexes list, plus one immutable item per version.
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -11,25 +10,8 @@ import type { AuditEvent } from '../../schemas/audit.ts';
 import { type StoredGrant, StoredGrantSchema } from '../../schemas/grant.ts';
 import { auditItem } from '../audit/audit-repository.ts';
 import { withCondition } from '../db/conditions.ts';
+import { batchGetAll } from '../db/items.ts';
 import { grantCurrentKey, grantIndexKeys, grantPartition, grantVersionKey } from '../db/keys.ts';
-
-/** BatchGetItem takes at most 100 keys. */
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_RETRIES = 8;
-
-/** DynamoDB kept returning some keys or items unprocessed: the table is throttling; retry later. */
-export class UnprocessedItemsError extends Error {
-  constructor(readonly count: number) {
-    super(`${count} items stayed unprocessed after ${MAX_UNPROCESSED_RETRIES} retries`);
-    this.name = 'UnprocessedItemsError';
-  }
-}
-
-/** Exponential backoff with full jitter, capped at 2 s. */
-export async function backoff(attempt: number): Promise<void> {
-  const ceiling = Math.min(2000, 25 * 2 ** attempt);
-  await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-}
 
 export interface VersionWrite {
   next: StoredGrant;
@@ -95,25 +77,16 @@ export function createGrantRepository(deps: { doc: DynamoDBDocumentClient; table
 
     /** Current items of many grants of one funder (BatchGetItem, unprocessed keys retried with backoff). */
     async getCurrentMany(funderId: string, grantIds: string[]): Promise<Map<string, StoredGrant>> {
+      const items = await batchGetAll(
+        doc,
+        tableName,
+        grantIds.map((id) => grantCurrentKey(funderId, id)),
+        { consistentRead: true },
+      );
       const found = new Map<string, StoredGrant>();
-      for (let i = 0; i < grantIds.length; i += BATCH_GET_LIMIT) {
-        let keys: Array<Record<string, NativeAttributeValue>> = grantIds
-          .slice(i, i + BATCH_GET_LIMIT)
-          .map((id) => grantCurrentKey(funderId, id));
-        for (let attempt = 0; keys.length > 0; attempt++) {
-          if (attempt > 0) {
-            if (attempt > MAX_UNPROCESSED_RETRIES) throw new UnprocessedItemsError(keys.length);
-            await backoff(attempt);
-          }
-          const out = await doc.send(
-            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
-          );
-          for (const item of out.Responses?.[tableName] ?? []) {
-            const grant = StoredGrantSchema.parse(item);
-            found.set(grant.grantId, grant);
-          }
-          keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        }
+      for (const item of items) {
+        const grant = StoredGrantSchema.parse(item);
+        found.set(grant.grantId, grant);
       }
       return found;
     },

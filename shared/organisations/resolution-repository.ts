@@ -1,7 +1,6 @@
 // Storage of organisation resolution: mentions, block memberships, organisations, review pairs and decisions.
 // Every write that could race is conditional on the revision that was read; the resolver retries lost races.
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
@@ -22,6 +21,7 @@ import {
   StoredPairSchema,
 } from '../../schemas/organisation.ts';
 import { withCondition } from '../db/conditions.ts';
+import { batchGetAll } from '../db/items.ts';
 import {
   blockMemberKey,
   DECISION_PREFIX,
@@ -38,10 +38,6 @@ import {
   pairQueueKey,
   reviewQueuePartition,
 } from '../db/keys.ts';
-import { backoff, UnprocessedItemsError } from '../grants/grant-repository.ts';
-
-const BATCH_GET_LIMIT = 100;
-const MAX_UNPROCESSED_RETRIES = 8;
 
 /** Capacity units consumed, as DynamoDB reports them, so callers can show the cost of one resolution. */
 export interface CapacityMeter {
@@ -170,35 +166,21 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
 
     /** Mention items by id (BatchGetItem, unprocessed keys retried with backoff). */
     async getMentions(ids: string[], meter?: CapacityMeter): Promise<Map<string, StoredMention>> {
-      const found = new Map<string, StoredMention>();
-      const unique = [...new Set(ids)];
-      for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-        let keys: Array<Record<string, NativeAttributeValue>> = unique
-          .slice(i, i + BATCH_GET_LIMIT)
-          .map((id) => {
-            const ref = parseMentionId(id);
-            return mentionKey(ref.funderId, ref.grantId, ref.index);
-          });
-        for (let attempt = 0; keys.length > 0; attempt++) {
-          if (attempt > 0) {
-            if (attempt > MAX_UNPROCESSED_RETRIES) throw new UnprocessedItemsError(keys.length);
-            await backoff(attempt);
-          }
-          const out = await doc.send(
-            new BatchGetCommand({
-              RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          );
-          addConsumed(meter, 'read', out);
-          for (const item of out.Responses?.[tableName] ?? []) {
-            const mention = StoredMentionSchema.parse(item);
-            found.set(mention.mentionId, mention);
-          }
-          keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        }
-      }
-      return found;
+      const keys = [...new Set(ids)].map((id) => {
+        const ref = parseMentionId(id);
+        return mentionKey(ref.funderId, ref.grantId, ref.index);
+      });
+      const items = await batchGetAll(doc, tableName, keys, {
+        consistentRead: true,
+        ...(meter
+          ? {
+              onConsumed: (units: number) => {
+                meter.read += units;
+              },
+            }
+          : {}),
+      });
+      return new Map(items.map((i) => StoredMentionSchema.parse(i)).map((m) => [m.mentionId, m]));
     },
 
     async getOrganisation(orgId: string, meter?: CapacityMeter): Promise<StoredOrganisation | null> {
@@ -335,26 +317,8 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
     },
 
     async getPairs(pairIds: string[]): Promise<Map<string, StoredPair>> {
-      const found = new Map<string, StoredPair>();
-      const unique = [...new Set(pairIds)];
-      for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-        let keys: Array<Record<string, NativeAttributeValue>> = unique
-          .slice(i, i + BATCH_GET_LIMIT)
-          .map(pairKey);
-        for (let attempt = 0; keys.length > 0; attempt++) {
-          if (attempt > 0) {
-            if (attempt > MAX_UNPROCESSED_RETRIES) throw new UnprocessedItemsError(keys.length);
-            await backoff(attempt);
-          }
-          const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys } } }));
-          for (const item of out.Responses?.[tableName] ?? []) {
-            const pair = StoredPairSchema.parse(item);
-            found.set(pair.pairId, pair);
-          }
-          keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-        }
-      }
-      return found;
+      const items = await batchGetAll(doc, tableName, [...new Set(pairIds)].map(pairKey));
+      return new Map(items.map((i) => StoredPairSchema.parse(i)).map((p) => [p.pairId, p]));
     },
 
     /** One page of a funder's open review queue, most money first. */
