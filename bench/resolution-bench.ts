@@ -55,23 +55,21 @@ interface Org {
   charity: number | null;
 }
 
+/** Invented names, unique by construction (the index written in syllables), so blocks behave like real ones. */
 function organisationUniverse(count: number, random: () => number): Org[] {
-  const word = () =>
-    Array.from(
-      { length: 2 + Math.floor(random() * 2) },
-      () => SYLLABLES[Math.floor(random() * SYLLABLES.length)],
-    )
-      .join('')
-      .replace(/^./, (c) => c.toUpperCase());
-  const orgs: Org[] = [];
-  const seen = new Set<string>();
-  while (orgs.length < count) {
-    const name = `${word()} ${random() < 0.4 ? `${word()} ` : ''}${NOUNS[Math.floor(random() * NOUNS.length)]}`;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    orgs.push({ name, charity: random() < 0.6 ? 1_000_000 + orgs.length : null });
-  }
-  return orgs;
+  const word = (n: number) => {
+    let text = '';
+    let rest = n;
+    do {
+      text += SYLLABLES[rest % SYLLABLES.length];
+      rest = Math.floor(rest / SYLLABLES.length);
+    } while (rest > 0);
+    return text.replace(/^./, (c) => c.toUpperCase());
+  };
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${word(i + SYLLABLES.length ** 2)} ${i % 5 === 0 ? `${word((i * 7919) % 100_003)} ` : ''}${NOUNS[i % NOUNS.length]}`,
+    charity: random() < 0.6 ? 1_000_000 + i : null,
+  }));
 }
 
 /** How a funder writes the organisation: the name as is, with a legal form, in capitals; the number or not. */
@@ -196,6 +194,8 @@ export async function runResolutionBench(options: {
           amount: 25000,
           currency: 'GBP',
           awardDate: '2025-04-01',
+          title: 'Bench grant',
+          regrantType: null,
           features,
           featuresHash: featuresHash(features),
           blockKeys: mentionBlockKeys(features),
@@ -209,6 +209,7 @@ export async function runResolutionBench(options: {
             decidedBy: 'resolver',
             decidedAt: '2026-01-01T00:00:00Z',
           },
+          moneyLink: null,
           revision: 1,
         };
         pending.push(mentionItem(mention), ...mention.blockKeys.map((k) => blockItem(k, mention)));

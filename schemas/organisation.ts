@@ -55,6 +55,16 @@ export const LinkSchema = z.object({
 });
 export type Link = z.infer<typeof LinkSchema>;
 
+/** This record's money is already counted in another record's (see shared/organisations/grant-links.ts). */
+export const MoneyLinkSchema = z.object({
+  kind: z.enum(['reupload', 'contribution']),
+  toMentionId: z.string(),
+  evidence: z.array(z.string()),
+  decidedBy: z.literal('resolver'),
+  decidedAt: IsoDateTimeSchema,
+});
+export type MoneyLink = z.infer<typeof MoneyLinkSchema>;
+
 export const StoredMentionSchema = z.object({
   mentionId: z.string(),
   funderId: SlugSchema,
@@ -65,11 +75,14 @@ export const StoredMentionSchema = z.object({
   amount: z.number(),
   currency: z.string(),
   awardDate: z.string(),
+  title: z.string(),
+  regrantType: z.string().nullable(),
   features: MentionFeaturesSchema,
   featuresHash: z.string(),
   blockKeys: z.array(z.string()),
   orgId: z.string(),
   link: LinkSchema,
+  moneyLink: MoneyLinkSchema.nullable(),
   /** Bumped on every write of the item; writes are conditional on the revision that was read. */
   revision: z.number().int().min(1),
 });
@@ -195,6 +208,8 @@ export const MentionViewSchema = z.object({
    * another funder's private record reveals nothing.
    */
   linkedThrough: LinkSchema.extend({ withMentionId: z.string() }).nullable(),
+  /** Shown when the record it points to is visible to the caller, for the same reason. */
+  moneyLink: MoneyLinkSchema.nullable(),
 });
 
 export const OrganisationViewSchema = z.object({
@@ -208,6 +223,8 @@ export const OrganisationViewSchema = z.object({
       amounts: z.array(z.object({ currency: z.string(), amount: z.number() })),
     }),
   ),
+  /** Money received as far as the caller can see, each linked re-upload or contribution counted once. */
+  totals: z.array(z.object({ currency: z.string(), amount: z.number() })),
   mentions: z.array(MentionViewSchema),
 });
 export type OrganisationView = z.infer<typeof OrganisationViewSchema>;

@@ -13,6 +13,7 @@ import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
 import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
+import { createFunderRelations } from './tenancy/funder-relations.ts';
 import { createFunderRepository } from './tenancy/funder-repository.ts';
 import { createMemberRepository } from './tenancy/member-repository.ts';
 import { createTenancyService } from './tenancy/tenancy-service.ts';
@@ -32,7 +33,10 @@ export function createServices(
   const grantRepo = createGrantRepository(repoDeps);
   const grants = createGrantService({ repo: grantRepo, audit });
   const resolution = createResolutionRepository(repoDeps);
-  const resolver = createResolver({ repo: resolution });
+  const resolver = createResolver({
+    repo: resolution,
+    relations: createFunderRelations({ funders, collaboratives }),
+  });
   return {
     config,
     client,

@@ -16,6 +16,7 @@ import { ConditionFailedError } from '../db/conditions.ts';
 import { reviewQueuePartition } from '../db/keys.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { onePartitionCursor } from '../pagination/cursor.ts';
+import { countedOnce } from './grant-links.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
 import { type Resolver, registrationsConflict } from './resolver.ts';
 
@@ -65,7 +66,26 @@ function mentionView(m: StoredMention, visibleIds: ReadonlySet<string>) {
     awardDate: m.awardDate,
     orgId: m.orgId,
     linkedThrough: through && visibleIds.has(through) ? { ...m.link, withMentionId: through } : null,
+    moneyLink: m.moneyLink && visibleIds.has(m.moneyLink.toMentionId) ? m.moneyLink : null,
   };
+}
+
+/** One record per grant (a grant naming the organisation twice among its recipients counts once). */
+function uniqueGrants(mentions: StoredMention[]): StoredMention[] {
+  const byGrant = new Map<string, StoredMention>();
+  for (const m of mentions) {
+    const key = `${m.funderId}#${m.grantId}`;
+    if (!byGrant.has(key)) byGrant.set(key, m);
+  }
+  return [...byGrant.values()];
+}
+
+function sumByCurrency(mentions: StoredMention[]) {
+  const totals = new Map<string, number>();
+  for (const m of mentions) totals.set(m.currency, (totals.get(m.currency) ?? 0) + m.amount);
+  return [...totals]
+    .map(([currency, amount]) => ({ currency, amount }))
+    .sort((a, b) => a.currency.localeCompare(b.currency));
 }
 
 export function createDuplicateService(deps: {
@@ -269,6 +289,7 @@ export function createDuplicateService(deps: {
             amounts: [...e.amounts].map(([currency, amount]) => ({ currency, amount })),
           }))
           .sort((x, y) => x.funderId.localeCompare(y.funderId)),
+        totals: sumByCurrency(countedOnce(uniqueGrants(seen))),
         mentions: seen.map((m) => mentionView(m, new Set(seen.map((x) => x.mentionId)))),
       };
     },
@@ -286,7 +307,9 @@ export function createDuplicateService(deps: {
         });
       }
       const through = await repo.getMentions(
-        seen.map((m) => m.link.withMentionId).filter((id): id is string => id !== null),
+        seen
+          .flatMap((m) => [m.link.withMentionId, m.moneyLink?.toMentionId ?? null])
+          .filter((id): id is string => id !== null),
       );
       const visibleIds = new Set(
         [...seen, ...through.values()].filter((m) => visible(ctx.principal, m)).map((m) => m.mentionId),

@@ -197,14 +197,18 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
     },
 
     /** Every mention linked to an organisation (GSI1; eventually consistent). */
-    async listOrganisationMentions(orgId: string, maxItems = 1000): Promise<StoredMention[]> {
+    async listOrganisationMentions(
+      orgId: string,
+      maxItems = 1000,
+      meter?: CapacityMeter,
+    ): Promise<StoredMention[]> {
       const items = await queryAll(
         {
           IndexName: INDEX.GSI1,
           KeyConditionExpression: 'GSI1PK = :pk',
           ExpressionAttributeValues: { ':pk': orgMentionsPartition(orgId) },
         },
-        undefined,
+        meter,
         maxItems,
       );
       return items.map((i) => StoredMentionSchema.parse(i));

@@ -5,6 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { StoredGrant } from '../../schemas/grant.ts';
 import type {
   Link,
+  MoneyLink,
   StoredDecision,
   StoredMention,
   StoredOrganisation,
@@ -12,6 +13,7 @@ import type {
 } from '../../schemas/organisation.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { mentionId as mentionIdOf } from '../db/keys.ts';
+import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
 import { identifiersConflict, type OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, toMention } from './mention.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
@@ -24,6 +26,8 @@ export const DEFAULT_BLOCK_CAP = 200;
 const MAX_PAIRS_PER_MENTION = 3;
 const MAX_RACE_RETRIES = 6;
 const MAX_BLOCK_KEY_LENGTH = 200;
+/** Records of one organisation compared for grant-level duplicates (a very large organisation: its latest). */
+const MAX_ORGANISATION_SCAN = 500;
 
 export type MentionOutcome = 'created' | 'relinked' | 'updated' | 'unchanged' | 'removed' | 'stale';
 
@@ -97,6 +101,8 @@ interface Candidate {
 
 export interface ResolverDeps {
   repo: ResolutionRepository;
+  /** Collaborative ties, for linking a member's contribution to its pooled fund's grant. */
+  relations?: FunderRelations;
   config?: MatchingConfig;
   blockCap?: number;
   now?: () => Date;
@@ -107,6 +113,10 @@ export function createResolver(deps: ResolverDeps) {
   const config = deps.config ?? DEFAULT_MATCHING_CONFIG;
   const blockCap = deps.blockCap ?? DEFAULT_BLOCK_CAP;
   const now = deps.now ?? (() => new Date());
+  const relations: FunderRelations = deps.relations ?? {
+    pooledFundOf: async () => null,
+    isMember: async () => false,
+  };
 
   /** Organisation changes when `mention` moves from `previous`'s organisation (if any) to `targetOrg`. */
   async function organisationChanges(
@@ -168,6 +178,75 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /**
+   * Grant-level de-duplication among the records of one organisation: this record either counts within an
+   * older one (re-upload, or a member's contribution to its pooled fund's grant), or an older member's
+   * contribution now counts within this pooled-fund grant. Reads the organisation's mentions only.
+   */
+  async function linkMoney(mention: StoredMention, meter?: CapacityMeter): Promise<void> {
+    const others = (await repo.listOrganisationMentions(mention.orgId, MAX_ORGANISATION_SCAN, meter)).filter(
+      (m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId),
+    );
+    let desired: MoneyLink | null = null;
+    const pointAtMe: StoredMention[] = [];
+    for (const other of others) {
+      const match = await moneyMatch(mention, other, relations);
+      if (!match) continue;
+      if (match.secondary.mentionId === mention.mentionId) {
+        // Point at the record whose money counts, one step down a chain, never at ourselves.
+        const target = other.moneyLink?.toMentionId ?? other.mentionId;
+        if (!desired && target !== mention.mentionId) {
+          desired = moneyLinkOf(match, target);
+        }
+      } else if (!other.moneyLink) {
+        pointAtMe.push(other);
+      }
+    }
+    if (
+      JSON.stringify(desired?.toMentionId ?? null) !== JSON.stringify(mention.moneyLink?.toMentionId ?? null)
+    ) {
+      await repo.writeMention(
+        {
+          next: { ...mention, moneyLink: desired, revision: mention.revision + 1 },
+          previous: mention,
+          organisations: [],
+        },
+        meter,
+      );
+    }
+    for (const other of pointAtMe) {
+      const match = await moneyMatch(mention, other, relations);
+      if (!match) continue;
+      try {
+        await repo.writeMention(
+          {
+            next: {
+              ...other,
+              moneyLink: moneyLinkOf(match, mention.mentionId),
+              revision: other.revision + 1,
+            },
+            previous: other,
+            organisations: [],
+          },
+          meter,
+        );
+      } catch (error) {
+        // That record changed meanwhile; its own resolution links it when it is processed.
+        if (!(error instanceof ConditionFailedError)) throw error;
+      }
+    }
+  }
+
+  function moneyLinkOf(match: MoneyMatch, toMentionId: string): MoneyLink {
+    return {
+      kind: match.kind,
+      toMentionId,
+      evidence: match.evidence,
+      decidedBy: 'resolver',
+      decidedAt: now().toISOString(),
+    };
+  }
+
+  /**
    * Full resolution of one mention. `pinned` keeps a person's decision: the mention stays where it was put.
    */
   async function resolveMention(
@@ -194,6 +273,8 @@ export function createResolver(deps: ResolverDeps) {
       amount: record.amountAwarded,
       currency: record.currency,
       awardDate: record.awardDate.slice(0, 10),
+      title: record.title,
+      regrantType: record.regrantType ?? null,
     };
 
     if (previous && previous.grantVersion > grant.version) {
@@ -319,12 +400,14 @@ export function createResolver(deps: ResolverDeps) {
       blockKeys: mentionBlockKeys(features),
       orgId,
       link,
+      moneyLink: null,
       revision: (previous?.revision ?? 0) + 1,
     };
     await repo.writeMention(
       { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
       meter,
     );
+    await linkMoney(next, meter);
 
     // Doubtful candidates in other organisations go to review: the best of each, a few organisations at most.
     let pairsOpened = 0;

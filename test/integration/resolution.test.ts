@@ -181,3 +181,127 @@ describe('incremental organisation resolution', () => {
     expect(counted).toBe(12);
   });
 });
+
+describe('grant-level de-duplication: the same money counted once', () => {
+  const viewer = () => {
+    const principal = world.principals.nef?.viewer;
+    if (!principal) throw new Error('no nef viewer');
+    return { principal };
+  };
+  const shared = (name: string, charityNumber: string, extra: Record<string, unknown> = {}) => ({
+    ...recipient(name, { charityNumber }),
+    visibility: 'hub',
+    ...extra,
+  });
+  const totalsOf = async (funder: string, grantId: string) => {
+    const m = await mention(funder, grantId);
+    return (await hub.services.duplicates.organisation(viewer(), m?.orgId ?? '')).totals;
+  };
+
+  it('collapses an exact re-upload under a new id', async () => {
+    await writeAndResolve(
+      'osf',
+      'ru-a',
+      shared('Glasgow Night Shelter', '1166951', { amountAwarded: 40000 }),
+    );
+    await writeAndResolve(
+      'osf',
+      'ru-b',
+      shared('Glasgow Night Shelter', '1166951', { amountAwarded: 40000 }),
+    );
+    expect((await mention('osf', 'ru-b'))?.moneyLink).toMatchObject({
+      kind: 'reupload',
+      toMentionId: 'osf#ru-a#0',
+    });
+    expect(await totalsOf('osf', 'ru-a')).toEqual([{ currency: 'USD', amount: 40000 }]);
+  });
+
+  it('collapses a near re-upload (amount within 1%, date within a month, title reworded)', async () => {
+    await writeAndResolve(
+      'macarthur',
+      'nr-a',
+      shared('Govan Law Centre', '1166952', { amountAwarded: 50000, title: 'Core support for legal advice' }),
+    );
+    await writeAndResolve(
+      'macarthur',
+      'nr-b',
+      shared('Govan Law Centre', '1166952', {
+        amountAwarded: 50300,
+        awardDate: '2015-06-20',
+        title: 'Core support: legal advice',
+      }),
+    );
+    expect((await mention('macarthur', 'nr-b'))?.moneyLink?.kind).toBe('reupload');
+    expect(await totalsOf('macarthur', 'nr-a')).toEqual([{ currency: 'USD', amount: 50000 }]);
+  });
+
+  it('never merges co-funding: two funders, two awards to one grantee', async () => {
+    await writeAndResolve(
+      'osf',
+      'cf-1',
+      shared('Scottish Refugee Council', '1166953', { amountAwarded: 70000 }),
+    );
+    await writeAndResolve(
+      'macarthur',
+      'cf-1',
+      shared('Scottish Refugee Council', '1166953', { amountAwarded: 70000 }),
+    );
+    // A member of the pooled fund's collaborative without regrantType FRG040 is co-funding too.
+    await writeAndResolve(
+      'epim-detention',
+      'cf-1',
+      shared('Scottish Refugee Council', '1166953', { amountAwarded: 90000 }),
+    );
+    for (const funder of ['osf', 'macarthur', 'epim-detention'])
+      expect((await mention(funder, 'cf-1'))?.moneyLink).toBeNull();
+    expect(await totalsOf('osf', 'cf-1')).toEqual([{ currency: 'USD', amount: 230000 }]);
+  });
+
+  it('links a member’s FRG040 report to its pooled fund’s grant, whichever arrives first', async () => {
+    const fundGrant = shared('Detention Action North', '1166954', { amountAwarded: 300000 });
+    const memberReport = shared('Detention Action North', '1166954', {
+      amountAwarded: 100000,
+      regrantType: 'FRG040',
+    });
+    await writeAndResolve('epim-detention', 'pf-1', fundGrant);
+    await writeAndResolve('osf', 'pf-1', memberReport);
+    expect((await mention('osf', 'pf-1'))?.moneyLink).toMatchObject({
+      kind: 'contribution',
+      toMentionId: 'epim-detention#pf-1#0',
+    });
+    expect(await totalsOf('osf', 'pf-1')).toEqual([{ currency: 'USD', amount: 300000 }]);
+
+    // The member reports first; the fund's grant arrives later and takes the member's report in.
+    await writeAndResolve(
+      'nef',
+      'pf-2',
+      shared('Migrant Help West', '1166955', { amountAwarded: 20000, regrantType: 'FRG040' }),
+    );
+    expect((await mention('nef', 'pf-2'))?.moneyLink).toBeNull();
+    await writeAndResolve(
+      'epim-detention',
+      'pf-2',
+      shared('Migrant Help West', '1166955', { amountAwarded: 60000 }),
+    );
+    expect((await mention('nef', 'pf-2'))?.moneyLink).toMatchObject({
+      kind: 'contribution',
+      toMentionId: 'epim-detention#pf-2#0',
+    });
+    expect(await totalsOf('nef', 'pf-2')).toEqual([{ currency: 'USD', amount: 60000 }]);
+  });
+
+  it('does not link an FRG040 report from a funder outside the collaborative', async () => {
+    await writeAndResolve(
+      'epim-detention',
+      'pf-3',
+      shared('Right to Stay', '1166956', { amountAwarded: 300000 }),
+    );
+    await writeAndResolve(
+      'macarthur',
+      'pf-3',
+      shared('Right to Stay', '1166956', { amountAwarded: 100000, regrantType: 'FRG040' }),
+    );
+    expect((await mention('macarthur', 'pf-3'))?.moneyLink).toBeNull();
+    expect(await totalsOf('macarthur', 'pf-3')).toEqual([{ currency: 'USD', amount: 400000 }]);
+  });
+});

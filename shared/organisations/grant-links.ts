@@ -1,0 +1,114 @@
+// Grant-level de-duplication: which records of grants to one organisation describe the same money.
+// - reupload: one funder reported the same grant twice (a new id, a re-published file); near copies count too.
+// - contribution: a collaborative member's report (regrantType FRG040, "Funder collaboration") of its share in a
+//   grant its collaborative's pooled fund made to the same organisation: one money flow, counted once.
+// Two funders' own awards to one grantee are co-funding and never link.
+import { basicForm } from './names.ts';
+
+export interface MoneyFacts {
+  mentionId: string;
+  funderId: string;
+  grantId: string;
+  amount: number;
+  currency: string;
+  /** YYYY-MM-DD */
+  awardDate: string;
+  title: string;
+  regrantType: string | null;
+}
+
+/** What the hub knows about funders' collaborative ties, read through the tenancy repositories. */
+export interface FunderRelations {
+  /** The collaborative whose pooled fund this funder is, or null. */
+  pooledFundOf(funderId: string): Promise<string | null>;
+  isMember(funderId: string, collaborativeId: string): Promise<boolean>;
+}
+
+export interface MoneyMatch {
+  kind: 'reupload' | 'contribution';
+  /** The record whose money counts; the other record is counted within it. */
+  primary: MoneyFacts;
+  secondary: MoneyFacts;
+  evidence: string[];
+}
+
+export const FUNDER_COLLABORATION = 'FRG040';
+const DAY_MS = 86_400_000;
+
+const days = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) / DAY_MS;
+
+function titleSimilarity(a: string, b: string): number {
+  const tokens = (s: string) =>
+    new Set(
+      basicForm(s)
+        .split(' ')
+        .filter((t) => t.length > 2),
+    );
+  const x = tokens(a);
+  const y = tokens(b);
+  if (x.size === 0 && y.size === 0) return 1;
+  const shared = [...x].filter((t) => y.has(t)).length;
+  return shared / new Set([...x, ...y]).size;
+}
+
+/** Same funder, same money: amount within 1%, award dates within 31 days, titles mostly shared. */
+export function isReupload(a: MoneyFacts, b: MoneyFacts): string[] | null {
+  if (a.funderId !== b.funderId || a.grantId === b.grantId || a.currency !== b.currency) return null;
+  const amountGap = Math.abs(a.amount - b.amount) / Math.max(a.amount, b.amount, 1);
+  const dateGap = days(a.awardDate, b.awardDate);
+  const titles = titleSimilarity(a.title, b.title);
+  if (amountGap > 0.01 || dateGap > 31 || titles < 0.6) return null;
+  const exact = amountGap === 0 && dateGap === 0 && titles === 1;
+  return [
+    exact ? 'exact copy: same amount, award date and title' : 'near copy',
+    `amount ${a.currency} ${a.amount} vs ${b.amount}`,
+    `award dates ${Math.round(dateGap)} days apart`,
+    `title similarity ${titles.toFixed(2)}`,
+  ];
+}
+
+/**
+ * Orders two records of one organisation's grants into a money link, or null when they are separate money
+ * (co-funding included). `older` is the record already in the hub: a re-upload points at it.
+ */
+export async function moneyMatch(
+  incoming: MoneyFacts,
+  older: MoneyFacts,
+  relations: FunderRelations,
+): Promise<MoneyMatch | null> {
+  const reupload = isReupload(incoming, older);
+  if (reupload) return { kind: 'reupload', primary: older, secondary: incoming, evidence: reupload };
+  if (incoming.funderId === older.funderId || incoming.currency !== older.currency) return null;
+  for (const [member, fund] of [
+    [incoming, older],
+    [older, incoming],
+  ] as const) {
+    if (member.regrantType !== FUNDER_COLLABORATION) continue;
+    const collaborative = await relations.pooledFundOf(fund.funderId);
+    if (!collaborative || !(await relations.isMember(member.funderId, collaborative))) continue;
+    if (member.amount > fund.amount * 1.01 || days(member.awardDate, fund.awardDate) > 366) continue;
+    return {
+      kind: 'contribution',
+      primary: fund,
+      secondary: member,
+      evidence: [
+        `${member.funderId} reports it with regrantType ${FUNDER_COLLABORATION} (funder collaboration)`,
+        `${fund.funderId} is the pooled fund of ${collaborative}, which ${member.funderId} belongs to`,
+        `${member.currency} ${member.amount} is within the pooled grant's ${fund.amount}`,
+        `award dates ${Math.round(days(member.awardDate, fund.awardDate))} days apart`,
+      ],
+    };
+  }
+  return null;
+}
+
+/**
+ * Money counted once over a set of records: a record linked to another record that is also in the set
+ * (directly or through a chain) is left out; linked to one outside the set (not visible, deleted), it counts.
+ */
+export function countedOnce<T extends { mentionId: string; moneyLink: { toMentionId: string } | null }>(
+  records: T[],
+): T[] {
+  const present = new Set(records.map((r) => r.mentionId));
+  return records.filter((r) => !r.moneyLink || !present.has(r.moneyLink.toMentionId));
+}
