@@ -18,6 +18,7 @@ export const MentionFeaturesSchema = z.object({
   fingerprints: z.array(z.string()),
   tokens: z.array(z.string()),
   acronyms: z.array(z.string()),
+  writtenAcronyms: z.array(z.string()),
   country: z.string().nullable(),
   postcode: z.string().nullable(),
   domain: z.string().nullable(),
@@ -26,6 +27,7 @@ export const MentionFeaturesSchema = z.object({
 export const FeatureSchema = z.enum([
   'registeredId',
   'name',
+  'nameFuzzy',
   'fingerprint',
   'tokens',
   'acronym',

@@ -11,6 +11,8 @@ export interface Mention {
   fingerprints: string[];
   tokens: string[];
   acronyms: string[];
+  /** Acronyms the funder actually wrote ("IDC", "IDC (...)"), as opposed to initials computed from a name. */
+  writtenAcronyms: string[];
   country: string | null;
   postcode: string | null;
   domain: string | null;
@@ -39,9 +41,13 @@ function domainOf(url: string | undefined): string | null {
 export function toMention(org: OrganisationInput): Mention {
   const variants = nameVariants(org.name).map(normalizeName);
   const acronyms = new Set<string>();
+  const writtenAcronyms = new Set<string>();
   for (const variant of nameVariants(org.name)) {
     const written = asAcronym(variant);
-    if (written) acronyms.add(written);
+    if (written) {
+      acronyms.add(written);
+      writtenAcronyms.add(written);
+    }
   }
   for (const v of variants) if (v.acronym && v.acronym.length >= 3) acronyms.add(v.acronym);
   return {
@@ -51,6 +57,7 @@ export function toMention(org: OrganisationInput): Mention {
     fingerprints: [...new Set(variants.map((v) => v.fingerprint))],
     tokens: [...new Set(variants.flatMap((v) => v.tokens))],
     acronyms: [...acronyms],
+    writtenAcronyms: [...writtenAcronyms],
     country: org.addressCountry ? org.addressCountry.trim().toUpperCase().slice(0, 2) : null,
     postcode: org.postalCode ? org.postalCode.replace(/\s+/g, '').toUpperCase() : null,
     domain: domainOf(org.url),
@@ -58,19 +65,42 @@ export function toMention(org: OrganisationInput): Mention {
 }
 
 /**
- * Blocking keys: a union, so a mention meets candidates that share any one of them. `rarity` gives how many
- * organisations use a token (lower is rarer); the two rarest long tokens become keys.
+ * Blocking keys a mention is filed under: a union, so a mention meets candidates that share any one of them.
+ * `rarity` gives how many organisations use a token (lower is rarer); the two rarest long tokens become keys.
+ * Initials computed from a full name are filed apart (`lacr:`) from acronyms a funder wrote (`acr:`): many
+ * different names share three initials, so full names never search each other by initials (see queryKeys).
  */
 export function blockingKeys(mention: Mention, rarity: (token: string) => number = () => 0): string[] {
   const keys = new Set<string>();
   for (const id of mention.identifiers) if (id.registered) keys.add(`id:${id.canonical}`);
   for (const fp of mention.fingerprints) if (fp) keys.add(`fp:${fp}`);
-  for (const acronym of mention.acronyms) keys.add(`acr:${acronym}`);
+  for (const acronym of mention.acronyms) {
+    keys.add(mention.writtenAcronyms.includes(acronym) ? `acr:${acronym}` : `lacr:${acronym}`);
+  }
   const rare = mention.tokens
     .filter((t) => t.length >= 4)
     .sort((a, b) => rarity(a) - rarity(b) || a.localeCompare(b))
     .slice(0, 2);
   for (const token of rare) keys.add(`tok:${token}`);
+  // The rarest long word's letters in order: two neighbours swapped by a typo still meet here.
+  const long = rare.find((t) => t.length >= 6);
+  if (long) keys.add(`sig:${[...long].sort().join('')}`);
   if (mention.domain) keys.add(`dom:${mention.domain}`);
+  return [...keys];
+}
+
+/**
+ * The blocks a mention searches: its own, except that a full name looks up written acronyms of its initials
+ * (`acr:`) rather than every other name with those initials, and a written acronym looks up both.
+ */
+export function queryKeys(memberKeys: string[]): string[] {
+  const keys = new Set<string>();
+  for (const key of memberKeys) {
+    if (key.startsWith('lacr:')) keys.add(`acr:${key.slice(5)}`);
+    else {
+      keys.add(key);
+      if (key.startsWith('acr:')) keys.add(`lacr:${key.slice(4)}`);
+    }
+  }
   return [...keys];
 }

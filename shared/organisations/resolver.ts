@@ -15,7 +15,7 @@ import { ConditionFailedError } from '../db/conditions.ts';
 import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
 import { identifiersConflict, type OrgIdentifier } from './identifiers.ts';
-import { blockingKeys, type Mention, toMention } from './mention.ts';
+import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
 import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type ScoredPair, scorePair } from './scoring.ts';
@@ -164,7 +164,7 @@ export function createResolver(deps: ResolverDeps) {
 
   async function candidatesOf(id: string, grantPrefix: string, features: Mention, meter?: CapacityMeter) {
     const members = new Map<string, Mention>();
-    for (const key of mentionBlockKeys(features)) {
+    for (const key of queryKeys(mentionBlockKeys(features))) {
       for (const member of await repo.readBlock(key, blockCap, meter)) {
         if (member.mentionId === id || member.mentionId.startsWith(grantPrefix)) continue;
         members.set(member.mentionId, member.features);

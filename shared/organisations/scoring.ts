@@ -7,6 +7,7 @@ export type Outcome = 'agree' | 'disagree' | 'missing';
 export type Feature =
   | 'registeredId'
   | 'name'
+  | 'nameFuzzy'
   | 'fingerprint'
   | 'tokens'
   | 'acronym'
@@ -32,10 +33,12 @@ export interface MatchingConfig {
 
 /** Starting weights (before estimation); thresholds chosen so one strong signal alone never auto-links. */
 export const DEFAULT_MATCHING_CONFIG: MatchingConfig = {
-  version: 'org-match-2026-11-22',
+  version: 'org-match-2026-11-23',
   features: {
     registeredId: { m: 0.95, u: 0.0001 },
     name: { m: 0.6, u: 0.002 },
+    // Names equal but for one slip per word (a transposed or mistyped letter); asked only when names differ.
+    nameFuzzy: { m: 0.1, u: 0.0005 },
     fingerprint: { m: 0.7, u: 0.004 },
     tokens: { m: 0.85, u: 0.02 },
     acronym: { m: 0.5, u: 0.01 },
@@ -62,11 +65,47 @@ export interface ScoredPair {
   configVersion: string;
 }
 
-function jaccard(a: string[], b: string[]): number {
-  const setB = new Set(b);
-  const inter = a.filter((x) => setB.has(x)).length;
-  const union = new Set([...a, ...b]).size;
-  return union === 0 ? 0 : inter / union;
+/** At most one insertion, deletion, substitution or swap of neighbours between two words. */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true; // substitution
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // swap
+  }
+  const [short, long] = a.length < b.length ? [a, b] : [b, a];
+  return short.slice(i) === long.slice(i + 1);
+}
+
+/** Tokens match when equal, or, for words of 5 letters or more, one slip apart. */
+const tokensMatch = (x: string, y: string) =>
+  x === y || (x.length >= 5 && y.length >= 5 && withinOneEdit(x, y));
+
+function softJaccard(a: string[], b: string[]): number {
+  const matched = a.filter((x) => b.some((y) => tokensMatch(x, y))).length;
+  const union = a.length + b.length - matched;
+  return union === 0 ? 0 : matched / union;
+}
+
+/**
+ * Full names (several words) are what is compared when both sides have one: an acronym written beside a name
+ * ("TWT (Tamlo Welcome Trust)") must not make two different trusts with the same initials agree on the name.
+ */
+function comparable(values: string[]): string[] {
+  const long = values.filter((v) => v.includes(' '));
+  return long.length > 0 ? long : values;
+}
+
+function fuzzyNamesAgree(a: string[], b: string[]): boolean {
+  return a.some((x) =>
+    b.some((y) => {
+      const xs = x.split(' ').sort();
+      const ys = y.split(' ').sort();
+      return xs.length === ys.length && xs.every((t, i) => tokensMatch(t, ys[i] as string));
+    }),
+  );
 }
 
 function outcomes(a: Mention, b: Mention): Record<Feature, Outcome> {
@@ -77,6 +116,11 @@ function outcomes(a: Mention, b: Mention): Record<Feature, Outcome> {
   const acronymOf = (m: Mention) => new Set([...m.acronyms, ...m.names.filter((n) => !n.includes(' '))]);
   const acrA = acronymOf(a);
   const acrB = acronymOf(b);
+  const namesA = comparable(a.names);
+  const namesB = comparable(b.names);
+  const fingerprintsA = comparable(a.fingerprints.filter(Boolean));
+  const fingerprintsB = comparable(b.fingerprints.filter(Boolean));
+  const nameAgrees = namesA.some((n) => namesB.includes(n));
   return {
     registeredId:
       !registeredA || !registeredB
@@ -84,9 +128,10 @@ function outcomes(a: Mention, b: Mention): Record<Feature, Outcome> {
         : sharedRegisteredIdentifiers(a.identifiers, b.identifiers).length > 0
           ? 'agree'
           : 'disagree',
-    name: a.names.some((n) => b.names.includes(n)) ? 'agree' : 'disagree',
-    fingerprint: a.fingerprints.some((f) => f && b.fingerprints.includes(f)) ? 'agree' : 'disagree',
-    tokens: jaccard(a.tokens, b.tokens) >= 0.75 ? 'agree' : 'disagree',
+    name: nameAgrees ? 'agree' : 'disagree',
+    nameFuzzy: nameAgrees ? 'missing' : fuzzyNamesAgree(namesA, namesB) ? 'agree' : 'disagree',
+    fingerprint: fingerprintsA.some((f) => fingerprintsB.includes(f)) ? 'agree' : 'disagree',
+    tokens: softJaccard(a.tokens, b.tokens) >= 0.75 ? 'agree' : 'disagree',
     acronym:
       acrA.size === 0 || acrB.size === 0
         ? 'missing'

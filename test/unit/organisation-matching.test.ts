@@ -1,6 +1,6 @@
 // Blocking keys and explainable scoring of recipient mentions (issue 4, first slice).
 import { describe, expect, it } from 'vitest';
-import { blockingKeys, toMention } from '../../shared/organisations/mention.ts';
+import { blockingKeys, queryKeys, toMention } from '../../shared/organisations/mention.ts';
 import { DEFAULT_MATCHING_CONFIG, estimateConfig, scorePair } from '../../shared/organisations/scoring.ts';
 
 const idcOsf = toMention({
@@ -25,7 +25,17 @@ describe('blocking keys', () => {
     expect(shared(blockingKeys(idcOsf), blockingKeys(idcMac))).toContain(
       'fp:coalition detention international',
     );
-    expect(shared(blockingKeys(idcOsf), blockingKeys(idcEpim))).toEqual(expect.arrayContaining(['acr:idc']));
+    // The full name searches for written acronyms of its initials; the written "IDC" is filed under them.
+    expect(shared(queryKeys(blockingKeys(idcOsf)), blockingKeys(idcEpim))).toEqual(
+      expect.arrayContaining(['acr:idc']),
+    );
+  });
+
+  it('never makes full names with the same initials search each other by initials', () => {
+    const other = toMention({ id: '360G-X', name: 'Irish Dance Company' });
+    expect(blockingKeys(other)).toContain('lacr:idc');
+    expect(queryKeys(blockingKeys(idcOsf))).not.toContain('lacr:idc');
+    expect(queryKeys(blockingKeys(idcEpim))).toContain('lacr:idc');
   });
 
   it('blocks on registered identifiers and web domains, not on internal ids', () => {
