@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Four suites: unit (no network), integration and e2e (one DynamoDB Local per run), infra (CDK templates).
 // Lambda runs Node 22; on a Node 20 laptop the SDK's reminder about that is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+// Handlers log at INFO in Lambda; in tests that is noise around the results.
+process.env.LOG_LEVEL ??= 'WARN';
 
 export default defineConfig({
   test: {

@@ -20,4 +20,8 @@ async function resolveRecord(record: DynamoDBRecord): Promise<void> {
 }
 
 export const handler = async (event: DynamoDBStreamEvent) =>
-  processPartialResponse(event, resolveRecord, processor, { processInParallel: false });
+  processPartialResponse(event, resolveRecord, processor, {
+    processInParallel: false,
+    // Every record failing is reported like any failure: Lambda retries from the first one either way.
+    throwOnFullBatchFailure: false,
+  });

@@ -292,6 +292,8 @@ export function createResolver(deps: ResolverDeps) {
         (k) => previous[k] !== attributes[k],
       );
       if (!changed) {
+        // A re-delivered record whose first run failed after the mention was written: finish the money links.
+        await linkMoney(previous, meter);
         return {
           mentionId: id,
           outcome: 'unchanged',
@@ -403,13 +405,9 @@ export function createResolver(deps: ResolverDeps) {
       moneyLink: null,
       revision: (previous?.revision ?? 0) + 1,
     };
-    await repo.writeMention(
-      { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
-      meter,
-    );
-    await linkMoney(next, meter);
-
     // Doubtful candidates in other organisations go to review: the best of each, a few organisations at most.
+    // Pairs are written before the mention: if anything after fails, the re-delivered record finds the mention
+    // unchanged and would not open them again (creating an existing pair is a no-op).
     let pairsOpened = 0;
     const seenOrgs = new Set([orgId, ...excludedOrgs]);
     const decidedWith = new Set(valid.map((d) => d.otherMentionId));
@@ -432,6 +430,11 @@ export function createResolver(deps: ResolverDeps) {
       };
       if (await repo.createPair(pair, meter)) pairsOpened += 1;
     }
+    await repo.writeMention(
+      { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
+      meter,
+    );
+    await linkMoney(next, meter);
     return {
       mentionId: id,
       outcome: previous ? 'relinked' : 'created',
