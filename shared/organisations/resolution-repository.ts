@@ -274,9 +274,12 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
       });
     },
 
-    /** Creates an open review pair with one queue entry per funder owning a side; false if it exists. */
-    async createPair(pair: StoredPair, meter?: CapacityMeter): Promise<boolean> {
-      const funders = [...new Set([pair.a.funderId, pair.b.funderId])];
+    /**
+     * Creates an open review pair with a queue entry for each of `queueFor` (funders owning a side that may
+     * see the other side); false if the pair exists.
+     */
+    async createPair(pair: StoredPair, queueFor: string[], meter?: CapacityMeter): Promise<boolean> {
+      const funders = [...new Set(queueFor)];
       try {
         await withCondition(`pair ${pair.pairId} exists`, async () => {
           const out = await doc.send(

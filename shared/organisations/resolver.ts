@@ -11,6 +11,7 @@ import type {
   StoredOrganisation,
   StoredPair,
 } from '../../schemas/organisation.ts';
+import { collaborativeOf } from '../access/policy.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
@@ -428,7 +429,17 @@ export function createResolver(deps: ResolverDeps) {
         status: 'open',
         createdAt: at,
       };
-      if (await repo.createPair(pair, meter)) pairsOpened += 1;
+      // Queued only for a funder that may see the other side: a queue must not hint at a hidden record.
+      const queueFor: string[] = [];
+      for (const [mine, theirs] of [
+        [other, next],
+        [next, other],
+      ] as const) {
+        if (await funderMaySee(mine.funderId, theirs.funderId, theirs.visibility))
+          queueFor.push(mine.funderId);
+      }
+      if (queueFor.length === 0) continue;
+      if (await repo.createPair(pair, queueFor, meter)) pairsOpened += 1;
     }
     await repo.writeMention(
       { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
@@ -442,6 +453,17 @@ export function createResolver(deps: ResolverDeps) {
       link: link.method,
       pairsOpened,
     };
+  }
+
+  /** canRead for a funder rather than a principal: collaborative records reach members and pooled sub-funds. */
+  async function funderMaySee(funderId: string, owner: string, visibility: string): Promise<boolean> {
+    if (funderId === owner || visibility === 'hub' || visibility === 'public') return true;
+    const collaborative = collaborativeOf(visibility);
+    if (!collaborative) return false;
+    return (
+      (await relations.isMember(funderId, collaborative)) ||
+      (await relations.pooledFundOf(funderId)) === collaborative
+    );
   }
 
   async function withRetries<T>(work: (attempt: number) => Promise<T>): Promise<T> {

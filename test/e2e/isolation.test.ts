@@ -392,6 +392,11 @@ describe('organisations and duplicates across funders', () => {
     });
     expect(decide.status).toBe(404);
     expect(await hub.snapshot()).toEqual(before);
+    // Not even a queue entry exists for MacArthur, so no page of its queue can hint at the hidden record.
+    const queued = before
+      .filter((i) => i.PK === `PAIR#${pairId}` && String(i.SK).startsWith('QUEUE#'))
+      .map((i) => i.SK);
+    expect(queued).toEqual(['QUEUE#osf']);
     // Positive twin: OSF sees both sides, so the pair is OSF's to review.
     const own = await hub.request(key('osf', 'viewer'), 'GET', `/v1/duplicates/${pairId}`);
     expect(own.status).toBe(200);

@@ -98,18 +98,42 @@ describe('incremental organisation resolution', () => {
 
   it('opens a review pair for a doubtful match instead of linking it', async () => {
     // One company number, but the names disagree: not enough to link without a person.
+    const a = await writeAndResolve('osf', 'v-1', {
+      ...recipient('Praxis Community Projects', { companyNumber: '04318732' }),
+      visibility: 'hub',
+    });
+    const b = await writeAndResolve('macarthur', 'v-1', {
+      ...recipient('Praxis Projects Trust', { companyNumber: '4318732' }),
+      visibility: 'hub',
+    });
+    expect(b?.orgId).not.toBe(a?.orgId);
+    expect(b?.pairsOpened).toBe(1);
+  });
+
+  it('queues no pair when neither funder may see the other’s record', async () => {
     const a = await writeAndResolve(
       'osf',
-      'v-1',
-      recipient('Praxis Community Projects', { companyNumber: '04318732' }),
+      'v-2',
+      recipient('Kinder Migrant Hub', { companyNumber: '05318733' }),
     );
     const b = await writeAndResolve(
       'macarthur',
-      'v-1',
-      recipient('Praxis Projects Trust', { companyNumber: '4318732' }),
+      'v-2',
+      recipient('Kinder Hub Trust', { companyNumber: '5318733' }),
     );
     expect(b?.orgId).not.toBe(a?.orgId);
-    expect(b?.pairsOpened).toBe(1);
+    expect(b?.pairsOpened).toBe(0);
+    // An EPIM member may see the other member's EPIM record: the pair is queued for both.
+    const c = await writeAndResolve('osf', 'v-3', {
+      ...recipient('Lantern Migrant Hub', { companyNumber: '05318734' }),
+      visibility: 'collaborative:epim',
+    });
+    const d = await writeAndResolve('nef', 'v-3', {
+      ...recipient('Lantern Hub Trust', { companyNumber: '5318734' }),
+      visibility: 'collaborative:epim',
+    });
+    expect(d?.orgId).not.toBe(c?.orgId);
+    expect(d?.pairsOpened).toBe(1);
   });
 
   it('writes nothing when an unchanged grant is resolved again', async () => {
