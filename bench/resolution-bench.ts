@@ -232,11 +232,12 @@ export async function runResolutionBench(options: {
       const times: number[] = [];
       const outcomes: Record<string, number> = {};
       meter.reset();
+      const seeded = [...organisations.keys()];
       for (let i = 0; i < options.resolutions; i++) {
         // A third are organisations never seen, two thirds already in the table (written some other way).
-        const org = (
-          i % 3 === 0 ? universe[fresh++] : universe[Math.floor(random() * Math.ceil(largest / 1.6))]
-        ) as Org;
+        // Existing ones are drawn from those really in the table, so both sizes see the same mix of links.
+        const existing = seeded[Math.floor(random() * seeded.length)] as number;
+        const org = (i % 3 === 0 ? universe[fresh++] : universe[existing]) as Org;
         const grant = grantFor('bench-new', `new-${size}-${i}`, recipientOf(org, random));
         const started = performance.now();
         const [result] = await services.resolver.resolveGrant(grant);

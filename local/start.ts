@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { resetConfigForTests } from '../shared/config.ts';
+import { logger } from '../shared/logger.ts';
 import { getServices, resetServicesForTests } from '../shared/services.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
 import { type DemoKey, seedDemo } from './seed.ts';
@@ -38,6 +39,8 @@ const DemoKeysSchema = z.array(
 );
 
 async function main() {
+  // One log line per resolved mention suits Lambda, not a terminal: progress is printed instead.
+  if (!process.env.LOG_LEVEL) logger.setLogLevel('WARN');
   const dataDir = flags['data-dir'];
   const inMemory = flags['in-memory'];
   mkdirSync(dataDir, { recursive: true });
@@ -82,12 +85,19 @@ async function main() {
   const poller = await startStreamPoller(services.config, {
     onError: (error) => console.error(`stream poller: ${error instanceof Error ? error.message : error}`),
   });
+  let shown = 0;
+  const progress = setInterval(() => {
+    if (poller.processed === shown) return;
+    shown = poller.processed;
+    console.log(`  resolving organisations: ${shown} stream records read...`);
+  }, 10_000);
   void poller
     .drain(30 * 60_000)
     .then(() =>
       console.log(`Organisations resolved from the table stream (${poller.processed} records read).`),
     )
-    .catch(() => undefined);
+    .catch(() => undefined)
+    .finally(() => clearInterval(progress));
   console.log(
     `\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
