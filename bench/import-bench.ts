@@ -17,12 +17,12 @@ import { startLocalServer } from '../local/server.ts';
 import { ensureTables, tableNames } from '../local/tables.ts';
 import { BatchGrantItemSchema } from '../schemas/grant.ts';
 import { newApiKey } from '../shared/auth/api-keys.ts';
-import { getConfig, resetConfigForTests } from '../shared/config.ts';
 import { createDynamoClient } from '../shared/db/client.ts';
 import { contentHash } from '../shared/grants/content-hash.ts';
 import { currentItem } from '../shared/grants/grant-repository.ts';
-import { createServices, resetServicesForTests, setServicesForTests } from '../shared/services.ts';
+import { resetServicesForTests, setServicesForTests } from '../shared/services.ts';
 import { fromPublishedGrant } from '../shared/threesixty/published.ts';
+import { benchServices } from './bench-hub.ts';
 import { type CapacityMeter, itemSize, meterCapacity } from './capacity.ts';
 import { generateGrantsFile } from './generate.ts';
 
@@ -147,15 +147,8 @@ async function hubRun(
 ): Promise<HubRun> {
   const dynamo = await startDynamo();
   try {
-    const names = tableNames('bench');
-    Object.assign(process.env, { ...names, DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'eu-west-1' });
-    resetConfigForTests();
-    const config = getConfig();
-    const client = createDynamoClient(config);
-    const meter = metered ? meterCapacity(client) : undefined;
-    const services = createServices(config, client);
+    const { services, meter } = await benchServices(dynamo.endpoint, metered);
     setServicesForTests(services);
-    await ensureTables(services.client, names);
     const at = new Date().toISOString();
     await services.repos.funders.create({
       id: 'bench',

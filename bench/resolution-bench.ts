@@ -1,24 +1,18 @@
 // Organisation resolution cost as the table grows: the time and capacity units to resolve one new grant's
 // recipient with 10,000 and then 100,000 resolved mentions already in the table. Blocking should keep both flat.
 import { BatchWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
-import { ensureTables, tableNames } from '../local/tables.ts';
 import type { StoredGrant } from '../schemas/grant.ts';
 import type { StoredMention, StoredOrganisation } from '../schemas/organisation.ts';
-import { getConfig, resetConfigForTests } from '../shared/config.ts';
 import { createDocumentClient, createDynamoClient } from '../shared/db/client.ts';
 import { backoff } from '../shared/db/items.ts';
 import { mentionId } from '../shared/db/keys.ts';
 import { toMention } from '../shared/organisations/mention.ts';
 import { blockItem, mentionItem, organisationItem } from '../shared/organisations/resolution-repository.ts';
 import { featuresHash, mentionBlockKeys, withMention } from '../shared/organisations/resolver.ts';
-import { createServices } from '../shared/services.ts';
+import { FIRST_LONG_WORD, inventedWord } from '../tools/invented-names.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
-import { meterCapacity } from './capacity.ts';
+import { benchServices } from './bench-hub.ts';
 
-const SYLLABLES =
-  'ka lo mer vin sa tor bel ri an ost ul dra pen fis gor hal ix jun kes lum nor pra que rud sev tam wen yor zel'.split(
-    ' ',
-  );
 const NOUNS = [
   'Refugee Project',
   'Migrant Centre',
@@ -57,17 +51,8 @@ interface Org {
 
 /** Invented names, unique by construction (the index written in syllables), so blocks behave like real ones. */
 function organisationUniverse(count: number, random: () => number): Org[] {
-  const word = (n: number) => {
-    let text = '';
-    let rest = n;
-    do {
-      text += SYLLABLES[rest % SYLLABLES.length];
-      rest = Math.floor(rest / SYLLABLES.length);
-    } while (rest > 0);
-    return text.replace(/^./, (c) => c.toUpperCase());
-  };
   return Array.from({ length: count }, (_, i) => ({
-    name: `${word(i + SYLLABLES.length ** 2)} ${i % 5 === 0 ? `${word((i * 7919) % 100_003)} ` : ''}${NOUNS[i % NOUNS.length]}`,
+    name: `${inventedWord(i + FIRST_LONG_WORD)} ${i % 5 === 0 ? `${inventedWord((i * 7919) % 100_003)} ` : ''}${NOUNS[i % NOUNS.length]}`,
     charity: random() < 0.6 ? 1_000_000 + i : null,
   }));
 }
@@ -129,14 +114,9 @@ export async function runResolutionBench(options: {
   );
   const dynamo = await options.startDynamo();
   try {
-    const names = tableNames('bench');
-    Object.assign(process.env, { ...names, DYNAMODB_ENDPOINT: dynamo.endpoint, AWS_REGION: 'eu-west-1' });
-    resetConfigForTests();
-    const config = getConfig();
-    const client = createDynamoClient(config);
-    const meter = meterCapacity(client);
-    const services = createServices(config, client, createDocumentClient(client));
-    await ensureTables(services.client, names);
+    const { names, config, services, meter: metered } = await benchServices(dynamo.endpoint, true);
+    if (!metered) throw new Error('the resolution bench is always metered');
+    const meter = metered;
     const doc = createDocumentClient(createDynamoClient(config));
 
     // Seeding writes what the resolver would have written for each mention (org, mention, block members),

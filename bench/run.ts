@@ -155,7 +155,7 @@ async function main() {
     const kept = [...text.matchAll(/<!-- (bench:resolution|eval:dedupe) -->[\s\S]*?<!-- \/\1 -->\n?/g)].map(
       (m) => m[0],
     );
-    text = [render(result).trimEnd(), ...kept.map((k) => k.trimEnd())].join('\n\n') + '\n';
+    text = `${[render(result).trimEnd(), ...kept.map((k) => k.trimEnd())].join('\n\n')}\n`;
   }
   if (ONLY !== 'import') {
     const result = await runResolutionBench({

@@ -246,7 +246,9 @@ export async function evaluateCorpus(organisations = 3000) {
   }));
   const truePairs = new Map<string, string>();
   const byOrg = new Map<number, number[]>();
-  corpus.mentions.forEach((m, i) => byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), i]));
+  corpus.mentions.forEach((m, i) => {
+    byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), i]);
+  });
   for (const members of byOrg.values()) {
     for (let x = 0; x < members.length; x++) {
       for (let y = x + 1; y < members.length; y++) {
@@ -358,7 +360,9 @@ function clusters(size: number, edges: Array<[number, number]>): number[] {
 /** Of the pairs of mentions that share a predicted organisation, the share that truly are one organisation. */
 function clusterPrecision(set: Labelled[], roots: number[]): number {
   const members = new Map<number, number[]>();
-  roots.forEach((root, i) => members.set(root, [...(members.get(root) ?? []), i]));
+  roots.forEach((root, i) => {
+    members.set(root, [...(members.get(root) ?? []), i]);
+  });
   let pairs = 0;
   let right = 0;
   for (const group of members.values()) {

@@ -2,12 +2,9 @@
 // grants whose money relations are known (re-uploads, pooled-fund contributions, co-funding, annual renewals).
 import type { MoneyFacts } from '../shared/organisations/grant-links.ts';
 import type { OrganisationInput } from '../shared/organisations/mention.ts';
+import { FIRST_LONG_WORD, inventedWord } from '../tools/invented-names.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 
-const SYLLABLES =
-  'ka lo mer vin sa tor bel ri an ost ul dra pen fis gor hal ix jun kes lum nor pra que rud sev tam wen yor zel'.split(
-    ' ',
-  );
 const KINDS = [
   'Refugee Project',
   'Migrant Rights Centre',
@@ -55,21 +52,11 @@ export interface CorpusGrant extends MoneyFacts {
   truth: MoneyTruth | 'co-funding' | 'renewal' | 'second-project' | 'original';
 }
 
-function word(n: number): string {
-  let text = '';
-  let rest = n;
-  do {
-    text += SYLLABLES[rest % SYLLABLES.length];
-    rest = Math.floor(rest / SYLLABLES.length);
-  } while (rest > 0);
-  return text.replace(/^./, (c) => c.toUpperCase());
-}
-
 export function generateCorpus(organisations: number, seed = 7) {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
   const orgs = Array.from({ length: organisations }, (_, i) => ({
-    name: `${word(i + 900)} ${i % 3 === 0 ? `${word((i * 7919) % 99_991)} ` : ''}${KINDS[i % KINDS.length]}`,
+    name: `${inventedWord(i + FIRST_LONG_WORD)} ${i % 3 === 0 ? `${inventedWord((i * 7919) % 99_991)} ` : ''}${KINDS[i % KINDS.length]}`,
     charity: random() < 0.6 ? String(1_100_000 + i) : null,
     postcode:
       random() < 0.5

@@ -1,27 +1,25 @@
 // Many parallel conflicting writes to one grant: every accepted write is a kept version, none is lost.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { describe, expect, it } from 'vitest';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
 
-let hub: TestHub;
-let world: World;
-
-beforeAll(async () => {
-  hub = await startTestHub();
-  world = await buildWorld(hub.services);
-});
-afterAll(async () => hub?.close());
+const setup = useWorldHub();
 
 describe('concurrent writes to one grant', () => {
   it('keeps every accepted version and answers every loser with a 409, never overwriting silently', async () => {
-    const principal = world.principals.osf?.editor;
+    const principal = setup.world.principals.osf?.editor;
     if (!principal) throw new Error('no editor');
-    await hub.services.grants.put({ principal }, 'osf', 'hot', grantBody('hot', { amountAwarded: 0 }));
+    await setup.hub.services.grants.put({ principal }, 'osf', 'hot', grantBody('hot', { amountAwarded: 0 }));
 
     const writers = 40;
     const settled = await Promise.allSettled(
       Array.from({ length: writers }, (_, i) =>
-        hub.services.grants.put({ principal }, 'osf', 'hot', grantBody('hot', { amountAwarded: i + 1 })),
+        setup.hub.services.grants.put(
+          { principal },
+          'osf',
+          'hot',
+          grantBody('hot', { amountAwarded: i + 1 }),
+        ),
       ),
     );
     const accepted = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -32,7 +30,7 @@ describe('concurrent writes to one grant', () => {
     expect(rejected.length).toBeGreaterThan(0);
     for (const reason of rejected) expect(reason).toMatchObject({ status: 409, code: 'version_conflict' });
 
-    const history = await hub.services.grants.versions({ principal }, 'osf', 'hot');
+    const history = await setup.hub.services.grants.versions({ principal }, 'osf', 'hot');
     // Versions are contiguous: 1 is the seed write, then exactly one per accepted write.
     expect(history.items.map((v) => v.version)).toEqual(
       Array.from({ length: accepted.length + 1 }, (_, i) => i + 1),
@@ -45,21 +43,26 @@ describe('concurrent writes to one grant', () => {
       const kept = history.items.find((v) => v.version === a.grant?.version);
       expect(kept?.grant?.amountAwarded).toBe(a.grant?.grant.amountAwarded);
     }
-    const current = await hub.services.grants.get({ principal }, 'osf', 'hot');
+    const current = await setup.hub.services.grants.get({ principal }, 'osf', 'hot');
     expect(current.version).toBe(accepted.length + 1);
   });
 
   it('lets only one of many concurrent creates of a new grant win', async () => {
-    const principal = world.principals.osf?.editor;
+    const principal = setup.world.principals.osf?.editor;
     if (!principal) throw new Error('no editor');
     const settled = await Promise.allSettled(
       Array.from({ length: 20 }, (_, i) =>
-        hub.services.grants.put({ principal }, 'osf', 'new-hot', grantBody('new-hot', { amountAwarded: i })),
+        setup.hub.services.grants.put(
+          { principal },
+          'osf',
+          'new-hot',
+          grantBody('new-hot', { amountAwarded: i }),
+        ),
       ),
     );
     const created = settled.filter((s) => s.status === 'fulfilled' && s.value.outcome === 'created');
     expect(created).toHaveLength(1);
-    const history = await hub.services.grants.versions({ principal }, 'osf', 'new-hot');
+    const history = await setup.hub.services.grants.versions({ principal }, 'osf', 'new-hot');
     const fulfilled = settled.filter((s) => s.status === 'fulfilled' && s.value.outcome !== 'unchanged');
     expect(history.items).toHaveLength(fulfilled.length);
   });

@@ -1,46 +1,19 @@
 // Throttling injected into a real client talking to DynamoDB Local: after the client re-sends what the hub
 // reported as temporarily unavailable, the table equals a clean run's: nothing lost, nothing doubled.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getConfig } from '../../shared/config.ts';
 import { createServices } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { faultyClient, throttled } from '../support/faults.ts';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
 
-let hub: TestHub;
-let world: World;
-
-beforeAll(async () => {
-  hub = await startTestHub();
-  world = await buildWorld(hub.services);
-});
-afterAll(async () => hub?.close());
+const setup = useWorldHub();
 
 /** A client whose every attempt (including the SDK's own retries) is throttled with the given probability. */
 function throttlingClient(rate: () => number) {
-  const config = getConfig();
-  const client = new DynamoDBClient({
-    region: config.AWS_REGION,
-    endpoint: config.DYNAMODB_ENDPOINT,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
   const random = seededRandom(42);
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      if (random() < rate()) {
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-          name: 'ProvisionedThroughputExceededException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'injectThrottling' },
-  );
-  return client;
+  return faultyClient(3, () => (random() < rate() ? throttled() : null));
 }
 
 function projection(items: Array<Record<string, unknown>>, funderId: string) {
@@ -61,7 +34,7 @@ async function importUntilDone(
   funderId: string,
   grants: unknown[],
 ) {
-  const principal = world.principals[funderId]?.editor;
+  const principal = setup.world.principals[funderId]?.editor;
   if (!principal) throw new Error('no editor');
   let pending = grants;
   for (let round = 0; pending.length > 0 && round < 50; round++) {
@@ -83,13 +56,13 @@ describe('imports under throttling', () => {
     ['50%', 0.5],
   ])('ends equal to a clean import with %s of calls throttled', async (_label, rate) => {
     // The clean run goes to OSF, the throttled run to NEF: same ids, compared record by record.
-    await importUntilDone(hub.services, 'osf', grants(`t${rate}`));
+    await importUntilDone(setup.hub.services, 'osf', grants(`t${rate}`));
     const faulty = createServices(
       getConfig(),
       throttlingClient(() => rate),
     );
     await importUntilDone(faulty, 'nef', grants(`t${rate}`));
-    const snapshot = await hub.snapshot();
+    const snapshot = await setup.hub.snapshot();
     const clean = projection(snapshot, 'osf').map((i) => ({
       ...i,
       PK: String(i.PK).replace('GRANT#osf#', ''),
@@ -109,15 +82,15 @@ describe('imports under throttling', () => {
       getConfig(),
       throttlingClient(() => rate),
     );
-    const principal = world.principals.nef?.editor;
+    const principal = setup.world.principals.nef?.editor;
     if (!principal) throw new Error('no editor');
-    const before = await hub.snapshot();
+    const before = await setup.hub.snapshot();
     const out = await faulty.grants.batchUpsert({ principal }, { grants: grants('full').slice(0, 10) });
     expect(out.summary.rejected).toBe(10);
-    expect(await hub.snapshot()).toEqual(before);
+    expect(await setup.hub.snapshot()).toEqual(before);
     rate = 0;
     await importUntilDone(faulty, 'nef', grants('full').slice(0, 10));
-    const history = await hub.services.grants.versions({ principal }, 'nef', 'full-3');
+    const history = await setup.hub.services.grants.versions({ principal }, 'nef', 'full-3');
     expect(history.items).toHaveLength(1);
   });
 });

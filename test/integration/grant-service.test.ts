@@ -1,44 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
 
-let hub: TestHub;
-let world: World;
+const setup = useWorldHub();
 
-beforeAll(async () => {
-  hub = await startTestHub();
-  world = await buildWorld(hub.services);
-});
-afterAll(async () => hub?.close());
-
-const ctx = (funder: string, role: string) => {
-  const principal = world.principals[funder]?.[role];
-  if (!principal) throw new Error(`no principal ${funder}/${role}`);
-  return { principal };
-};
+const ctx = setup.ctx;
 
 describe('grant writes', () => {
   it('creates, then reports an unchanged re-send without writing a version', async () => {
-    const { grants } = hub.services;
+    const { grants } = setup.hub.services;
     const first = await grants.put(ctx('osf', 'editor'), 'osf', 'g-1', grantBody('g-1'));
     expect(first.outcome).toBe('created');
-    const before = await hub.snapshot();
+    const before = await setup.hub.snapshot();
     const again = await grants.put(ctx('osf', 'editor'), 'osf', 'g-1', grantBody('g-1'));
     expect(again.outcome).toBe('unchanged');
-    expect(await hub.snapshot()).toEqual(before);
+    expect(await setup.hub.snapshot()).toEqual(before);
   });
 
   it('treats the same content with keys in another order as unchanged', async () => {
     const body = grantBody('g-order');
-    await hub.services.grants.put(ctx('osf', 'editor'), 'osf', 'g-order', body);
+    await setup.hub.services.grants.put(ctx('osf', 'editor'), 'osf', 'g-order', body);
     const reversed = Object.fromEntries(Object.entries(body).reverse());
-    const out = await hub.services.grants.put(ctx('osf', 'editor'), 'osf', 'g-order', reversed);
+    const out = await setup.hub.services.grants.put(ctx('osf', 'editor'), 'osf', 'g-order', reversed);
     expect(out.outcome).toBe('unchanged');
   });
 
   it('keeps every earlier version when a grant is edited and deleted', async () => {
-    const { grants } = hub.services;
+    const { grants } = setup.hub.services;
     await grants.put(ctx('osf', 'editor'), 'osf', 'g-2', grantBody('g-2', { amountAwarded: 1 }));
     await grants.put(ctx('osf', 'editor'), 'osf', 'g-2', grantBody('g-2', { amountAwarded: 2 }));
     await grants.remove(ctx('osf', 'editor'), 'osf', 'g-2');
@@ -59,13 +48,13 @@ describe('grant writes', () => {
   });
 
   it('rejects a write whose If-Match is not the current version with 412 and writes nothing', async () => {
-    const { grants } = hub.services;
+    const { grants } = setup.hub.services;
     await grants.put(ctx('osf', 'editor'), 'osf', 'g-3', grantBody('g-3'));
-    const before = await hub.snapshot();
+    const before = await setup.hub.snapshot();
     await expect(
       grants.put(ctx('osf', 'editor'), 'osf', 'g-3', grantBody('g-3', { amountAwarded: 5 }), 7),
     ).rejects.toMatchObject({ status: 412, code: 'version_mismatch' });
-    expect(await hub.snapshot()).toEqual(before);
+    expect(await setup.hub.snapshot()).toEqual(before);
     const ok = await grants.put(
       ctx('osf', 'editor'),
       'osf',
@@ -78,7 +67,7 @@ describe('grant writes', () => {
 
   it('refuses a collaborative visibility the funder is not a member of', async () => {
     await expect(
-      hub.services.grants.put(
+      setup.hub.services.grants.put(
         ctx('macarthur', 'editor'),
         'macarthur',
         'm-1',
@@ -92,7 +81,7 @@ describe('grant writes', () => {
   });
 
   it('lets a pooled fund share with its own collaborative', async () => {
-    const out = await hub.services.grants.put(
+    const out = await setup.hub.services.grants.put(
       ctx('epim-detention', 'editor'),
       'epim-detention',
       'd-1',
@@ -102,7 +91,7 @@ describe('grant writes', () => {
   });
 
   it('does not let a viewer write', async () => {
-    const error = await hub.services.grants
+    const error = await setup.hub.services.grants
       .put(ctx('osf', 'viewer'), 'osf', 'v-1', grantBody('v-1'))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
@@ -110,7 +99,7 @@ describe('grant writes', () => {
   });
 
   it('accepts the valid items of a batch and reports each invalid one by row and field', async () => {
-    const out = await hub.services.grants.batchUpsert(ctx('osf', 'editor'), {
+    const out = await setup.hub.services.grants.batchUpsert(ctx('osf', 'editor'), {
       grants: [
         grantBody('b-1'),
         grantBody('b-2', { amountAwarded: 'lots' }),
@@ -127,7 +116,7 @@ describe('grant writes', () => {
       ['rejected', 'grants.3.id'],
       ['rejected', 'grants.4.currency'],
     ]);
-    await expect(hub.services.grants.get(ctx('osf', 'viewer'), 'osf', 'b-2')).rejects.toMatchObject({
+    await expect(setup.hub.services.grants.get(ctx('osf', 'viewer'), 'osf', 'b-2')).rejects.toMatchObject({
       status: 404,
     });
   });
@@ -145,14 +134,14 @@ describe('grant reads', () => {
         }),
       );
     }
-    await hub.services.grants.batchUpsert(ctx('macarthur', 'editor'), { grants: writes });
+    await setup.hub.services.grants.batchUpsert(ctx('macarthur', 'editor'), { grants: writes });
   });
 
   it('pages through everything the caller may see exactly once', async () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await hub.services.grants.list(ctx('osf', 'viewer'), {
+      const page = await setup.hub.services.grants.list(ctx('osf', 'viewer'), {
         limit: 7,
         ...(cursor ? { cursor } : {}),
       });
@@ -162,12 +151,12 @@ describe('grant reads', () => {
     expect(new Set(seen).size).toBe(seen.length);
     const macarthurSeen = seen.filter((s) => s.startsWith('macarthur/'));
     expect(macarthurSeen).toHaveLength(10);
-    const { count } = await hub.services.grants.count(ctx('osf', 'viewer'), {});
+    const { count } = await setup.hub.services.grants.count(ctx('osf', 'viewer'), {});
     expect(count).toBe(seen.length);
   });
 
   it('filters another funder by year range and theme without showing its private grants', async () => {
-    const page = await hub.services.grants.list(ctx('osf', 'viewer'), {
+    const page = await setup.hub.services.grants.list(ctx('osf', 'viewer'), {
       limit: 100,
       funder: 'macarthur',
       awardYearFrom: 2012,
@@ -181,7 +170,7 @@ describe('grant reads', () => {
       expect(Number(g.grant.awardDate.slice(0, 4))).toBeGreaterThanOrEqual(2012);
       expect(Number(g.grant.awardDate.slice(0, 4))).toBeLessThanOrEqual(2014);
     }
-    const { count } = await hub.services.grants.count(ctx('osf', 'viewer'), {
+    const { count } = await setup.hub.services.grants.count(ctx('osf', 'viewer'), {
       funder: 'macarthur',
       awardYearFrom: 2012,
       awardYearTo: 2014,
@@ -191,17 +180,17 @@ describe('grant reads', () => {
   });
 
   it('rejects a cursor issued for another query', async () => {
-    const page = await hub.services.grants.list(ctx('osf', 'viewer'), { limit: 2 });
+    const page = await setup.hub.services.grants.list(ctx('osf', 'viewer'), { limit: 2 });
     expect(page.nextCursor).toBeTruthy();
     await expect(
-      hub.services.grants.list(ctx('osf', 'viewer'), {
+      setup.hub.services.grants.list(ctx('osf', 'viewer'), {
         limit: 2,
         funder: 'macarthur',
         cursor: page.nextCursor ?? '',
       }),
     ).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
     await expect(
-      hub.services.grants.list(ctx('macarthur', 'viewer'), { limit: 2, cursor: page.nextCursor ?? '' }),
+      setup.hub.services.grants.list(ctx('macarthur', 'viewer'), { limit: 2, cursor: page.nextCursor ?? '' }),
     ).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
   });
 });

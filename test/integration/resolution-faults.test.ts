@@ -1,62 +1,36 @@
 // The stream handler under injected faults (throttled calls, cancelled transactions) against DynamoDB Local:
 // failed records are reported, re-delivered from the first failure as Lambda does, and the end state is whole:
 // every mention resolved once, organisation counts exact, block memberships exactly those the mentions list.
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/resolve-organisations.ts';
 import { getConfig } from '../../shared/config.ts';
 import { currentItem } from '../../shared/grants/grant-repository.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
 
-let hub: TestHub;
-let world: World;
-
-beforeAll(async () => {
-  hub = await startTestHub();
-  world = await buildWorld(hub.services);
-});
-afterAll(async () => hub?.close());
+const setup = useWorldHub();
 
 /** A client that fails a share of writes and reads the way DynamoDB does under load (SDK retries off). */
-function faultyClient() {
-  const config = getConfig();
-  const client = new DynamoDBClient({
-    region: config.AWS_REGION,
-    endpoint: config.DYNAMODB_ENDPOINT,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+function unreliableClient() {
   const random = seededRandom(7);
   const injected = { throttled: 0, cancelled: 0 };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const command = String(context.commandName);
-      if (command === 'TransactWriteItemsCommand' && random() < 0.25) {
-        injected.cancelled += 1;
-        throw Object.assign(new Error('Transaction cancelled'), {
-          name: 'TransactionCanceledException',
-          CancellationReasons: [{ Code: 'TransactionConflict' }],
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      if (random() < 0.08) {
-        injected.throttled += 1;
-        throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
-          name: 'ProvisionedThroughputExceededException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      return next(args);
-    },
-    { step: 'finalizeRequest', priority: 'low', name: 'injectFaults' },
-  );
+  const client = faultyClient(1, (command) => {
+    if (command === 'TransactWriteItemsCommand' && random() < 0.25) {
+      injected.cancelled += 1;
+      return transactionConflict();
+    }
+    if (random() < 0.08) {
+      injected.throttled += 1;
+      return throttled();
+    }
+    return null;
+  });
   return { client, injected };
 }
 
@@ -64,8 +38,8 @@ async function scanAll() {
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, never> | undefined;
   do {
-    const out = await hub.services.client.send(
-      new ScanCommand({ TableName: hub.names.TABLE_NAME, ExclusiveStartKey: start }),
+    const out = await setup.hub.services.client.send(
+      new ScanCommand({ TableName: setup.hub.names.TABLE_NAME, ExclusiveStartKey: start }),
     );
     items.push(...(out.Items ?? []).map((i) => unmarshall(i)));
     start = out.LastEvaluatedKey as typeof start;
@@ -81,10 +55,10 @@ describe('organisation resolution from the stream under faults', () => {
     for (let i = 0; i < 30; i++) {
       const funder = writers[i % 3] as string;
       const charity = i % 10;
-      const principal = world.principals[funder]?.editor;
+      const principal = setup.world.principals[funder]?.editor;
       if (!principal) throw new Error('no editor');
       const name = ['Ashdown Refugee Link', 'ASHDOWN REFUGEE LINK', 'Ashdown Refugee Link Ltd'][i % 3];
-      await hub.services.grants.put({ principal }, funder, `sf-${i}`, {
+      await setup.hub.services.grants.put({ principal }, funder, `sf-${i}`, {
         ...grantBody(`sf-${i}`),
         recipientOrganization: [
           {
@@ -94,7 +68,7 @@ describe('organisation resolution from the stream under faults', () => {
           },
         ],
       });
-      const stored = await hub.services.repos.grants.getCurrent(funder, `sf-${i}`);
+      const stored = await setup.hub.services.repos.grants.getCurrent(funder, `sf-${i}`);
       if (!stored) throw new Error('not stored');
       records.push({
         eventName: 'INSERT',
@@ -129,15 +103,15 @@ describe('organisation resolution from the stream under faults', () => {
       ],
     ] as const;
     for (const [funder, id, fields, org] of extra) {
-      const principal = world.principals[funder]?.editor;
+      const principal = setup.world.principals[funder]?.editor;
       if (!principal) throw new Error('no editor');
-      await hub.services.grants.put({ principal }, funder, id, {
+      await setup.hub.services.grants.put({ principal }, funder, id, {
         ...grantBody(id),
         ...fields,
         visibility: 'hub',
         recipientOrganization: [org],
       });
-      const stored = await hub.services.repos.grants.getCurrent(funder, id);
+      const stored = await setup.hub.services.repos.grants.getCurrent(funder, id);
       if (!stored) throw new Error('not stored');
       records.push({
         eventName: 'INSERT',
@@ -149,7 +123,7 @@ describe('organisation resolution from the stream under faults', () => {
       });
     }
 
-    const { client, injected } = faultyClient();
+    const { client, injected } = unreliableClient();
     setServicesForTests(createServices(getConfig(), client));
     let pending = records;
     let deliveries = 0;
@@ -163,7 +137,7 @@ describe('organisation resolution from the stream under faults', () => {
       const first = response.batchItemFailures[0]?.itemIdentifier;
       pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
     }
-    setServicesForTests(hub.services);
+    setServicesForTests(setup.hub.services);
     expect(injected.cancelled + injected.throttled).toBeGreaterThan(0);
     expect(reported).toBeGreaterThan(0);
 

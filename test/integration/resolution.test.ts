@@ -1,39 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StoredGrant } from '../../schemas/grant.ts';
 import type { CapacityMeter } from '../../shared/organisations/resolution-repository.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
 
-let hub: TestHub;
-let world: World;
+const setup = useWorldHub();
 
-beforeAll(async () => {
-  hub = await startTestHub();
-  world = await buildWorld(hub.services);
-});
-afterAll(async () => hub?.close());
-
-const editor = (funder: string) => {
-  const principal = world.principals[funder]?.editor;
-  if (!principal) throw new Error(`no editor for ${funder}`);
-  return { principal };
-};
+const editor = (funder: string) => setup.ctx(funder, 'editor');
 
 async function write(funder: string, id: string, overrides: Record<string, unknown>): Promise<StoredGrant> {
-  await hub.services.grants.put(editor(funder), funder, id, grantBody(id, overrides));
-  const stored = await hub.services.repos.grants.getCurrent(funder, id);
+  await setup.hub.services.grants.put(editor(funder), funder, id, grantBody(id, overrides));
+  const stored = await setup.hub.services.repos.grants.getCurrent(funder, id);
   if (!stored) throw new Error('grant not stored');
   return stored;
 }
 
 async function writeAndResolve(funder: string, id: string, overrides: Record<string, unknown>) {
   const stored = await write(funder, id, overrides);
-  const [result] = await hub.services.resolver.resolveGrant(stored);
+  const [result] = await setup.hub.services.resolver.resolveGrant(stored);
   return result;
 }
 
 const mention = async (funder: string, grantId: string) => {
-  const { mentions } = await hub.services.repos.resolution.readGrant(funder, grantId);
+  const { mentions } = await setup.hub.services.repos.resolution.readGrant(funder, grantId);
   return mentions[0];
 };
 
@@ -60,7 +49,7 @@ describe('incremental organisation resolution', () => {
     expect(linked?.link.evidence).toContainEqual(
       expect.objectContaining({ feature: 'registeredId', outcome: 'agree' }),
     );
-    const org = await hub.services.repos.resolution.getOrganisation(first?.orgId ?? '');
+    const org = await setup.hub.services.repos.resolution.getOrganisation(first?.orgId ?? '');
     expect(org).toMatchObject({
       mentionCount: 2,
       registrations: [expect.objectContaining({ canonical: 'GB-CHC-283660', count: 2 })],
@@ -138,13 +127,13 @@ describe('incremental organisation resolution', () => {
 
   it('writes nothing when an unchanged grant is resolved again', async () => {
     const stored = await write('osf', 'u-1', recipient('Asylum Aid', { charityNumber: '328729' }));
-    await hub.services.resolver.resolveGrant(stored);
-    const before = await hub.snapshot();
+    await setup.hub.services.resolver.resolveGrant(stored);
+    const before = await setup.hub.snapshot();
     const meter: CapacityMeter = { read: 0, write: 0 };
-    const [again] = await hub.services.resolver.resolveGrant(stored, { meter });
+    const [again] = await setup.hub.services.resolver.resolveGrant(stored, { meter });
     expect(again?.outcome).toBe('unchanged');
     expect(meter.write).toBe(0);
-    expect(await hub.snapshot()).toEqual(before);
+    expect(await setup.hub.snapshot()).toEqual(before);
   });
 
   it('keeps the organisation when only the visibility changes, and drops the mention when the grant goes', async () => {
@@ -160,13 +149,13 @@ describe('incremental organisation resolution', () => {
     expect(updated).toMatchObject({ outcome: 'updated', orgId: created?.orgId });
     expect((await mention('osf', 'u-2'))?.visibility).toBe('hub');
 
-    await hub.services.grants.remove(editor('osf'), 'osf', 'u-2');
-    const deleted = await hub.services.repos.grants.getCurrent('osf', 'u-2');
+    await setup.hub.services.grants.remove(editor('osf'), 'osf', 'u-2');
+    const deleted = await setup.hub.services.repos.grants.getCurrent('osf', 'u-2');
     if (!deleted) throw new Error('tombstone missing');
-    const [removed] = await hub.services.resolver.resolveGrant(deleted);
+    const [removed] = await setup.hub.services.resolver.resolveGrant(deleted);
     expect(removed?.outcome).toBe('removed');
     expect(await mention('osf', 'u-2')).toBeUndefined();
-    const org = await hub.services.repos.resolution.getOrganisation(created?.orgId ?? '');
+    const org = await setup.hub.services.repos.resolution.getOrganisation(created?.orgId ?? '');
     expect(org).toMatchObject({ mentionCount: 0, registrations: [] });
   });
 
@@ -177,8 +166,8 @@ describe('incremental organisation resolution', () => {
       's-1',
       recipient('Women for Refugee Women (WRW)', { charityNumber: '1143909' }),
     );
-    await hub.services.resolver.resolveGrant(v2);
-    const [late] = await hub.services.resolver.resolveGrant(v1);
+    await setup.hub.services.resolver.resolveGrant(v2);
+    const [late] = await setup.hub.services.resolver.resolveGrant(v1);
     expect(late?.outcome).toBe('stale');
     expect((await mention('osf', 's-1'))?.features.name).toBe('Women for Refugee Women (WRW)');
   });
@@ -193,11 +182,13 @@ describe('incremental organisation resolution', () => {
         ),
       ),
     );
-    const results = (await Promise.all(grants.map((g) => hub.services.resolver.resolveGrant(g)))).flat();
+    const results = (
+      await Promise.all(grants.map((g) => setup.hub.services.resolver.resolveGrant(g)))
+    ).flat();
     const orgIds = new Set(results.map((r) => r.orgId));
     let counted = 0;
     for (const orgId of orgIds) {
-      const org = await hub.services.repos.resolution.getOrganisation(orgId ?? '');
+      const org = await setup.hub.services.repos.resolution.getOrganisation(orgId ?? '');
       const members = results.filter((r) => r.orgId === orgId).length;
       expect(org?.mentionCount).toBe(members);
       counted += org?.mentionCount ?? 0;
@@ -208,7 +199,7 @@ describe('incremental organisation resolution', () => {
 
 describe('grant-level de-duplication: the same money counted once', () => {
   const viewer = () => {
-    const principal = world.principals.nef?.viewer;
+    const principal = setup.world.principals.nef?.viewer;
     if (!principal) throw new Error('no nef viewer');
     return { principal };
   };
@@ -219,7 +210,7 @@ describe('grant-level de-duplication: the same money counted once', () => {
   });
   const totalsOf = async (funder: string, grantId: string) => {
     const m = await mention(funder, grantId);
-    return (await hub.services.duplicates.organisation(viewer(), m?.orgId ?? '')).totals;
+    return (await setup.hub.services.duplicates.organisation(viewer(), m?.orgId ?? '')).totals;
   };
 
   it('collapses an exact re-upload under a new id', async () => {
