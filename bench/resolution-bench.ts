@@ -159,6 +159,7 @@ export async function runResolutionBench(options: {
           orgId,
           registrations: [],
           mentionCount: 0,
+          crosswalks: [],
           revision: 0,
           createdAt: '2026-01-01T00:00:00Z',
         };

@@ -107,6 +107,11 @@ export const StoredOrganisationSchema = z.object({
     z.object({ scheme: z.string(), id: z.string(), canonical: z.string(), count: z.number().int().min(1) }),
   ),
   mentionCount: z.number().int(),
+  /**
+   * Registrations people confirmed to be one organisation ("a|b", sorted): a charity re-registered under a new
+   * number (a successor). Only these pairs of numbers in one scheme may sit in one organisation.
+   */
+  crosswalks: z.array(z.string()).default([]),
   revision: z.number().int().min(1),
   createdAt: IsoDateTimeSchema,
 });
@@ -137,8 +142,14 @@ export const PairSideSchema = z.object({
 export type PairSide = z.infer<typeof PairSideSchema>;
 
 export const PairStatusSchema = z.enum(['open', 'confirmed', 'rejected', 'split']);
+/**
+ * possible-successor: the names agree strongly but the registrations differ in one scheme, as when a charity
+ * re-registers (a CIO); confirming records the two numbers as one organisation's.
+ */
+export const PairKindSchema = z.enum(['duplicate', 'possible-successor']);
 export const StoredPairSchema = z.object({
   pairId: z.string(),
+  kind: PairKindSchema.default('duplicate'),
   a: PairSideSchema,
   b: PairSideSchema,
   score: z.number(),
@@ -161,6 +172,7 @@ export type StoredPair = z.infer<typeof StoredPairSchema>;
 export const DuplicateSideViewSchema = PairSideSchema.extend({ orgId: z.string() });
 export const DuplicateViewSchema = z.object({
   pairId: z.string(),
+  kind: PairKindSchema,
   status: PairStatusSchema,
   a: DuplicateSideViewSchema,
   b: DuplicateSideViewSchema,

@@ -43,7 +43,7 @@ export function formatPair(p: DuplicateView): string {
         `    ${e.feature.padEnd(13)} ${e.outcome.padEnd(9)} ${e.weight >= 0 ? '+' : ''}${e.weight.toFixed(2)}`,
     );
   return [
-    `Pair ${p.pairId}: ${p.status}${p.decidedBy ? ` by ${p.decidedBy.funderId}/${p.decidedBy.memberId}` : ''}`,
+    `Pair ${p.pairId}${p.kind === 'possible-successor' ? ' (possible successor: one name, two registrations)' : ''}: ${p.status}${p.decidedBy ? ` by ${p.decidedBy.funderId}/${p.decidedBy.memberId}` : ''}`,
     `  a: ${side(p.a)}  [${p.a.orgId}]`,
     `  b: ${side(p.b)}  [${p.b.orgId}]`,
     `  score ${p.score} (config ${p.configVersion}); evidence:`,

@@ -18,7 +18,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { onePartitionCursor } from '../pagination/cursor.ts';
 import { countedOnce } from './grant-links.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
-import { type Resolver, registrationsConflict } from './resolver.ts';
+import { conflictingRegistrations, type Resolver, registrationsConflict } from './resolver.ts';
 
 /** Mentions read for one organisation page; beyond this the page says it is partial. */
 const MAX_ORGANISATION_MENTIONS = 1000;
@@ -35,10 +35,18 @@ function pairVisible(principal: Principal, pair: StoredPair, mentions: Map<strin
   return owns && visible(principal, a) && visible(principal, b);
 }
 
+/** For a possible successor, the pairs of numbers a person has just confirmed to be one organisation's. */
+function successorCrosswalks(pair: StoredPair, a: StoredMention, b: StoredMention): string[] {
+  return pair.kind === 'possible-successor'
+    ? conflictingRegistrations(a.features.identifiers, b.features.identifiers)
+    : [];
+}
+
 function toView(pair: StoredPair, mentions: Map<string, StoredMention>): DuplicateView {
   const orgOf = (id: string) => mentions.get(id)?.orgId ?? '';
   return {
     pairId: pair.pairId,
+    kind: pair.kind,
     status: pair.status,
     a: { ...pair.a, orgId: orgOf(pair.a.mentionId) },
     b: { ...pair.b, orgId: orgOf(pair.b.mentionId) },
@@ -126,6 +134,12 @@ export function createDuplicateService(deps: {
     const a = current.get(pair.a.mentionId);
     const b = current.get(pair.b.mentionId);
     if (a && b) {
+      if (pair.status === 'confirmed') {
+        // Recorded first: the moves below read the organisation and must find the numbers allowed together.
+        const orgB = await repo.getOrganisation(b.orgId);
+        const crosswalks = [...(orgB?.crosswalks ?? []), ...successorCrosswalks(pair, a, b)];
+        if (crosswalks.length > 0) await repo.addCrosswalks(a.orgId, crosswalks);
+      }
       if (pair.status === 'confirmed' && a.orgId !== b.orgId) {
         // The two organisations become one: every mention of b's moves to a's.
         for (const m of await repo.listOrganisationMentions(b.orgId)) {
@@ -200,11 +214,16 @@ export function createDuplicateService(deps: {
           repo.getOrganisation(a.orgId),
           repo.getOrganisation(b.orgId),
         ]);
+        // A confirmed possible successor is the one clash allowed: its two numbers become a crosswalk.
+        const merged = orgA && {
+          ...orgA,
+          crosswalks: [...orgA.crosswalks, ...(orgB?.crosswalks ?? []), ...successorCrosswalks(pair, a, b)],
+        };
         if (
-          orgA &&
+          merged &&
           orgB &&
-          orgA.orgId !== orgB.orgId &&
-          orgB.registrations.some((r) => registrationsConflict([{ ...r, registered: true }], orgA))
+          merged.orgId !== orgB.orgId &&
+          orgB.registrations.some((r) => registrationsConflict([{ ...r, registered: true }], merged))
         ) {
           throw new ConflictError(
             'conflicting_registrations',

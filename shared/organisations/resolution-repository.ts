@@ -20,7 +20,7 @@ import {
   type StoredPair,
   StoredPairSchema,
 } from '../../schemas/organisation.ts';
-import { withCondition } from '../db/conditions.ts';
+import { ConditionFailedError, withCondition } from '../db/conditions.ts';
 import { batchGetAll } from '../db/items.ts';
 import {
   blockMemberKey,
@@ -386,6 +386,38 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
           }),
         ),
       );
+    },
+
+    /**
+     * Adds crosswalks to an organisation, conditional on its revision (and moving it, so a resolver that read
+     * the organisation before writes again after re-reading); a lost race is retried.
+     */
+    async addCrosswalks(orgId: string, crosswalks: string[]): Promise<void> {
+      for (let attempt = 0; ; attempt++) {
+        const out = await doc.send(
+          new GetCommand({ TableName: tableName, Key: organisationKey(orgId), ConsistentRead: true }),
+        );
+        if (!out.Item) return;
+        const current = StoredOrganisationSchema.parse(out.Item);
+        const next = [...new Set([...current.crosswalks, ...crosswalks])].sort();
+        if (next.length === current.crosswalks.length) return;
+        try {
+          await withCondition(`organisation ${orgId} changed`, () =>
+            doc.send(
+              new UpdateCommand({
+                TableName: tableName,
+                Key: organisationKey(orgId),
+                UpdateExpression: 'SET crosswalks = :crosswalks, revision = revision + :one',
+                ConditionExpression: 'revision = :revision',
+                ExpressionAttributeValues: { ':crosswalks': next, ':one': 1, ':revision': current.revision },
+              }),
+            ),
+          );
+          return;
+        } catch (error) {
+          if (!(error instanceof ConditionFailedError) || attempt >= 5) throw error;
+        }
+      }
     },
 
     async markApplied(pairId: string): Promise<void> {

@@ -15,7 +15,7 @@ import { collaborativeOf } from '../access/policy.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
-import { identifiersConflict, type OrgIdentifier } from './identifiers.ts';
+import type { OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
@@ -61,11 +61,31 @@ export function mentionBlockKeys(features: Mention): string[] {
     .map((k) => k.slice(0, MAX_BLOCK_KEY_LENGTH));
 }
 
+export const crosswalkKey = (a: string, b: string) => [a, b].sort().join('|');
+
+/** Registered numbers of one scheme that differ, as crosswalk keys ("a|b"). */
+export function conflictingRegistrations(a: OrgIdentifier[], b: OrgIdentifier[]): string[] {
+  const keys = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      if (x.registered && y.registered && x.scheme === y.scheme && x.id !== y.id) {
+        keys.add(crosswalkKey(x.canonical, y.canonical));
+      }
+    }
+  }
+  return [...keys];
+}
+
+/** Whether these identifiers clash with the organisation's registrations, other than through its crosswalks. */
 export function registrationsConflict(identifiers: OrgIdentifier[], org: StoredOrganisation): boolean {
-  return identifiersConflict(
-    identifiers,
-    org.registrations.map((r) => ({ scheme: r.scheme, id: r.id, canonical: r.canonical, registered: true })),
-  );
+  const theirs = org.registrations.map((r) => ({
+    scheme: r.scheme,
+    id: r.id,
+    canonical: r.canonical,
+    registered: true,
+  }));
+  const allowed = new Set(org.crosswalks);
+  return conflictingRegistrations(identifiers, theirs).some((k) => !allowed.has(k));
 }
 
 /** The organisation after a mention with these identifiers joins (+1) or leaves (-1). */
@@ -92,7 +112,7 @@ export function withMention(
 }
 
 function emptyOrganisation(orgId: string, at: string): StoredOrganisation {
-  return { orgId, registrations: [], mentionCount: 0, revision: 0, createdAt: at };
+  return { orgId, registrations: [], mentionCount: 0, crosswalks: [], revision: 0, createdAt: at };
 }
 
 interface Candidate {
@@ -327,7 +347,12 @@ export function createResolver(deps: ResolverDeps) {
       valid.filter((d) => d.decision === 'different').map((d) => d.otherMentionId),
     );
     const candidates = await candidatesOf(id, `${grant.funderId}#${grant.grantId}#`, features, meter);
-    const relevant = candidates.filter((c) => c.scored.band !== 'no-link' && !differentFrom.has(c.mentionId));
+    // Strong names with different numbers in one scheme: perhaps a re-registered charity (a successor).
+    const possibleSuccessor = (c: Candidate) =>
+      c.scored.rule === 'conflicting-registration' && c.scored.score >= config.autoLink;
+    const relevant = candidates.filter(
+      (c) => (c.scored.band !== 'no-link' || possibleSuccessor(c)) && !differentFrom.has(c.mentionId),
+    );
     const others = await repo.getMentions(
       [...relevant.map((c) => c.mentionId), ...sameAs.map((d) => d.otherMentionId), ...differentFrom],
       meter,
@@ -358,7 +383,8 @@ export function createResolver(deps: ResolverDeps) {
     if (!link) {
       const triedOrgs = new Set<string>();
       for (const candidate of relevant) {
-        if (candidate.scored.band !== 'link') break;
+        // A possible successor links only into an organisation whose crosswalks already cover the numbers.
+        if (candidate.scored.band !== 'link' && !possibleSuccessor(candidate)) continue;
         const other = others.get(candidate.mentionId);
         if (!other || excludedOrgs.has(other.orgId) || triedOrgs.has(other.orgId)) continue;
         triedOrgs.add(other.orgId);
@@ -417,9 +443,9 @@ export function createResolver(deps: ResolverDeps) {
       const other = others.get(candidate.mentionId);
       if (!other || seenOrgs.has(other.orgId) || decidedWith.has(other.mentionId)) continue;
       seenOrgs.add(other.orgId);
-      if (candidate.scored.rule === 'conflicting-registration') continue;
       const pair: StoredPair = {
         pairId: pairIdOf(other.mentionId, id),
+        kind: possibleSuccessor(candidate) ? 'possible-successor' : 'duplicate',
         a: sideOf(other),
         b: sideOf(next),
         score: candidate.scored.score,

@@ -320,3 +320,40 @@ describe('grant-level de-duplication: the same money counted once', () => {
     expect(await totalsOf('macarthur', 'pf-3')).toEqual([{ currency: 'USD', amount: 400000 }]);
   });
 });
+
+describe('successors: a charity re-registered under a new number', () => {
+  const carriers = (charityNumber: string) => ({
+    recipientOrganization: [
+      { id: `GB-CHC-${charityNumber}`, name: 'Carriers of Hope', charityNumber, postalCode: 'CV3 2PP' },
+    ],
+    visibility: 'hub',
+  });
+
+  it('queues the two numbers for review, and once confirmed links later records under either number', async () => {
+    const old = await writeAndResolve('osf', 'ch-1', carriers('1140583'));
+    const renewed = await writeAndResolve('macarthur', 'ch-1', carriers('1180105'));
+    expect(renewed?.orgId).not.toBe(old?.orgId); // two numbers in one scheme never link on their own
+    const queue = await setup.hub.services.duplicates.list(setup.ctx('macarthur', 'viewer'), { limit: 100 });
+    const pair = queue.items.find((p) => p.b.grantId === 'ch-1' && p.a.grantId === 'ch-1');
+    expect(pair?.kind).toBe('possible-successor');
+
+    const decided = await setup.hub.services.duplicates.decide(
+      setup.ctx('macarthur', 'editor'),
+      pair?.pairId ?? '',
+      {
+        decision: 'confirm',
+        note: 'Re-registered as a CIO in 2018',
+      },
+    );
+    expect(decided.a.orgId).toBe(decided.b.orgId);
+    const org = await setup.hub.services.repos.resolution.getOrganisation(decided.a.orgId);
+    expect(org?.crosswalks).toEqual(['GB-CHC-1140583|GB-CHC-1180105']);
+
+    // A third funder still writing the old number joins the same organisation without review.
+    const later = await writeAndResolve('nef', 'ch-1', carriers('1140583'));
+    expect(later).toMatchObject({ orgId: decided.a.orgId, link: 'auto' });
+    // A third number is still a different organisation.
+    const other = await writeAndResolve('nef', 'ch-2', carriers('1999991'));
+    expect(other?.orgId).not.toBe(decided.a.orgId);
+  });
+});
