@@ -128,7 +128,7 @@ ${rows.join('\n')}
 
 Read units per resolution changed ×${fmt(growth, 2)} from the smallest to the largest table: a resolution reads the
 mention's own partition, its blocks (a registered id, a name fingerprint, written acronyms of its initials, its two
-longest uncommon words and the sorted letters of the longest, a web domain), the candidates' mention and
+longest uncommon words, the sorted letters and, with the country, the start of the longest, a web domain), the candidates' mention and
 organisation items and the matched organisation's records, never anything proportional to the table. Blocks on
 tokens that are common in generated names but not in the real recipient names the common-token list was built from
 grow until they reach the cap, which is where most of the read cost and its growth come from.

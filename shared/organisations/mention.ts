@@ -82,6 +82,8 @@ export function blockingKeys(mention: Mention, rarity: (token: string) => number
     .sort((a, b) => rarity(a) - rarity(b) || a.localeCompare(b))
     .slice(0, 2);
   for (const token of rare) keys.add(`tok:${token}`);
+  // Country with the start of the rarest word: the same organisation written with a slip further on, in one country.
+  if (mention.country && rare[0]) keys.add(`cty:${mention.country}:${rare[0].slice(0, 4)}`);
   // The rarest long word's letters in order: two neighbours swapped by a typo still meet here.
   const long = rare.find((t) => t.length >= 6);
   if (long) keys.add(`sig:${[...long].sort().join('')}`);

@@ -24,6 +24,7 @@ import { ConditionFailedError, withCondition } from '../db/conditions.ts';
 import { batchGetAll } from '../db/items.ts';
 import {
   blockMemberKey,
+  blockPartition,
   DECISION_PREFIX,
   decisionKey,
   INDEX,
@@ -155,7 +156,7 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
       const items = await queryAll(
         {
           KeyConditionExpression: 'PK = :pk',
-          ExpressionAttributeValues: { ':pk': `BLOCK#${key}` },
+          ExpressionAttributeValues: { ':pk': blockPartition(key) },
           Limit: cap,
         },
         meter,

@@ -38,6 +38,20 @@ describe('blocking keys', () => {
     expect(queryKeys(blockingKeys(idcEpim))).toContain('lacr:idc');
   });
 
+  it('blocks on country with the start of the rarest word, so a later slip still meets', () => {
+    const slipped = toMention({
+      id: '360G-X',
+      name: 'International Detention Coalitoin',
+      addressCountry: 'AU',
+    });
+    const country = (keys: string[]) => keys.filter((k) => k.startsWith('cty:'));
+    expect(country(blockingKeys(idcOsf))).toEqual(['cty:AU:coal']);
+    expect(country(blockingKeys(slipped))).toEqual(country(blockingKeys(idcOsf)));
+    expect(
+      country(blockingKeys(toMention({ id: '360G-Y', name: 'International Detention Coalition' }))),
+    ).toEqual([]);
+  });
+
   it('blocks on registered identifiers and web domains, not on internal ids', () => {
     const keys = blockingKeys(
       toMention({
