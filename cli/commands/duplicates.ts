@@ -29,7 +29,7 @@ export function formatQueue(items: DuplicateView[]): string {
   if (items.length === 0) return 'No duplicates waiting for your review.';
   const lines = items.map(
     (p) =>
-      `${p.pairId}  ${money(p.moneyAffected).padStart(12)}  score ${p.score.toFixed(1).padStart(5)}\n` +
+      `${p.pairId}  ${money(p.moneyAffected).padStart(12)}  score ${p.score.toFixed(1).padStart(5)}${p.kind === 'possible-successor' ? '  possible successor' : ''}\n` +
       `    ${side(p.a)}\n    ${side(p.b)}`,
   );
   return [`${items.length} pair(s) to review, most money affected first:`, ...lines].join('\n');

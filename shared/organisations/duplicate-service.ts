@@ -173,11 +173,17 @@ export function createDuplicateService(deps: {
         [...pairs.values()].flatMap((p) => [p.a.mentionId, p.b.mentionId]),
       );
       const items: DuplicateView[] = [];
+      // Several records of the same two organisations make several pairs; one of them stands for all.
+      const shownOrgPairs = new Set<string>();
       for (const id of page.pairIds) {
         const pair = pairs.get(id);
         if (pair?.status !== 'open' || !pairVisible(principal, pair, mentions)) continue;
         // Settled since it was queued (a merge put both in one organisation): nothing left to review.
-        if (mentions.get(pair.a.mentionId)?.orgId === mentions.get(pair.b.mentionId)?.orgId) continue;
+        const orgs = [mentions.get(pair.a.mentionId)?.orgId, mentions.get(pair.b.mentionId)?.orgId];
+        if (orgs[0] === orgs[1]) continue;
+        const orgPair = orgs.sort().join('|');
+        if (shownOrgPairs.has(orgPair)) continue;
+        shownOrgPairs.add(orgPair);
         items.push(toView(pair, mentions));
       }
       return { items, nextCursor: cursor.next(page.lastKey) };

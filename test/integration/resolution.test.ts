@@ -99,6 +99,20 @@ describe('incremental organisation resolution', () => {
     expect(b?.pairsOpened).toBe(1);
   });
 
+  it('shows one pair per two organisations, however many of their records paired up', async () => {
+    const hubGrant = (name: string, companyNumber: string) => ({
+      ...recipient(name, { companyNumber }),
+      visibility: 'hub',
+    });
+    await writeAndResolve('osf', 'kh-1', hubGrant('Kestrel Advice Hub', '07771111'));
+    const first = await writeAndResolve('macarthur', 'kh-1', hubGrant('Kestrel Hub Trust', '7771111'));
+    const second = await writeAndResolve('macarthur', 'kh-2', hubGrant('Kestrel Hub Trust', '7771111'));
+    expect(second?.orgId).toBe(first?.orgId);
+    expect((first?.pairsOpened ?? 0) + (second?.pairsOpened ?? 0)).toBe(2);
+    const queue = await setup.hub.services.duplicates.list(setup.ctx('osf', 'viewer'), { limit: 100 });
+    expect(queue.items.filter((p) => p.a.grantId === 'kh-1' && p.a.funderId === 'osf')).toHaveLength(1);
+  });
+
   it('queues no pair when neither funder may see the other’s record', async () => {
     const a = await writeAndResolve(
       'osf',
