@@ -124,3 +124,6 @@ export const pairQueueIndexKeys = (funderId: string, money: number, pairId: stri
     .padStart(16, '0')}#${pairId}`,
 });
 export const reviewQueuePartition = (funderId: string) => `FUNDER#${funderId}#REVIEW`;
+
+/** A short-lived claim that a new organisation is being started for this strong block key (see the resolver). */
+export const creationClaimKey = (blockKey: string): ItemKey => ({ PK: `CLAIM#${blockKey}`, SK: 'CLAIM' });

@@ -25,6 +25,7 @@ import { batchGetAll } from '../db/items.ts';
 import {
   blockMemberKey,
   blockPartition,
+  creationClaimKey,
   DECISION_PREFIX,
   decisionKey,
   INDEX,
@@ -96,6 +97,11 @@ export interface MentionWrite {
   previous: StoredMention | null;
   /** Organisations whose item changes, each conditional on the revision read (null: create). */
   organisations: Array<{ next: StoredOrganisation; previous: StoredOrganisation | null }>;
+  /**
+   * Block keys claimed while starting a new organisation: the write fails if another resolution claimed one of
+   * them within the claim's lifetime, so two records of one organisation never start two organisations at once.
+   */
+  claims?: { keys: string[]; orgId: string; expiresAt: number; now: number };
 }
 
 export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
@@ -152,12 +158,18 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
     },
 
     /** Members of one block, at most `cap` (an over-full block says little; its first members are enough). */
-    async readBlock(key: string, cap: number, meter?: CapacityMeter): Promise<BlockMember[]> {
+    async readBlock(
+      key: string,
+      cap: number,
+      meter?: CapacityMeter,
+      consistent = false,
+    ): Promise<BlockMember[]> {
       const items = await queryAll(
         {
           KeyConditionExpression: 'PK = :pk',
           ExpressionAttributeValues: { ':pk': blockPartition(key) },
           Limit: cap,
+          ConsistentRead: consistent,
         },
         meter,
         cap,
@@ -261,6 +273,25 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
                   ConditionExpression: 'revision = :revision',
                   ExpressionAttributeValues: { ':revision': before.revision },
                 }),
+          },
+        });
+      }
+      for (const key of write.claims?.keys ?? []) {
+        const claims = write.claims as NonNullable<MentionWrite['claims']>;
+        transact.push({
+          Put: {
+            TableName: tableName,
+            Item: {
+              ...creationClaimKey(key),
+              entity: 'creation-claim',
+              orgId: claims.orgId,
+              mentionId: target.mentionId,
+              ttl: claims.expiresAt,
+            },
+            // TTL deletion is lazy: an expired claim no longer counts even before it is gone.
+            ConditionExpression: 'attribute_not_exists(PK) OR #ttl < :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: { ':now': claims.now },
           },
         });
       }

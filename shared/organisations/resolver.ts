@@ -26,6 +26,8 @@ export const DEFAULT_BLOCK_CAP = 200;
 /** Review pairs opened per mention: the best candidate of each of the closest other organisations. */
 const MAX_PAIRS_PER_MENTION = 3;
 const MAX_RACE_RETRIES = 6;
+/** How long a claim on a new organisation's keys holds: far longer than any resolution, short enough to expire. */
+const CLAIM_SECONDS = 300;
 const MAX_BLOCK_KEY_LENGTH = 200;
 /** Records of one organisation compared for grant-level duplicates (a very large organisation: its latest). */
 const MAX_ORGANISATION_SCAN = 500;
@@ -37,6 +39,7 @@ export interface MentionResult {
   outcome: MentionOutcome;
   orgId: string | null;
   link: Link['method'] | null;
+  /** Review pairs this mention has in the queue (opened now, or by an earlier attempt of the same write). */
   pairsOpened: number;
 }
 
@@ -183,10 +186,16 @@ export function createResolver(deps: ResolverDeps) {
     return { mentionId: previous.mentionId, outcome: 'removed', orgId: null, link: null, pairsOpened: 0 };
   }
 
-  async function candidatesOf(id: string, grantPrefix: string, features: Mention, meter?: CapacityMeter) {
+  async function candidatesOf(
+    id: string,
+    grantPrefix: string,
+    features: Mention,
+    meter?: CapacityMeter,
+    consistent = false,
+  ) {
     const members = new Map<string, Mention>();
     for (const key of queryKeys(mentionBlockKeys(features))) {
-      for (const member of await repo.readBlock(key, blockCap, meter)) {
+      for (const member of await repo.readBlock(key, blockCap, meter, consistent)) {
         if (member.mentionId === id || member.mentionId.startsWith(grantPrefix)) continue;
         members.set(member.mentionId, member.features);
       }
@@ -275,7 +284,7 @@ export function createResolver(deps: ResolverDeps) {
     index: number,
     previous: StoredMention | null,
     decisions: StoredDecision[],
-    options: { force?: boolean; meter?: CapacityMeter },
+    options: { force?: boolean; meter?: CapacityMeter; retry?: boolean },
   ): Promise<MentionResult> {
     const record = grant.record;
     const organisation = record?.recipientOrganization?.[index];
@@ -346,7 +355,14 @@ export function createResolver(deps: ResolverDeps) {
     const differentFrom = new Set(
       valid.filter((d) => d.decision === 'different').map((d) => d.otherMentionId),
     );
-    const candidates = await candidatesOf(id, `${grant.funderId}#${grant.grantId}#`, features, meter);
+    // A retry after a lost race reads the blocks consistently, to see what the winner just wrote.
+    const candidates = await candidatesOf(
+      id,
+      `${grant.funderId}#${grant.grantId}#`,
+      features,
+      meter,
+      options.retry === true,
+    );
     // Strong names with different numbers in one scheme: perhaps a re-registered charity (a successor).
     const possibleSuccessor = (c: Candidate) =>
       c.scored.rule === 'conflicting-registration' && c.scored.score >= config.autoLink;
@@ -465,10 +481,31 @@ export function createResolver(deps: ResolverDeps) {
           queueFor.push(mine.funderId);
       }
       if (queueFor.length === 0) continue;
-      if (await repo.createPair(pair, queueFor, meter)) pairsOpened += 1;
+      // Created now or by an earlier attempt that lost its write: either way the pair is in the queue.
+      await repo.createPair(pair, queueFor, meter);
+      pairsOpened += 1;
     }
+    // Starting an organisation claims its strongest keys (registrations, name fingerprints) for a short while:
+    // a concurrent resolution of the same organisation then loses its write, retries, and links instead. A
+    // retry starts without claims, so a record that must stay apart (a conflicting number) is never blocked.
+    const startsNew = link.method === 'new' && target === null && !options.retry;
+    const strongKeys = next.blockKeys.filter((k) => k.startsWith('id:') || k.startsWith('fp:'));
     await repo.writeMention(
-      { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
+      {
+        next,
+        previous,
+        organisations: await organisationChanges(previous, next, target, meter),
+        ...(startsNew && strongKeys.length > 0
+          ? {
+              claims: {
+                keys: strongKeys,
+                orgId,
+                now: Math.floor(Date.parse(at) / 1000),
+                expiresAt: Math.floor(Date.parse(at) / 1000) + CLAIM_SECONDS,
+              },
+            }
+          : {}),
+      },
       meter,
     );
     await linkMoney(next, meter);
@@ -520,21 +557,21 @@ export function createResolver(deps: ResolverDeps) {
       // One query serves every recipient; it is repeated only when a conditional write lost a race.
       let snapshot = await read();
       const results: MentionResult[] = [];
-      const retrying = async (work: () => Promise<MentionResult | null>) => {
+      const retrying = async (work: (retry: boolean) => Promise<MentionResult | null>) => {
         const result = await withRetries(async (attempt) => {
           if (attempt > 0) snapshot = await read();
-          return work();
+          return work(attempt > 0);
         });
         if (result) results.push(result);
       };
       for (let index = 0; index < recipients.length; index++) {
-        await retrying(() =>
+        await retrying((retry) =>
           resolveMention(
             grant,
             index,
             snapshot.mentions.find((m) => m.index === index) ?? null,
             snapshot.decisions,
-            options,
+            { ...options, retry },
           ),
         );
       }
