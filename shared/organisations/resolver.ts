@@ -332,14 +332,10 @@ export function createResolver(deps: ResolverDeps) {
           pairsOpened: 0,
         };
       }
-      await repo.writeMention(
-        {
-          next: { ...previous, ...attributes, revision: previous.revision + 1 },
-          previous,
-          organisations: [],
-        },
-        meter,
-      );
+      const updated = { ...previous, ...attributes, revision: previous.revision + 1 };
+      await repo.writeMention({ next: updated, previous, organisations: [] }, meter);
+      // A changed amount, date or title can make or break a re-upload or contribution link.
+      await linkMoney(updated, meter);
       return {
         mentionId: id,
         outcome: 'updated',

@@ -245,6 +245,28 @@ describe('grant-level de-duplication: the same money counted once', () => {
     expect(await totalsOf('osf', 'ru-a')).toEqual([{ currency: 'USD', amount: 40000 }]);
   });
 
+  it('undoes a re-upload link when the copy is edited into different money', async () => {
+    await writeAndResolve(
+      'osf',
+      'ed-a',
+      shared('Leeds Asylum Seekers Support', '1166957', { amountAwarded: 30000 }),
+    );
+    await writeAndResolve(
+      'osf',
+      'ed-b',
+      shared('Leeds Asylum Seekers Support', '1166957', { amountAwarded: 30000 }),
+    );
+    expect((await mention('osf', 'ed-b'))?.moneyLink?.kind).toBe('reupload');
+    const edited = await writeAndResolve(
+      'osf',
+      'ed-b',
+      shared('Leeds Asylum Seekers Support', '1166957', { amountAwarded: 45000 }),
+    );
+    expect(edited?.outcome).toBe('updated');
+    expect((await mention('osf', 'ed-b'))?.moneyLink).toBeNull();
+    expect(await totalsOf('osf', 'ed-a')).toEqual([{ currency: 'USD', amount: 75000 }]);
+  });
+
   it('collapses a near re-upload (amount within 1%, date within a month, title reworded)', async () => {
     await writeAndResolve(
       'macarthur',
