@@ -272,7 +272,7 @@ export async function evaluateCorpus(organisations = 3000) {
  * co-funding and annual renewals are separate money).
  */
 async function evaluateGrantLinks(grants: CorpusGrant[]) {
-  const relations: FunderRelations = {
+  const relations: Pick<FunderRelations, 'pooledFundOf' | 'isMember'> = {
     pooledFundOf: async (funderId) => (funderId === 'pooled-fund' ? 'alliance' : null),
     isMember: async (funderId, collaborative) => collaborative === 'alliance' && CORPUS_MEMBERS.has(funderId),
   };

@@ -35,7 +35,7 @@ export function createServices(
   const resolution = createResolutionRepository(repoDeps);
   const resolver = createResolver({
     repo: resolution,
-    relations: createFunderRelations({ funders, collaboratives }),
+    relations: createFunderRelations({ funders, collaboratives, tenancy }),
   });
   return {
     config,

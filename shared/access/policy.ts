@@ -35,7 +35,7 @@ export function collaborativeOf(visibility: string): string | null {
 
 /** Whether the principal may see a record owned by `ownerFunderId` with this visibility. */
 export function canRead(
-  principal: Principal,
+  principal: Pick<Principal, 'funderId' | 'collaboratives'>,
   ownerFunderId: string,
   visibility: Visibility | string,
 ): boolean {

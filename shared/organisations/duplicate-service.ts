@@ -17,8 +17,9 @@ import { reviewQueuePartition } from '../db/keys.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { onePartitionCursor } from '../pagination/cursor.ts';
 import { countedOnce } from './grant-links.ts';
+import { conflictingRegistrations } from './identifiers.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
-import { conflictingRegistrations, type Resolver, registrationsConflict } from './resolver.ts';
+import { type Resolver, registrationIdentifiers, registrationsConflict } from './resolver.ts';
 
 /** Mentions read for one organisation page; beyond this the page says it is partial. */
 const MAX_ORGANISATION_MENTIONS = 1000;
@@ -229,7 +230,7 @@ export function createDuplicateService(deps: {
           merged &&
           orgB &&
           merged.orgId !== orgB.orgId &&
-          orgB.registrations.some((r) => registrationsConflict([{ ...r, registered: true }], merged))
+          registrationsConflict(registrationIdentifiers(orgB), merged)
         ) {
           throw new ConflictError(
             'conflicting_registrations',
@@ -294,28 +295,19 @@ export function createDuplicateService(deps: {
           reason: all.length ? 'no visible records' : 'no such organisation',
         });
       }
-      const funders = new Map<string, { grants: Set<string>; amounts: Map<string, number> }>();
-      for (const m of seen) {
-        const entry = funders.get(m.funderId) ?? { grants: new Set(), amounts: new Map() };
-        // A grant with this organisation twice among its recipients still counts its money once.
-        if (!entry.grants.has(m.grantId))
-          entry.amounts.set(m.currency, (entry.amounts.get(m.currency) ?? 0) + m.amount);
-        entry.grants.add(m.grantId);
-        funders.set(m.funderId, entry);
-      }
+      const grants = uniqueGrants(seen);
+      const funders = new Map<string, StoredMention[]>();
+      for (const m of grants) funders.set(m.funderId, [...(funders.get(m.funderId) ?? []), m]);
+      const visibleIds = new Set(seen.map((m) => m.mentionId));
       return {
         orgId,
         names: [...new Set(seen.map((m) => m.features.name))].sort(),
         identifiers: [...new Set(seen.flatMap((m) => m.features.identifiers.map((i) => i.canonical)))].sort(),
         funders: [...funders]
-          .map(([funderId, e]) => ({
-            funderId,
-            grants: e.grants.size,
-            amounts: [...e.amounts].map(([currency, amount]) => ({ currency, amount })),
-          }))
+          .map(([funderId, own]) => ({ funderId, grants: own.length, amounts: sumByCurrency(own) }))
           .sort((x, y) => x.funderId.localeCompare(y.funderId)),
-        totals: sumByCurrency(countedOnce(uniqueGrants(seen))),
-        mentions: seen.map((m) => mentionView(m, new Set(seen.map((x) => x.mentionId)))),
+        totals: sumByCurrency(countedOnce(grants)),
+        mentions: seen.map((m) => mentionView(m, visibleIds)),
       };
     },
 

@@ -22,6 +22,8 @@ export interface FunderRelations {
   /** The collaborative whose pooled fund this funder is, or null. */
   pooledFundOf(funderId: string): Promise<string | null>;
   isMember(funderId: string, collaborativeId: string): Promise<boolean>;
+  /** The collaboratives whose records the funder may read, as its principal would carry them. */
+  collaborativesOf(funderId: string): Promise<string[]>;
 }
 
 export interface MoneyMatch {
@@ -74,7 +76,7 @@ export function isReupload(a: MoneyFacts, b: MoneyFacts): string[] | null {
 export async function moneyMatch(
   incoming: MoneyFacts,
   older: MoneyFacts,
-  relations: FunderRelations,
+  relations: Pick<FunderRelations, 'pooledFundOf' | 'isMember'>,
 ): Promise<MoneyMatch | null> {
   const reupload = isReupload(incoming, older);
   if (reupload) return { kind: 'reupload', primary: older, secondary: incoming, evidence: reupload };

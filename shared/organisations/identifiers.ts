@@ -101,9 +101,25 @@ export function identifiersOf(org: OrganisationFields): OrgIdentifier[] {
   return [...found.values()];
 }
 
+/** A pair of registrations as a crosswalk key ("a|b", sorted). */
+export const crosswalkKey = (a: string, b: string) => [a, b].sort().join('|');
+
+/** Registered numbers of one scheme that differ between the two, as crosswalk keys. */
+export function conflictingRegistrations(a: OrgIdentifier[], b: OrgIdentifier[]): string[] {
+  const keys = new Set<string>();
+  for (const x of a) {
+    for (const y of b) {
+      if (x.registered && y.registered && x.scheme === y.scheme && x.id !== y.id) {
+        keys.add(crosswalkKey(x.canonical, y.canonical));
+      }
+    }
+  }
+  return [...keys];
+}
+
 /** Two organisations hold different registrations in the same scheme: they must never be linked. */
 export function identifiersConflict(a: OrgIdentifier[], b: OrgIdentifier[]): boolean {
-  return a.some((x) => x.registered && b.some((y) => y.registered && y.scheme === x.scheme && y.id !== x.id));
+  return conflictingRegistrations(a, b).length > 0;
 }
 
 /** The registered identifiers both organisations hold. */

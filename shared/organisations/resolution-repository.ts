@@ -20,7 +20,7 @@ import {
   type StoredPair,
   StoredPairSchema,
 } from '../../schemas/organisation.ts';
-import { ConditionFailedError, withCondition } from '../db/conditions.ts';
+import { ConditionFailedError, createdUnlessExists, withCondition } from '../db/conditions.ts';
 import { batchGetAll } from '../db/items.ts';
 import {
   blockMemberKey,
@@ -102,6 +102,16 @@ export interface MentionWrite {
    * them within the claim's lifetime, so two records of one organisation never start two organisations at once.
    */
   claims?: { keys: string[]; orgId: string; expiresAt: number; now: number };
+}
+
+/** The write holds only if the item is still at the revision read (or still absent, when nothing was read). */
+function unchangedSince(read: { revision: number } | null) {
+  return read === null
+    ? { ConditionExpression: 'attribute_not_exists(PK)' }
+    : {
+        ConditionExpression: 'revision = :revision',
+        ExpressionAttributeValues: { ':revision': read.revision },
+      };
 }
 
 export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
@@ -240,13 +250,7 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
       const target = next ?? previous;
       if (!target) return;
       const key = mentionKey(target.funderId, target.grantId, target.index);
-      const mentionCondition =
-        previous === null
-          ? { ConditionExpression: 'attribute_not_exists(PK)' }
-          : {
-              ConditionExpression: 'revision = :revision',
-              ExpressionAttributeValues: { ':revision': previous.revision },
-            };
+      const mentionCondition = unchangedSince(previous);
       transact.push(
         next
           ? { Put: { TableName: tableName, Item: mentionItem(next), ...mentionCondition } }
@@ -267,12 +271,7 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
           Put: {
             TableName: tableName,
             Item: organisationItem(org),
-            ...(before === null
-              ? { ConditionExpression: 'attribute_not_exists(PK)' }
-              : {
-                  ConditionExpression: 'revision = :revision',
-                  ExpressionAttributeValues: { ':revision': before.revision },
-                }),
+            ...unchangedSince(before),
           },
         });
       }
@@ -312,8 +311,8 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
      */
     async createPair(pair: StoredPair, queueFor: string[], meter?: CapacityMeter): Promise<boolean> {
       const funders = [...new Set(queueFor)];
-      try {
-        await withCondition(`pair ${pair.pairId} exists`, async () => {
+      return createdUnlessExists(() =>
+        withCondition(`pair ${pair.pairId} exists`, async () => {
           const out = await doc.send(
             new TransactWriteCommand({
               TransactItems: [
@@ -340,12 +339,8 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
             }),
           );
           addConsumed(meter, 'write', out);
-        });
-        return true;
-      } catch (error) {
-        if (error instanceof Error && error.name === 'ConditionFailedError') return false;
-        throw error;
-      }
+        }),
+      );
     },
 
     async getPair(pairId: string): Promise<StoredPair | null> {

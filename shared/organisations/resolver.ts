@@ -11,11 +11,11 @@ import type {
   StoredOrganisation,
   StoredPair,
 } from '../../schemas/organisation.ts';
-import { collaborativeOf } from '../access/policy.ts';
+import { canRead } from '../access/policy.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
-import type { OrgIdentifier } from './identifiers.ts';
+import { conflictingRegistrations, type OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
@@ -64,31 +64,20 @@ export function mentionBlockKeys(features: Mention): string[] {
     .map((k) => k.slice(0, MAX_BLOCK_KEY_LENGTH));
 }
 
-export const crosswalkKey = (a: string, b: string) => [a, b].sort().join('|');
-
-/** Registered numbers of one scheme that differ, as crosswalk keys ("a|b"). */
-export function conflictingRegistrations(a: OrgIdentifier[], b: OrgIdentifier[]): string[] {
-  const keys = new Set<string>();
-  for (const x of a) {
-    for (const y of b) {
-      if (x.registered && y.registered && x.scheme === y.scheme && x.id !== y.id) {
-        keys.add(crosswalkKey(x.canonical, y.canonical));
-      }
-    }
-  }
-  return [...keys];
-}
-
 /** Whether these identifiers clash with the organisation's registrations, other than through its crosswalks. */
 export function registrationsConflict(identifiers: OrgIdentifier[], org: StoredOrganisation): boolean {
-  const theirs = org.registrations.map((r) => ({
+  const allowed = new Set(org.crosswalks);
+  return conflictingRegistrations(identifiers, registrationIdentifiers(org)).some((k) => !allowed.has(k));
+}
+
+/** An organisation's registrations as identifiers. */
+export function registrationIdentifiers(org: StoredOrganisation): OrgIdentifier[] {
+  return org.registrations.map((r) => ({
     scheme: r.scheme,
     id: r.id,
     canonical: r.canonical,
     registered: true,
   }));
-  const allowed = new Set(org.crosswalks);
-  return conflictingRegistrations(identifiers, theirs).some((k) => !allowed.has(k));
 }
 
 /** The organisation after a mention with these identifiers joins (+1) or leaves (-1). */
@@ -140,6 +129,7 @@ export function createResolver(deps: ResolverDeps) {
   const relations: FunderRelations = deps.relations ?? {
     pooledFundOf: async () => null,
     isMember: async () => false,
+    collaborativesOf: async () => [],
   };
 
   /** Organisation changes when `mention` moves from `previous`'s organisation (if any) to `targetOrg`. */
@@ -217,7 +207,7 @@ export function createResolver(deps: ResolverDeps) {
       (m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId),
     );
     let desired: MoneyLink | null = null;
-    const pointAtMe: StoredMention[] = [];
+    const pointAtMe: Array<{ other: StoredMention; match: MoneyMatch }> = [];
     for (const other of others) {
       const match = await moneyMatch(mention, other, relations);
       if (!match) continue;
@@ -228,12 +218,10 @@ export function createResolver(deps: ResolverDeps) {
           desired = moneyLinkOf(match, target);
         }
       } else if (!other.moneyLink) {
-        pointAtMe.push(other);
+        pointAtMe.push({ other, match });
       }
     }
-    if (
-      JSON.stringify(desired?.toMentionId ?? null) !== JSON.stringify(mention.moneyLink?.toMentionId ?? null)
-    ) {
+    if ((desired?.toMentionId ?? null) !== (mention.moneyLink?.toMentionId ?? null)) {
       await repo.writeMention(
         {
           next: { ...mention, moneyLink: desired, revision: mention.revision + 1 },
@@ -243,9 +231,7 @@ export function createResolver(deps: ResolverDeps) {
         meter,
       );
     }
-    for (const other of pointAtMe) {
-      const match = await moneyMatch(mention, other, relations);
-      if (!match) continue;
+    for (const { other, match } of pointAtMe) {
       try {
         await repo.writeMention(
           {
@@ -277,7 +263,8 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /**
-   * Full resolution of one mention. `pinned` keeps a person's decision: the mention stays where it was put.
+   * Full resolution of one mention. A mention placed by a person's decision stays where it was put while its
+   * recipient is written the same way.
    */
   async function resolveMention(
     grant: StoredGrant,
@@ -514,14 +501,12 @@ export function createResolver(deps: ResolverDeps) {
     };
   }
 
-  /** canRead for a funder rather than a principal: collaborative records reach members and pooled sub-funds. */
+  /** canRead for a funder rather than a principal, with the collaboratives its principal would carry. */
   async function funderMaySee(funderId: string, owner: string, visibility: string): Promise<boolean> {
-    if (funderId === owner || visibility === 'hub' || visibility === 'public') return true;
-    const collaborative = collaborativeOf(visibility);
-    if (!collaborative) return false;
-    return (
-      (await relations.isMember(funderId, collaborative)) ||
-      (await relations.pooledFundOf(funderId)) === collaborative
+    return canRead(
+      { funderId, collaboratives: await relations.collaborativesOf(funderId) },
+      owner,
+      visibility,
     );
   }
 
@@ -541,7 +526,8 @@ export function createResolver(deps: ResolverDeps) {
 
     /**
      * Resolves every recipient mention of a grant as it now stands (deleted grants and removed recipients lose
-     * their mentions). Idempotent: an unchanged recipient costs one query. `force` re-scores links the resolver
+     * their mentions). Idempotent: an unchanged recipient costs two queries (its grant's mentions, its organisation's
+     * records) and no write. `force` re-scores links the resolver
      * made itself; decisions people made are kept either way.
      */
     async resolveGrant(

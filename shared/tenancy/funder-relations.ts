@@ -3,12 +3,14 @@
 import type { FunderRelations } from '../organisations/grant-links.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
 import type { FunderRepository } from './funder-repository.ts';
+import type { TenancyService } from './tenancy-service.ts';
 
 const TTL_MS = 60_000;
 
 export function createFunderRelations(deps: {
   funders: FunderRepository;
   collaboratives: CollaborativeRepository;
+  tenancy: Pick<TenancyService, 'collaborativesOf'>;
   now?: () => number;
 }): FunderRelations {
   const now = deps.now ?? Date.now;
@@ -26,6 +28,11 @@ export function createFunderRelations(deps: {
       remembered(`fund:${funderId}`, async () => {
         const funder = await deps.funders.get(funderId);
         return funder?.kind === 'pooled-fund' ? (funder.subFundOf ?? null) : null;
+      }),
+    collaborativesOf: (funderId) =>
+      remembered(`collaboratives:${funderId}`, async () => {
+        const funder = await deps.funders.get(funderId);
+        return funder ? deps.tenancy.collaborativesOf(funder) : [];
       }),
     isMember: (funderId, collaborativeId) =>
       remembered(`member:${funderId}`, () => deps.collaboratives.listMembershipsOf(funderId)).then((list) =>
