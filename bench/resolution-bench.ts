@@ -177,6 +177,8 @@ export async function runResolutionBench(options: {
           awardDate: '2025-04-01',
           title: 'Bench grant',
           regrantType: null,
+          themes: [],
+          regions: [],
           features,
           featuresHash: featuresHash(features),
           blockKeys: mentionBlockKeys(features),

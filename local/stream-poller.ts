@@ -1,5 +1,7 @@
-// Local stand-in for Lambda's DynamoDB stream event source: reads DynamoDB Local's table stream and hands the
-// same records, in order per shard, to the SAME handler AWS invokes (functions/streams/resolve-organisations.ts).
+// Local stand-in for Lambda's DynamoDB stream event sources: reads DynamoDB Local's table stream and hands the
+// same records, in order per shard, to the SAME handlers AWS invokes (functions/streams/resolve-organisations.ts
+// and functions/streams/roll-up-gaps.ts). In AWS each has its own event filter; here every handler sees every
+// record and ignores what its filter would have dropped.
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
@@ -9,7 +11,8 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { handler } from '../functions/streams/resolve-organisations.ts';
+import { handler as resolveOrganisations } from '../functions/streams/resolve-organisations.ts';
+import { handler as rollUpGaps } from '../functions/streams/roll-up-gaps.ts';
 import type { Config } from '../shared/config.ts';
 import { createDynamoClient } from '../shared/db/client.ts';
 
@@ -71,11 +74,20 @@ export async function startStreamPoller(
       const out = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
       const records = out.Records ?? [];
       if (records.length > 0) {
+        // Busy from here: a drain must not take the time spent in the handlers for a quiet stream.
+        idle = false;
         const event = { Records: records.map(toLambdaRecord) } as DynamoDBStreamEvent;
-        const response = await handler(event);
-        if (response.batchItemFailures.length > 0) {
+        // The resolver writes mentions the rollup reads on a later poll; both are idempotent, so records after
+        // a failure handed to either again are harmless.
+        const failed = new Set<string>();
+        for (const handler of [resolveOrganisations, rollUpGaps]) {
+          const response = await handler(event);
+          for (const f of response.batchItemFailures) failed.add(f.itemIdentifier);
+        }
+        if (failed.size > 0) {
           // Like Lambda: retry from the first failed record on the next poll.
-          const first = response.batchItemFailures[0]?.itemIdentifier;
+          const first = records.find((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb
+            ?.SequenceNumber;
           const retry = await streams.send(
             new GetShardIteratorCommand({
               StreamArn: streamArn,

@@ -79,6 +79,9 @@ export const StoredMentionSchema = z.object({
   awardDate: z.string(),
   title: z.string(),
   regrantType: z.string().nullable(),
+  /** The grant's hub taxonomy (sorted), for the gap rollups; mentions written before it had none. */
+  themes: z.array(z.string()).default([]),
+  regions: z.array(z.string()).default([]),
   features: MentionFeaturesSchema,
   featuresHash: z.string(),
   blockKeys: z.array(z.string()),

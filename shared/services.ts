@@ -6,7 +6,11 @@ import { createAuditService } from './audit/audit-service.ts';
 import { createKeyService } from './auth/key-service.ts';
 import { type Config, getConfig } from './config.ts';
 import { createDocumentClient, createDynamoClient } from './db/client.ts';
+import { NotFoundError } from './errors.ts';
 import { createExportService } from './exports/export-service.ts';
+import { createGapRepository } from './gaps/gap-repository.ts';
+import { createGapRollup } from './gaps/gap-rollup.ts';
+import { createGapService } from './gaps/gap-service.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
 import { createDuplicateService } from './organisations/duplicate-service.ts';
@@ -37,11 +41,26 @@ export function createServices(
     repo: resolution,
     relations: createFunderRelations({ funders, collaboratives, tenancy }),
   });
+  const duplicates = createDuplicateService({ repo: resolution, resolver, audit });
+  const gapRepo = createGapRepository(repoDeps);
+  const gaps = createGapService({
+    repo: gapRepo,
+    funders,
+    tenancy,
+    async organisationName(ctx, orgId) {
+      try {
+        return (await duplicates.organisation(ctx, orgId)).names[0] ?? null;
+      } catch (error) {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      }
+    },
+  });
   return {
     config,
     client,
     /** For bootstrap (seeding, tests); request paths go through the services. */
-    repos: { funders, members, collaboratives, grants: grantRepo, resolution },
+    repos: { funders, members, collaboratives, grants: grantRepo, resolution, gaps: gapRepo },
     audit,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
@@ -49,7 +68,10 @@ export function createServices(
     exports: createExportService({ grants, audit }),
     /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
     resolver,
-    duplicates: createDuplicateService({ repo: resolution, resolver, audit }),
+    duplicates,
+    gaps,
+    /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
+    gapRollup: createGapRollup({ repo: gapRepo }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -127,3 +127,16 @@ export const reviewQueuePartition = (funderId: string) => `FUNDER#${funderId}#RE
 
 /** A short-lived claim that a new organisation is being started for this strong block key (see the resolver). */
 export const creationClaimKey = (blockKey: string): ItemKey => ({ PK: `CLAIM#${blockKey}`, SK: 'CLAIM' });
+
+// --- Gap rollups (co-investment gaps) ---
+/** One partition per award year; a cell per theme x region (both may be the unclassified '-'). */
+export const gapYearPartition = (year: number) => `GAP#${year}`;
+export const gapCellKey = (cell: { year: number; theme: string; region: string }): ItemKey => ({
+  PK: gapYearPartition(cell.year),
+  SK: `CELL#${cell.theme}#${cell.region}`,
+});
+export const gapCellPrefix = (theme?: string) => (theme ? `CELL#${theme}#` : 'CELL#');
+/** The award years that have cells, so a query reads only partitions that exist. */
+export const gapYearsKey = (): ItemKey => ({ PK: 'GAP#YEARS', SK: 'YEARS' });
+/** What one mention currently contributes to the cells (the rollup's idempotency record). */
+export const gapStateKey = (mentionId: string): ItemKey => ({ PK: `GAPSTATE#${mentionId}`, SK: 'STATE' });

@@ -4,6 +4,12 @@ import { AuditEventSchema, ListAuditQuerySchema } from '../../schemas/audit.ts';
 import { PageQuerySchema, pageOf } from '../../schemas/common.ts';
 import { ExportPageSchema, ExportQuerySchema } from '../../schemas/export.ts';
 import {
+  GapQuerySchema,
+  GapResponseSchema,
+  PortfolioQuerySchema,
+  PortfolioResponseSchema,
+} from '../../schemas/gaps.ts';
+import {
   BatchGrantItemSchema,
   BatchUpsertResponseSchema,
   CountGrantsQuerySchema,
@@ -402,6 +408,34 @@ export const routes: RouteDefinition[] = [
     auth: true,
     params: OrganisationParamsSchema,
     response: OrganisationViewSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/gaps',
+    entry: 'functions/gaps/get-gaps.ts',
+    operationId: 'getGaps',
+    summary:
+      'Co-investment gaps by theme, region and year: totals in USD, funders, top share, HHI, dependent grantees, exiting funders',
+    tag: 'gaps',
+    auth: true,
+    query: GapQuerySchema,
+    response: GapResponseSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/gaps/portfolios',
+    entry: 'functions/gaps/list-portfolios.ts',
+    operationId: 'listPortfolios',
+    summary:
+      "Portfolio concentration: each funder's share going to its largest grantee, over what you may see",
+    tag: 'gaps',
+    auth: true,
+    query: PortfolioQuerySchema,
+    response: PortfolioResponseSchema,
     successStatus: 200,
     access: 'read',
   },

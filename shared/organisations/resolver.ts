@@ -292,6 +292,9 @@ export function createResolver(deps: ResolverDeps) {
       awardDate: record.awardDate.slice(0, 10),
       title: record.title,
       regrantType: record.regrantType ?? null,
+      // The gap rollups read a mention's taxonomy (shared/gaps), so a re-classified grant updates its mention.
+      themes: [...record.themes].sort(),
+      regions: [...record.regions].sort(),
     };
 
     if (previous && previous.grantVersion > grant.version) {
@@ -306,7 +309,7 @@ export function createResolver(deps: ResolverDeps) {
     const sameRecipient = previous !== null && previous.featuresHash === hash;
     if (sameRecipient && (!options.force || previous.link.method === 'decision')) {
       const changed = (Object.keys(attributes) as Array<keyof typeof attributes>).some(
-        (k) => previous[k] !== attributes[k],
+        (k) => JSON.stringify(previous[k]) !== JSON.stringify(attributes[k]),
       );
       if (!changed) {
         // A re-delivered record whose first run failed after the mention was written: finish the money links.

@@ -1,0 +1,92 @@
+// What one resolved recipient mention adds to the gap rollups, and the change between two states of it.
+// Money is counted once: on the grant's first recipient only, not at all when the record's money is already
+// counted in another record (a re-upload, a member's share of a pooled grant), and FRG040 contributions to a
+// pooled fund are kept apart (the pooled fund's own grants carry that money to grantees). A grant with several
+// themes or regions is split evenly over its cells, so cells always add up to the money awarded.
+import { type CellContribution, type CellRef, UNCLASSIFIED } from '../../schemas/gaps.ts';
+import type { StoredMention } from '../../schemas/organisation.ts';
+import { FUNDER_COLLABORATION } from '../organisations/grant-links.ts';
+import { toUsdCents } from './fx-rates.ts';
+
+/** Cell attribute names: one per funder and visibility, so a reader can keep only what it may see. */
+export const rollupAttribute = {
+  amount: (funderId: string, visibility: string) => `a|${funderId}|${visibility}`,
+  grants: (funderId: string, visibility: string) => `n|${funderId}|${visibility}`,
+  grantee: (orgId: string, funderId: string, visibility: string) => `g|${orgId}|${funderId}|${visibility}`,
+  pooled: (funderId: string, visibility: string) => `p|${funderId}|${visibility}`,
+  unconverted: (funderId: string, visibility: string) => `u|${funderId}|${visibility}`,
+};
+
+/** More theme x region combinations than this (at most 10 x 10 are allowed) roll up under the themes alone. */
+const MAX_CELLS = 40;
+
+export const cellKeyOf = (cell: CellRef) => `${cell.year}#${cell.theme}#${cell.region}`;
+
+export function cellsOf(mention: Pick<StoredMention, 'awardDate' | 'themes' | 'regions'>): CellRef[] {
+  const year = Number(mention.awardDate.slice(0, 4));
+  const themes = mention.themes.length > 0 ? [...mention.themes].sort() : [UNCLASSIFIED];
+  let regions = mention.regions.length > 0 ? [...mention.regions].sort() : [UNCLASSIFIED];
+  if (themes.length * regions.length > MAX_CELLS) regions = [UNCLASSIFIED];
+  return themes.flatMap((theme) => regions.map((region) => ({ year, theme, region })));
+}
+
+/** Splits whole cents over n parts that add up exactly (the first parts take the remainder). */
+export function splitCents(cents: number, parts: number): number[] {
+  const base = Math.floor(cents / parts);
+  const rest = cents - base * parts;
+  return Array.from({ length: parts }, (_, i) => base + (i < rest ? 1 : 0));
+}
+
+export function contributionOf(mention: StoredMention | null): CellContribution[] {
+  if (mention?.index !== 0 || mention.moneyLink) return [];
+  const cells = cellsOf(mention);
+  const { funderId, visibility } = mention;
+  const fx = toUsdCents(mention.amount, mention.currency, cells[0]?.year ?? 0);
+  if (!fx.converted) {
+    return cells.map((cell) => ({
+      cell,
+      values: { [rollupAttribute.unconverted(funderId, visibility)]: 1 },
+    }));
+  }
+  const shares = splitCents(fx.cents, cells.length);
+  const pooled = mention.regrantType === FUNDER_COLLABORATION;
+  return cells.map((cell, i) => {
+    const cents = shares[i] ?? 0;
+    const values: Record<string, number> = pooled
+      ? { [rollupAttribute.pooled(funderId, visibility)]: cents }
+      : {
+          [rollupAttribute.amount(funderId, visibility)]: cents,
+          [rollupAttribute.grants(funderId, visibility)]: 1,
+          [rollupAttribute.grantee(mention.orgId, funderId, visibility)]: cents,
+        };
+    return { cell, values };
+  });
+}
+
+/** Per cell, what to add to move the rollups from one contribution to the other (zero changes left out). */
+export function contributionDelta(before: CellContribution[], after: CellContribution[]): CellContribution[] {
+  const cells = new Map<string, CellContribution>();
+  const add = (list: CellContribution[], sign: 1 | -1) => {
+    for (const { cell, values } of list) {
+      const key = cellKeyOf(cell);
+      const entry = cells.get(key) ?? { cell, values: {} };
+      for (const [name, value] of Object.entries(values)) {
+        entry.values[name] = (entry.values[name] ?? 0) + sign * value;
+      }
+      cells.set(key, entry);
+    }
+  };
+  add(before, -1);
+  add(after, 1);
+  const out: CellContribution[] = [];
+  for (const entry of cells.values()) {
+    const values = Object.fromEntries(Object.entries(entry.values).filter(([, v]) => v !== 0));
+    if (Object.keys(values).length > 0) out.push({ cell: entry.cell, values });
+  }
+  return out;
+}
+
+/** Orders the states of one mention: a later grant version, then a later revision, then its removal. */
+export function appliedKeyOf(grantVersion: number, revision: number, removed: boolean): string {
+  return `${String(grantVersion).padStart(10, '0')}.${String(revision).padStart(10, '0')}.${removed ? 1 : 0}`;
+}

@@ -1,0 +1,166 @@
+// Storage of the gap rollups: cells (one item per award year x theme x region, with one attribute per funder and
+// visibility) and, per mention, the contribution it has applied. A contribution moves in one transaction with
+// its cells, conditional on the state that was read, so a re-delivered or raced stream record never counts twice.
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type CellContribution,
+  type RollupState,
+  RollupStateSchema,
+  StoredCellSchema,
+} from '../../schemas/gaps.ts';
+import { withCondition } from '../db/conditions.ts';
+import { gapCellKey, gapCellPrefix, gapStateKey, gapYearPartition, gapYearsKey } from '../db/keys.ts';
+
+/** DynamoDB transactions take at most 100 actions: the state plus at most 99 cells. */
+export const MAX_CELLS_PER_CHANGE = 99;
+const ROLLUP_ATTRIBUTE = /^[angpu]\|/;
+
+export interface StoredCell {
+  year: number;
+  theme: string;
+  region: string;
+  /** Rollup attribute name (see contribution.ts) -> cents or count; zeros left out. */
+  values: Record<string, number>;
+}
+
+export interface RollupMeter {
+  read: number;
+  write: number;
+}
+
+export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
+  const { doc, tableName } = deps;
+  const knownYears = new Set<number>();
+
+  return {
+    async readState(mentionId: string): Promise<RollupState | null> {
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: gapStateKey(mentionId), ConsistentRead: true }),
+      );
+      return out.Item ? RollupStateSchema.parse(out.Item) : null;
+    },
+
+    /**
+     * Moves a mention's contribution: the state item (conditional on the applied key that was read) and the
+     * change to every cell, all or nothing. Throws ConditionFailedError when another run got there first.
+     */
+    async apply(next: RollupState, previousKey: string | null, delta: CellContribution[]): Promise<void> {
+      if (delta.length > MAX_CELLS_PER_CHANGE) {
+        throw new Error(`a change touching ${delta.length} cells exceeds one transaction`);
+      }
+      for (const { cell } of delta) await ensureYear(cell.year);
+      await withCondition(`rollup state of ${next.mentionId}`, () =>
+        doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: { ...gapStateKey(next.mentionId), entity: 'gap-state', ...next },
+                  ...(previousKey === null
+                    ? { ConditionExpression: 'attribute_not_exists(PK)' }
+                    : {
+                        ConditionExpression: 'appliedKey = :previous',
+                        ExpressionAttributeValues: { ':previous': previousKey },
+                      }),
+                },
+              },
+              ...delta.map(({ cell, values }) => {
+                const names: Record<string, string> = {};
+                const vals: Record<string, NativeAttributeValue> = {
+                  ':year': cell.year,
+                  ':theme': cell.theme,
+                  ':region': cell.region,
+                  ':entity': 'gap-cell',
+                };
+                const adds = Object.entries(values).map(([name, value], i) => {
+                  names[`#v${i}`] = name;
+                  vals[`:v${i}`] = value;
+                  return `#v${i} :v${i}`;
+                });
+                return {
+                  Update: {
+                    TableName: tableName,
+                    Key: gapCellKey(cell),
+                    UpdateExpression: `SET #year = :year, theme = :theme, #region = :region, entity = :entity ADD ${adds.join(', ')}`,
+                    ExpressionAttributeNames: { ...names, '#year': 'year', '#region': 'region' },
+                    ExpressionAttributeValues: vals,
+                  },
+                };
+              }),
+            ],
+          }),
+        ),
+      );
+    },
+
+    async readYears(meter?: RollupMeter): Promise<number[]> {
+      const out = await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: gapYearsKey(),
+          ...(meter ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+        }),
+      );
+      if (meter) meter.read += out.ConsumedCapacity?.CapacityUnits ?? 0;
+      const years = out.Item?.years;
+      return years instanceof Set ? [...years].map(Number).sort((a, b) => a - b) : [];
+    },
+
+    /** Every cell of one award year (of one theme, if given): at most (themes + 1) x (regions + 1) items. */
+    async cellsOfYear(year: number, theme?: string, meter?: RollupMeter): Promise<StoredCell[]> {
+      const cells: StoredCell[] = [];
+      let startKey: Record<string, NativeAttributeValue> | undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+            ExpressionAttributeValues: { ':pk': gapYearPartition(year), ':prefix': gapCellPrefix(theme) },
+            ExclusiveStartKey: startKey,
+            ...(meter ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+          }),
+        );
+        if (meter) meter.read += out.ConsumedCapacity?.CapacityUnits ?? 0;
+        for (const item of out.Items ?? []) cells.push(parseCell(item));
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      return cells;
+    },
+  };
+
+  /** The years item is written only the first time this process sees a year (a set add is idempotent). */
+  async function ensureYear(year: number): Promise<void> {
+    if (knownYears.has(year)) return;
+    await doc.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: gapYearsKey(),
+        UpdateExpression: 'ADD years :year SET entity = :entity',
+        ExpressionAttributeValues: { ':year': new Set([String(year)]), ':entity': 'gap-years' },
+      }),
+    );
+    knownYears.add(year);
+  }
+}
+export type GapRepository = ReturnType<typeof createGapRepository>;
+
+function parseCell(item: Record<string, NativeAttributeValue>): StoredCell {
+  const { year, theme, region } = StoredCellSchema.parse(item);
+  const values: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (!ROLLUP_ATTRIBUTE.test(name)) continue;
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new Error(`gap cell ${year}/${theme}/${region}: ${name} is not a number`);
+    }
+    if (value !== 0) values[name] = value;
+  }
+  return { year, theme, region, values };
+}

@@ -1,0 +1,240 @@
+// Co-investment gaps and portfolio concentration, read from the rollup cells (never from grants) and built
+// from the verified principal: what the caller may read counts in full; what it may not read counts only under
+// the k-funder rule of gap-math.ts, and is never named.
+import type { GapCellView, GapDimension, GapQuery, GapResponse, PortfolioQuery } from '../../schemas/gaps.ts';
+import { REGIONS, THEMES } from '../../schemas/taxonomy.ts';
+import type { Principal } from '../../schemas/tenancy.ts';
+import { canRead } from '../access/policy.ts';
+import type { AuditContext } from '../audit/audit-service.ts';
+import type { FunderRepository } from '../tenancy/funder-repository.ts';
+import type { TenancyService } from '../tenancy/tenancy-service.ts';
+import { FX_TABLE } from './fx-rates.ts';
+import {
+  DEFAULT_PRIVACY,
+  type IncludedCell,
+  includedPart,
+  measure,
+  type PrivacyRule,
+  partsOf,
+} from './gap-math.ts';
+import type { GapRepository, RollupMeter, StoredCell } from './gap-repository.ts';
+
+const MAX_DEPENDENTS_SHOWN = 10;
+/** Names are looked up through the organisation view (visible records only); a response names this many. */
+const MAX_NAMES_PER_RESPONSE = 50;
+const YEAR_READS_IN_FLIGHT = 8;
+
+export interface GapServiceDeps {
+  repo: GapRepository;
+  funders: FunderRepository;
+  tenancy: Pick<TenancyService, 'getCollaborative'>;
+  /** A visible name of an organisation, or null when the caller may see none of its records. */
+  organisationName(ctx: AuditContext, orgId: string): Promise<string | null>;
+  privacy?: PrivacyRule;
+}
+
+const ORDER: Record<GapDimension, (v: string | number) => number> = {
+  theme: (v) => rank(THEMES, v),
+  region: (v) => rank(REGIONS, v),
+  year: (v) => Number(v),
+};
+function rank(list: readonly string[], value: string | number): number {
+  const i = list.indexOf(String(value));
+  return i === -1 ? list.length : i;
+}
+
+const dollars = (cents: number) => Math.round(cents) / 100;
+
+export function createGapService(deps: GapServiceDeps) {
+  const privacy = deps.privacy ?? DEFAULT_PRIVACY;
+
+  async function readCells(
+    query: { theme?: string | undefined; region?: string | undefined; yearFrom?: number; yearTo?: number },
+    meter?: RollupMeter,
+  ): Promise<StoredCell[]> {
+    const years = (await deps.repo.readYears(meter)).filter(
+      (y) =>
+        (query.yearFrom === undefined || y >= query.yearFrom) &&
+        (query.yearTo === undefined || y <= query.yearTo),
+    );
+    const cells: StoredCell[] = [];
+    for (let i = 0; i < years.length; i += YEAR_READS_IN_FLIGHT) {
+      const batch = await Promise.all(
+        years.slice(i, i + YEAR_READS_IN_FLIGHT).map((y) => deps.repo.cellsOfYear(y, query.theme, meter)),
+      );
+      for (const list of batch) cells.push(...list);
+    }
+    return cells.filter((c) => query.region === undefined || c.region === query.region);
+  }
+
+  async function exitingFunders(): Promise<Set<string>> {
+    const exiting = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.funders.list(100, startKey);
+      for (const f of page.items) if (f.status === 'exiting') exiting.add(f.id);
+      startKey = page.lastKey;
+    } while (startKey);
+    return exiting;
+  }
+
+  function mayReadFor(principal: Principal) {
+    return (funderId: string, visibility: string) => canRead(principal, funderId, visibility);
+  }
+
+  async function namesOf(ctx: AuditContext, orgIds: string[]): Promise<Map<string, string | null>> {
+    const names = new Map<string, string | null>();
+    const wanted = [...new Set(orgIds)].slice(0, MAX_NAMES_PER_RESPONSE);
+    await Promise.all(
+      wanted.map(async (orgId) => {
+        names.set(orgId, await deps.organisationName(ctx, orgId));
+      }),
+    );
+    return names;
+  }
+
+  function provisionalYears(cells: IncludedCell[]): number[] {
+    const lastPublished = Math.max(
+      ...Object.values(FX_TABLE.ratesToUsd).flatMap((table) => Object.keys(table).map(Number)),
+    );
+    return [...new Set(cells.map((c) => c.year).filter((y) => y > lastPublished))].sort();
+  }
+
+  const fxInfo = (cells: IncludedCell[]) => ({
+    reportingCurrency: 'USD' as const,
+    table: FX_TABLE.version,
+    source: FX_TABLE.source,
+    provisionalYears: provisionalYears(cells),
+  });
+
+  return {
+    privacy,
+
+    async gaps(ctx: AuditContext, query: GapQuery, meter?: RollupMeter): Promise<GapResponse> {
+      const funderFilter = query.collaborative
+        ? await deps.tenancy
+            .getCollaborative(query.collaborative)
+            .then((c) => new Set([...c.members, ...c.subFunds]))
+        : undefined;
+      const [cells, exiting] = await Promise.all([readCells(query, meter), exitingFunders()]);
+      const mayRead = mayReadFor(ctx.principal);
+      const included = cells
+        .map((cell) => includedPart(partsOf(cell), mayRead, privacy, { funderFilter }))
+        .filter((c) => c.funders.length > 0);
+
+      const groups = new Map<string, { key: Record<GapDimension, string | number>; cells: IncludedCell[] }>();
+      for (const cell of included) {
+        const key = { theme: cell.theme, region: cell.region, year: cell.year };
+        const id = query.groupBy.map((d) => key[d]).join('|');
+        const group = groups.get(id) ?? { key, cells: [] };
+        group.cells.push(cell);
+        groups.set(id, group);
+      }
+      const ordered = [...groups.values()].sort((a, b) => {
+        for (const d of query.groupBy) {
+          const diff = ORDER[d](a.key[d]) - ORDER[d](b.key[d]);
+          if (diff !== 0) return diff;
+        }
+        return 0;
+      });
+
+      const measured = ordered.map((g) => ({ key: g.key, m: measure(g.cells, exiting) }));
+      const names = await namesOf(
+        ctx,
+        measured.flatMap(({ m }) =>
+          m.dependents
+            .filter((d) => d.named)
+            .slice(0, MAX_DEPENDENTS_SHOWN)
+            .map((d) => d.orgId),
+        ),
+      );
+      const has = (d: GapDimension) => query.groupBy.includes(d);
+      const out: GapCellView[] = measured.map(({ key, m }) => {
+        const stopped = new Set(m.stopped.map((s) => s.funderId));
+        return {
+          theme: has('theme') ? String(key.theme) : (query.theme ?? null),
+          region: has('region') ? String(key.region) : (query.region ?? null),
+          year: has('year') ? Number(key.year) : null,
+          coverage: m.coverage,
+          totalAwarded: dollars(m.totalCents),
+          grants: m.grants,
+          funders: m.funders,
+          topFunder: m.topFunder,
+          hhi: m.hhi,
+          dependentGrantees: {
+            count: m.dependents.length,
+            items: m.dependents
+              .filter((d) => d.named)
+              .slice(0, MAX_DEPENDENTS_SHOWN)
+              .map((d) => ({
+                orgId: d.orgId,
+                name: names.get(d.orgId) ?? null,
+                funderId: d.funderId,
+                share: d.share,
+                amount: dollars(d.cents),
+                atRisk: exiting.has(d.funderId) || stopped.has(d.funderId),
+              })),
+          },
+          exitingFunders: { count: m.exiting.count, funderIds: m.exiting.named },
+          stoppedFunders: m.stopped,
+          contributionsToPooledFunds: dollars(m.pooledCents),
+          unconvertedGrants: m.unconverted,
+        };
+      });
+      return { groupBy: query.groupBy, k: privacy.k, fx: fxInfo(included), cells: out };
+    },
+
+    /** Share of each funder's money (as far as the caller may read it) going to its largest grantee. */
+    async portfolios(ctx: AuditContext, query: PortfolioQuery, meter?: RollupMeter) {
+      const cells = await readCells(query, meter);
+      const mayRead = mayReadFor(ctx.principal);
+      const funderFilter = query.funder ? new Set([query.funder]) : undefined;
+      const included = cells
+        .map((cell) => includedPart(partsOf(cell), mayRead, privacy, { funderFilter, visibleOnly: true }))
+        .filter((c) => c.funders.length > 0);
+      const portfolios = new Map<string, { cents: number; grants: number; grantees: Map<string, number> }>();
+      for (const cell of included) {
+        for (const s of cell.funders) {
+          const p = portfolios.get(s.funderId) ?? { cents: 0, grants: 0, grantees: new Map() };
+          p.cents += s.amount;
+          p.grants += s.grants;
+          portfolios.set(s.funderId, p);
+        }
+        for (const g of cell.grantees) {
+          const p = portfolios.get(g.funderId);
+          p?.grantees.set(g.orgId, (p.grantees.get(g.orgId) ?? 0) + g.amount);
+        }
+      }
+      const rows = [...portfolios]
+        .filter(([, p]) => p.grants > 0)
+        .map(([funderId, p]) => {
+          const [orgId, cents] =
+            [...p.grantees].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0] ?? [];
+          return { funderId, p, largest: orgId === undefined ? null : { orgId, cents: cents ?? 0 } };
+        })
+        .sort((a, b) => b.p.cents - a.p.cents || a.funderId.localeCompare(b.funderId));
+      const names = await namesOf(
+        ctx,
+        rows.flatMap((r) => (r.largest ? [r.largest.orgId] : [])),
+      );
+      return {
+        fx: fxInfo(included),
+        items: rows.map(({ funderId, p, largest }) => ({
+          funderId,
+          totalAwarded: dollars(p.cents),
+          grants: p.grants,
+          grantees: [...p.grantees.values()].filter((c) => c > 0).length,
+          largestGrantee: largest
+            ? {
+                orgId: largest.orgId,
+                name: names.get(largest.orgId) ?? null,
+                amount: dollars(largest.cents),
+                share: p.cents > 0 ? Math.round((largest.cents / p.cents) * 10000) / 10000 : 0,
+              }
+            : null,
+        })),
+      };
+    },
+  };
+}
+export type GapService = ReturnType<typeof createGapService>;
