@@ -27,13 +27,15 @@ export function createHub(app: App, options: { nag?: boolean } = {}) {
 
 /** Each acknowledged cdk-nag finding, with the reason it is acceptable. */
 function acknowledgeNagFindings(api: ApiStack) {
-  NagSuppressions.addResourceSuppressions(api.resolverDeadLetters, [
-    {
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter destination of the organisation-resolver stream mapping (Lambda on-failure destinations are not seen by the rule).',
-    },
-  ]);
+  for (const queue of api.streamDeadLetters) {
+    NagSuppressions.addResourceSuppressions(queue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter destination of a stream consumer (organisation resolution or gap rollups); Lambda on-failure destinations are not seen by the rule.',
+      },
+    ]);
+  }
   NagSuppressions.addStackSuppressions(api, [
     {
       id: 'AwsSolutions-IAM4',

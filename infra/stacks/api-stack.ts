@@ -20,6 +20,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { MENTION_CHANGE_FILTER } from '../../shared/gaps/mention-changes.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
 import { GRANT_CHANGE_FILTER } from '../../shared/organisations/grant-changes.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
@@ -37,7 +38,8 @@ const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Record<string, NodejsFunction> = {};
-  readonly resolverDeadLetters: Queue;
+  /** The dead-letter queues of the stream consumers (organisation resolution, gap rollups). */
+  readonly streamDeadLetters: Queue[];
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -115,44 +117,67 @@ export class ApiStack extends Stack {
       });
     }
 
-    // Organisation resolution: every grant change on the table stream, in order per grant. A record that keeps
-    // failing is retried, then parked in the dead-letter queue (with an alarm) instead of blocking its shard.
-    const resolverFn = new HubFunction(this, 'ResolveOrganisations', {
-      entry: 'functions/streams/resolve-organisations.ts',
-      description: 'Resolves recipient organisations of changed grants from the table stream',
-      environment,
-      timeout: Duration.seconds(60),
-    }).fn;
-    table.grantReadWriteData(resolverFn);
-    key.grantEncryptDecrypt(resolverFn);
-    this.functions.resolveOrganisations = resolverFn;
-    this.resolverDeadLetters = new Queue(this, 'ResolverDeadLetters', {
-      encryption: QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    resolverFn.addEventSource(
-      new DynamoEventSource(table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        parallelizationFactor: 4,
-        retryAttempts: 10,
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(this.resolverDeadLetters),
-        filters: [FilterCriteria.filter(structuredClone(GRANT_CHANGE_FILTER))],
-      }),
+    // Stream consumers: in order per item; a record that keeps failing is retried, then parked in a dead-letter
+    // queue (with an alarm) instead of blocking its shard.
+    const consumer = (
+      id: string,
+      queueId: string,
+      entry: string,
+      description: string,
+      filter: object,
+      parked: string,
+    ) => {
+      const fn = new HubFunction(this, id, { entry, description, environment, timeout: Duration.seconds(60) })
+        .fn;
+      table.grantReadWriteData(fn);
+      key.grantEncryptDecrypt(fn);
+      const deadLetters = new Queue(this, queueId, {
+        encryption: QueueEncryption.KMS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      fn.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: 100,
+          maxBatchingWindow: Duration.seconds(1),
+          parallelizationFactor: 4,
+          retryAttempts: 10,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(deadLetters),
+          filters: [FilterCriteria.filter(structuredClone(filter) as Record<string, unknown>)],
+        }),
+      );
+      new Alarm(this, `${queueId}Alarm`, {
+        alarmDescription: parked,
+        metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      return { fn, deadLetters };
+    };
+    // The resolver keeps its construct ids from before the rollups, so a deployed queue (and what it parked) stays.
+    const resolver = consumer(
+      'ResolveOrganisations',
+      'ResolverDeadLetters',
+      'functions/streams/resolve-organisations.ts',
+      'Resolves recipient organisations of changed grants from the table stream',
+      GRANT_CHANGE_FILTER,
+      'Grant changes could not be resolved to organisations and were parked; replay them',
     );
-    new Alarm(this, 'ResolverDeadLettersAlarm', {
-      alarmDescription: 'Grant changes could not be resolved to organisations and were parked; replay them',
-      metric: this.resolverDeadLetters.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.functions.resolveOrganisations = resolver.fn;
+    const rollup = consumer(
+      'RollUpGaps',
+      'RollUpGapsDeadLetters',
+      'functions/streams/roll-up-gaps.ts',
+      'Keeps the gap rollup cells current from mention changes on the table stream',
+      MENTION_CHANGE_FILTER,
+      'Mention changes could not be rolled up into gap cells and were parked; replay them',
+    );
+    this.functions.rollUpGaps = rollup.fn;
+    this.streamDeadLetters = [resolver.deadLetters, rollup.deadLetters];
 
     new Alarm(this, 'Api5xxAlarm', {
       alarmDescription: 'The API answered 5xx: a handler failed or the table was unavailable',

@@ -100,8 +100,8 @@ describe('api stack', () => {
 
   it('runs every function on Node.js 22 (ARM) with the table names from the data stack', () => {
     const functions = api.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, and the stream-driven organisation resolver.
-    expect(Object.keys(functions)).toHaveLength(routes.length + 2);
+    // One per route, the authorizer, and the two stream consumers (organisation resolver, gap rollups).
+    expect(Object.keys(functions)).toHaveLength(routes.length + 3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -147,7 +147,7 @@ describe('api stack', () => {
   });
 
   it('alarms on 5xx answers, authorizer errors and parked grant changes', () => {
-    api.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    api.resourceCountIs('AWS::CloudWatch::Alarm', 4);
   });
 
   it('resolves organisations from the table stream: grant changes only, in order, failures reported and parked', () => {
@@ -167,6 +167,25 @@ describe('api stack', () => {
       },
     });
     api.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: 'alias/aws/sqs' });
+  });
+
+  it('rolls gap cells up from the table stream: mention inserts, changes and removals only, failures parked', () => {
+    api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      StartingPosition: 'TRIM_HORIZON',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              dynamodb: { Keys: { PK: { S: [{ prefix: 'MENTION#' }] }, SK: { S: [{ prefix: 'R#' }] } } },
+            }),
+          },
+        ],
+      },
+    });
+    api.resourceCountIs('AWS::SQS::Queue', 2);
   });
 });
 
