@@ -1,0 +1,257 @@
+// Gap arithmetic without storage: contributions, deltas, the k-funder and dominance rules, group measures.
+import { describe, expect, it } from 'vitest';
+import type { StoredMention } from '../../schemas/organisation.ts';
+import {
+  appliedKeyOf,
+  contributionDelta,
+  contributionOf,
+  rollupAttribute,
+  splitCents,
+} from '../../shared/gaps/contribution.ts';
+import { toUsdCents } from '../../shared/gaps/fx-rates.ts';
+import { DEFAULT_PRIVACY, includedPart, measure, partsOf } from '../../shared/gaps/gap-math.ts';
+import type { StoredCell } from '../../shared/gaps/gap-repository.ts';
+
+function mention(overrides: Partial<StoredMention> = {}): StoredMention {
+  return {
+    mentionId: 'osf#g1#0',
+    funderId: 'osf',
+    grantId: 'g1',
+    index: 0,
+    grantVersion: 1,
+    visibility: 'hub',
+    amount: 1000,
+    currency: 'USD',
+    awardDate: '2015-06-01',
+    title: 'Core support',
+    regrantType: null,
+    themes: ['governance'],
+    regions: ['global'],
+    features: {
+      name: 'x',
+      identifiers: [],
+      names: [],
+      fingerprints: [],
+      tokens: [],
+      acronyms: [],
+      writtenAcronyms: [],
+      country: null,
+      postcode: null,
+      domain: null,
+    },
+    featuresHash: 'h',
+    blockKeys: [],
+    orgId: 'org_a',
+    link: {
+      method: 'new',
+      score: null,
+      evidence: [],
+      withMentionId: null,
+      configVersion: 'v',
+      decidedBy: 'resolver',
+      decidedAt: '2026-01-01T00:00:00Z',
+    },
+    moneyLink: null,
+    revision: 1,
+    ...overrides,
+  };
+}
+
+const total = (list: ReturnType<typeof contributionOf>, prefix: string) =>
+  list
+    .flatMap((c) => Object.entries(c.values))
+    .reduce((sum, [k, v]) => (k.startsWith(prefix) ? sum + v : sum), 0);
+
+describe('contributions', () => {
+  it('splits a grant with two themes and two regions over four cells that add up to the exact amount', () => {
+    const c = contributionOf(
+      mention({ amount: 1000.03, themes: ['governance', 'integration'], regions: ['europe', 'global'] }),
+    );
+    expect(c).toHaveLength(4);
+    expect(total(c, 'a|')).toBe(100003);
+    expect(total(c, 'g|')).toBe(100003);
+    expect(total(c, 'n|')).toBe(4);
+  });
+
+  it('rolls a grant without theme or region up under the unclassified cell instead of dropping it', () => {
+    const [c] = contributionOf(mention({ themes: [], regions: [] }));
+    expect(c?.cell).toEqual({ year: 2015, theme: '-', region: '-' });
+  });
+
+  it('converts at the award year average and counts unconvertible currencies apart', () => {
+    expect(toUsdCents(100, 'GBP', 2015)).toEqual({ converted: true, cents: 15283, provisional: false });
+    expect(toUsdCents(100, 'EUR', 2030)).toMatchObject({ converted: true, provisional: true });
+    const [c] = contributionOf(mention({ currency: 'JPY', amount: 5 }));
+    expect(c?.values).toEqual({ [rollupAttribute.unconverted('osf', 'hub')]: 1 });
+  });
+
+  it('counts nothing for a record whose money is counted in another record, or for a second recipient', () => {
+    const link = {
+      kind: 'reupload' as const,
+      toMentionId: 'x',
+      evidence: [],
+      decidedBy: 'resolver' as const,
+      decidedAt: '2026-01-01T00:00:00Z',
+    };
+    expect(contributionOf(mention({ moneyLink: link }))).toEqual([]);
+    expect(contributionOf(mention({ index: 1 }))).toEqual([]);
+  });
+
+  it('keeps FRG040 contributions to a pooled fund out of the amount awarded', () => {
+    const [c] = contributionOf(mention({ regrantType: 'FRG040' }));
+    expect(c?.values).toEqual({ [rollupAttribute.pooled('osf', 'hub')]: 100000 });
+  });
+
+  it('moves a re-classified grant out of its old cell and into the new one', () => {
+    const before = contributionOf(mention());
+    const after = contributionOf(mention({ regions: ['europe'], revision: 2 }));
+    const delta = contributionDelta(before, after);
+    const old = delta.find((d) => d.cell.region === 'global');
+    expect(old?.values[rollupAttribute.amount('osf', 'hub')]).toBe(-100000);
+    expect(contributionDelta(after, after)).toEqual([]);
+  });
+
+  it('orders mention states by grant version, then revision, then removal', () => {
+    expect(appliedKeyOf(2, 1, false) > appliedKeyOf(1, 9, true)).toBe(true);
+    expect(appliedKeyOf(1, 3, true) > appliedKeyOf(1, 3, false)).toBe(true);
+    expect(appliedKeyOf(1, 10, false) > appliedKeyOf(1, 9, false)).toBe(true);
+  });
+
+  it('splits cents exactly', () => {
+    expect(splitCents(10, 3)).toEqual([4, 3, 3]);
+  });
+});
+
+function cell(values: Record<string, number>): StoredCell {
+  return { year: 2020, theme: 'governance', region: 'europe', values };
+}
+const amounts = (entries: Array<[string, string, number]>) =>
+  Object.fromEntries(
+    entries.flatMap(([f, v, cents]) => [
+      [rollupAttribute.amount(f, v), cents],
+      [rollupAttribute.grants(f, v), 1],
+      [rollupAttribute.grantee(`org_${f}`, f, v), cents],
+    ]),
+  );
+const readsOwnAndHub = (me: string) => (f: string, v: string) => f === me || v === 'hub' || v === 'public';
+
+describe('the k-funder rule', () => {
+  it('counts hidden records only when at least k hidden funders contribute', () => {
+    const two = partsOf(
+      cell(
+        amounts([
+          ['a', 'hub', 100],
+          ['b', 'private', 100],
+          ['c', 'private', 100],
+        ]),
+      ),
+    );
+    expect(includedPart(two, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
+    const three = partsOf(
+      cell(
+        amounts([
+          ['a', 'hub', 100],
+          ['b', 'private', 100],
+          ['c', 'private', 100],
+          ['d', 'private', 100],
+        ]),
+      ),
+    );
+    const shown = includedPart(three, readsOwnAndHub('a'), DEFAULT_PRIVACY);
+    expect(shown.coverage).toBe('hub');
+    expect(measure([shown], new Set()).totalCents).toBe(400);
+  });
+
+  it('does not count the caller itself, or a funder whose records it can read, among the k', () => {
+    const parts = partsOf(
+      cell(
+        amounts([
+          ['a', 'private', 100],
+          ['b', 'hub', 100],
+          ['c', 'private', 100],
+          ['d', 'private', 100],
+        ]),
+      ),
+    );
+    expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
+  });
+
+  it('withholds a cell one hidden funder dominates', () => {
+    const parts = partsOf(
+      cell(
+        amounts([
+          ['b', 'private', 1_000_000],
+          ['c', 'private', 10],
+          ['d', 'private', 10],
+        ]),
+      ),
+    );
+    expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).funders).toEqual([]);
+  });
+
+  it("counts only visible records when narrowed to a collaborative's funders", () => {
+    const parts = partsOf(
+      cell(
+        amounts([
+          ['a', 'hub', 100],
+          ['b', 'private', 100],
+          ['c', 'private', 100],
+          ['d', 'private', 100],
+        ]),
+      ),
+    );
+    const narrowed = includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY, {
+      funderFilter: new Set(['a', 'b', 'c', 'd']),
+    });
+    expect(narrowed.coverage).toBe('visible');
+    expect(measure([narrowed], new Set()).totalCents).toBe(100);
+  });
+
+  it('never names a hidden funder: no top funder, no exiting name, no dependent grantee detail', () => {
+    const parts = partsOf(
+      cell(
+        amounts([
+          ['a', 'hub', 100],
+          ['b', 'private', 500],
+          ['c', 'private', 300],
+          ['d', 'private', 200],
+        ]),
+      ),
+    );
+    const m = measure([includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY)], new Set(['b']));
+    expect(m.topFunder).toBeNull();
+    expect(m.exiting).toEqual({ count: 1, named: [] });
+    expect(m.dependents.filter((d) => d.named).map((d) => d.orgId)).toEqual(['org_a']);
+    expect(m.hhi).toBe(Math.round(((1 + 25 + 9 + 4) / 121) * 100) / 100);
+  });
+});
+
+describe('group measures', () => {
+  it('finds grantees depending on one funder for more than half, and funders that stopped granting', () => {
+    const y2018 = partsOf({
+      year: 2018,
+      theme: 'governance',
+      region: 'europe',
+      values: { ...amounts([['a', 'hub', 300]]), [rollupAttribute.grantee('org_x', 'a', 'hub')]: 300 },
+    });
+    const y2021 = partsOf({
+      year: 2021,
+      theme: 'governance',
+      region: 'europe',
+      values: {
+        [rollupAttribute.amount('b', 'hub')]: 200,
+        [rollupAttribute.grants('b', 'hub')]: 1,
+        [rollupAttribute.grantee('org_x', 'b', 'hub')]: 200,
+      },
+    });
+    const all = () => true;
+    const m = measure(
+      [y2018, y2021].map((p) => includedPart(p, all, DEFAULT_PRIVACY)),
+      new Set(),
+    );
+    expect(m.stopped).toEqual([{ funderId: 'a', lastYear: 2018 }]);
+    // org_x: 300 from a, 200 from b.
+    expect(m.dependents.find((d) => d.orgId === 'org_x')).toMatchObject({ funderId: 'a', share: 0.6 });
+    expect(m.topFunder).toEqual({ funderId: 'a', share: 0.6 });
+  });
+});
