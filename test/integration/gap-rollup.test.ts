@@ -1,0 +1,168 @@
+// The gap rollups from the stream handler against DynamoDB Local: repeated, concurrent, stale and faulty
+// deliveries end in exactly the cells a clean run of the final mentions gives: nothing lost, nothing doubled.
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler } from '../../functions/streams/roll-up-gaps.ts';
+import type { StoredMention } from '../../schemas/organisation.ts';
+import { getConfig } from '../../shared/config.ts';
+import { cellKeyOf, contributionOf } from '../../shared/gaps/contribution.ts';
+import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
+import { createServices, setServicesForTests } from '../../shared/services.ts';
+import { seededRandom } from '../../tools/seeded-random.ts';
+import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import { grantBody } from '../support/world.ts';
+import { useWorldHub } from '../support/world-hub.ts';
+
+const setup = useWorldHub();
+
+let written = 0;
+/** Writes a grant and resolves it (no stream here): returns its first mention as stored. */
+async function mentionOf(funder: string, fields: Record<string, unknown> = {}): Promise<StoredMention> {
+  const { services } = setup.hub;
+  const id = `gr-${++written}`;
+  await services.grants.put(setup.ctx(funder, 'editor'), funder, id, {
+    ...grantBody(id),
+    amountAwarded: 10_000 + written * 7,
+    visibility: 'hub',
+    recipientOrganization: [
+      { id: `360G-${funder}-${written % 6}`, name: `Harbour Migrant Centre ${written % 6}` },
+    ],
+    ...fields,
+  });
+  const stored = await services.repos.grants.getCurrent(funder, id);
+  if (!stored) throw new Error('not stored');
+  await services.resolver.resolveGrant(stored);
+  const [mention] = (await services.repos.resolution.readGrant(funder, id)).mentions;
+  if (!mention) throw new Error('not resolved');
+  return mention;
+}
+
+let sequence = 0;
+function record(next: StoredMention | null, previous: StoredMention | null): DynamoDBRecord {
+  // biome-ignore lint/suspicious/noExplicitAny: Lambda's and the SDK's AttributeValue types are the same JSON
+  const image = (m: StoredMention) => marshall(mentionItem(m), { removeUndefinedValues: true }) as any;
+  return {
+    eventName: next && previous ? 'MODIFY' : next ? 'INSERT' : 'REMOVE',
+    dynamodb: {
+      SequenceNumber: String(++sequence),
+      ...(next ? { NewImage: image(next) } : {}),
+      ...(previous ? { OldImage: image(previous) } : {}),
+    },
+  };
+}
+
+/** Every stored cell attribute, as "year#theme#region attribute" -> value, zeros left out. */
+async function storedCells(): Promise<Record<string, number>> {
+  const repo = setup.hub.services.repos.gaps;
+  const out: Record<string, number> = {};
+  for (const year of await repo.readYears()) {
+    for (const cell of await repo.cellsOfYear(year)) {
+      for (const [name, value] of Object.entries(cell.values)) out[`${cellKeyOf(cell)} ${name}`] = value;
+    }
+  }
+  return out;
+}
+
+function expectedCells(finals: StoredMention[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of finals) {
+    for (const { cell, values } of contributionOf(m)) {
+      for (const [name, value] of Object.entries(values)) {
+        const key = `${cellKeyOf(cell)} ${name}`;
+        out[key] = (out[key] ?? 0) + value;
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0));
+}
+
+async function deliver(records: DynamoDBRecord[]) {
+  let pending = records;
+  for (let deliveries = 0; pending.length > 0; deliveries++) {
+    if (deliveries > 300) throw new Error('records still failing after 300 deliveries');
+    const response = await handler({ Records: pending } as DynamoDBStreamEvent);
+    if (response.batchItemFailures.length === 0) return;
+    // Lambda checkpoints before the first failed record and re-delivers from it.
+    const first = response.batchItemFailures[0]?.itemIdentifier;
+    pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
+  }
+}
+
+describe('gap rollups from the stream', () => {
+  it('ends in the cells of the final mentions under throttling, cancelled transactions and repeated, stale deliveries', async () => {
+    const funders = ['osf', 'macarthur', 'nef', 'epim-detention'];
+    const first: StoredMention[] = [];
+    for (let i = 0; i < 24; i++) {
+      first.push(
+        await mentionOf(funders[i % 4] as string, {
+          themes: i % 5 === 0 ? ['governance', 'integration'] : ['governance'],
+          regions: i % 3 === 0 ? [] : ['europe'],
+          currency: i % 4 === 0 ? 'EUR' : 'USD',
+          awardDate: `${2015 + (i % 4)}-03-01`,
+          ...(i === 7 ? { regrantType: 'FRG040' } : {}),
+        }),
+      );
+    }
+    const records = first.map((m) => record(m, null));
+    const finals = new Map(first.map((m) => [m.mentionId, m]));
+    // Re-classified: a new revision in other cells.
+    for (const m of first.slice(0, 6)) {
+      const next = { ...m, regions: ['global'], themes: ['asylum-systems'], revision: m.revision + 1 };
+      records.push(record(next, m));
+      finals.set(m.mentionId, next);
+    }
+    // Deleted grants: the mention is removed.
+    for (const m of first.slice(6, 10)) {
+      records.push(record(null, m));
+      finals.delete(m.mentionId);
+    }
+    // Lambda delivers at least once: the whole stream again, then stale first versions of re-classified ones.
+    const stream = [
+      ...records,
+      ...records.map((r) => ({ ...r })),
+      ...first.slice(0, 6).map((m) => record(m, null)),
+    ];
+    stream.forEach((r, i) => {
+      if (r.dynamodb) r.dynamodb.SequenceNumber = String(10_000 + i);
+    });
+
+    const random = seededRandom(11);
+    const injected = { throttled: 0, cancelled: 0 };
+    let calls = 0;
+    const client = faultyClient(1, (command) => {
+      calls += 1;
+      // The first transaction is always cancelled and the first read throttled, so both paths run every time.
+      if (command === 'TransactWriteItemsCommand' && (injected.cancelled === 0 || random() < 0.25)) {
+        injected.cancelled += 1;
+        return transactionConflict();
+      }
+      if (command === 'GetItemCommand' && (injected.throttled === 0 || random() < 0.1)) {
+        injected.throttled += 1;
+        return throttled();
+      }
+      return null;
+    });
+    setServicesForTests(createServices(getConfig(), client));
+    try {
+      await deliver(stream);
+    } finally {
+      setServicesForTests(setup.hub.services);
+    }
+    expect(injected.cancelled).toBeGreaterThan(0);
+    expect(injected.throttled).toBeGreaterThan(0);
+    expect(calls).toBeGreaterThan(stream.length);
+    expect(await storedCells()).toEqual(expectedCells([...finals.values()]));
+  });
+
+  it('counts a change delivered three times at once only once', async () => {
+    const before = await storedCells();
+    const m = await mentionOf('osf', { awardDate: '2019-01-01', regions: ['africa'] });
+    const event = { Records: [record(m, null)] } as DynamoDBStreamEvent;
+    await Promise.all([handler(event), handler(event), handler(event)]);
+    const after = await storedCells();
+    const key = `2019#governance#africa a|osf|hub`;
+    expect(after[key]).toBe(Math.round(m.amount * 100));
+    expect(Object.keys(after).length).toBe(Object.keys(before).length + 3);
+  });
+});
