@@ -1,6 +1,7 @@
 // The `cofund` command line: talks to the hub's API (COFUND_API_URL, COFUND_API_KEY), on a laptop or in AWS.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { GapResponseSchema, PortfolioResponseSchema } from '../schemas/gaps.ts';
 import { VisibilitySchema } from '../schemas/grant.ts';
 import { DuplicateViewSchema } from '../schemas/organisation.ts';
 import { REGIONS, THEMES } from '../schemas/taxonomy.ts';
@@ -8,6 +9,7 @@ import { ApiKeyViewSchema, CreatedApiKeySchema, MeSchema } from '../schemas/tena
 import { ApiError, createApiClient } from './api-client.ts';
 import { decide, formatPair, formatQueue, listDuplicates } from './commands/duplicates.ts';
 import { runExport } from './commands/export.ts';
+import { formatGaps, formatPortfolios } from './commands/gaps.ts';
 import { runImport } from './commands/import.ts';
 
 const program = new Command();
@@ -276,6 +278,83 @@ for (const [decision, description] of [
       console.log(formatPair(await decide(client().client, pairId, decision, opts.note)));
     });
 }
+
+const year = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1900 || n > 2100)
+    throw new InvalidArgumentError('must be a year (1900-2100)');
+  return String(n);
+};
+const single = (allowed: readonly string[], what: string) => (value: string) =>
+  oneOf(allowed, what)(value)[0] ?? value;
+
+const gaps = program
+  .command('gaps')
+  .description(
+    'where money is missing: totals, funders, concentration and dependent grantees by theme, region, year',
+  )
+  .addOption(new Option('--theme <theme>', 'only this theme').argParser(single(THEMES, 'theme')))
+  .addOption(new Option('--region <region>', 'only this region').argParser(single(REGIONS, 'region')))
+  .addOption(new Option('--year-from <year>', 'from this award year').argParser(year))
+  .addOption(new Option('--year-to <year>', 'to this award year').argParser(year))
+  .option('--collaborative <id>', "only this collaborative's funders (members and pooled funds)")
+  .option(
+    '--by <dims>',
+    'group by these dimensions, comma-separated: theme, region, year ("" for one total)',
+    'theme,region',
+  )
+  .option('--json', 'print JSON')
+  .action(
+    async (opts: {
+      theme?: string;
+      region?: string;
+      yearFrom?: string;
+      yearTo?: string;
+      collaborative?: string;
+      by: string;
+      json?: boolean;
+    }) => {
+      const query = new URLSearchParams({
+        groupBy: opts.by,
+        ...(opts.theme ? { theme: opts.theme } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.yearFrom ? { yearFrom: opts.yearFrom } : {}),
+        ...(opts.yearTo ? { yearTo: opts.yearTo } : {}),
+        ...(opts.collaborative ? { collaborative: opts.collaborative } : {}),
+      });
+      const out = await client().client.json(GapResponseSchema, 'GET', `/v1/gaps?${query}`);
+      console.log(opts.json ? JSON.stringify(out, null, 2) : formatGaps(out));
+    },
+  );
+gaps
+  .command('portfolios')
+  .description("each funder's share going to its largest grantee, over the records you may see")
+  .option('--funder <id>', 'only this funder')
+  .addOption(new Option('--theme <theme>', 'only this theme').argParser(single(THEMES, 'theme')))
+  .addOption(new Option('--region <region>', 'only this region').argParser(single(REGIONS, 'region')))
+  .addOption(new Option('--year-from <year>', 'from this award year').argParser(year))
+  .addOption(new Option('--year-to <year>', 'to this award year').argParser(year))
+  .option('--json', 'print JSON')
+  .action(
+    async (opts: {
+      funder?: string;
+      theme?: string;
+      region?: string;
+      yearFrom?: string;
+      yearTo?: string;
+      json?: boolean;
+    }) => {
+      const query = new URLSearchParams({
+        ...(opts.funder ? { funder: opts.funder } : {}),
+        ...(opts.theme ? { theme: opts.theme } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
+        ...(opts.yearFrom ? { yearFrom: opts.yearFrom } : {}),
+        ...(opts.yearTo ? { yearTo: opts.yearTo } : {}),
+      });
+      const out = await client().client.json(PortfolioResponseSchema, 'GET', `/v1/gaps/portfolios?${query}`);
+      console.log(opts.json ? JSON.stringify(out, null, 2) : formatPortfolios(out));
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ApiError) {

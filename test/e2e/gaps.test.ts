@@ -2,6 +2,7 @@
 // queries lets one funder recover another funder's private figure (the k-funder rule), while cells with enough
 // hidden funders are still shown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, grantBody, type World } from '../support/world.ts';
 
@@ -191,5 +192,29 @@ describe('the k-funder rule against differencing', () => {
   it('shows the owner its own private figures in full', async () => {
     const res = await get('osf', '?groupBy=year&region=europe&yearFrom=2021&yearTo=2021');
     expect(res.body.cells).toEqual([expect.objectContaining({ year: 2021, totalAwarded: 70_053 + 40_067 })]);
+  });
+});
+
+describe('cofund gaps', () => {
+  it('prints the gap cells and portfolios a funder may see', async () => {
+    const key = world.keys.osf?.viewer;
+    const out = await runCofund(
+      hub.url,
+      ['gaps', '--region', 'europe', '--by', 'year', '--year-to', '2021'],
+      key,
+    );
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('all themes / europe / 2021');
+    expect(out.stdout).toContain(`$${(70_053 + 40_067).toLocaleString('en-US')}`);
+    expect(out.stdout).toContain('Federal Reserve');
+    const portfolios = await runCofund(hub.url, ['gaps', 'portfolios', '--funder', 'osf'], key);
+    expect(portfolios.code, portfolios.stderr).toBe(0);
+    expect(portfolios.stdout).toMatch(/^osf: \$1,315,375 in 5 grants to 5 grantees; largest grantee /);
+  });
+
+  it('refuses an unknown theme before calling the hub', async () => {
+    const out = await runCofund(hub.url, ['gaps', '--theme', 'weather'], world.keys.osf?.viewer);
+    expect(out.code).not.toBe(0);
+    expect(out.stderr).toContain('unknown theme "weather"');
   });
 });
