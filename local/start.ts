@@ -81,7 +81,8 @@ async function main() {
   const port = Number(flags.port);
   const server = await startLocalServer({ port, host: '127.0.0.1' });
   const shownUrl = `http://localhost:${port}`;
-  // Organisation resolution runs from the table stream, as in AWS; the first run works through the seed.
+  // Organisation resolution and the gap rollups run from the table stream, as in AWS; the first run works
+  // through the seed.
   const poller = await startStreamPoller(services.config, {
     onError: (error) => console.error(`stream poller: ${error instanceof Error ? error.message : error}`),
   });
@@ -89,12 +90,14 @@ async function main() {
   const progress = setInterval(() => {
     if (poller.processed === shown) return;
     shown = poller.processed;
-    console.log(`  resolving organisations: ${shown} stream records read...`);
+    console.log(`  resolving organisations and rolling up gaps: ${shown} stream records read...`);
   }, 10_000);
   void poller
     .drain(30 * 60_000)
     .then(() =>
-      console.log(`Organisations resolved from the table stream (${poller.processed} records read).`),
+      console.log(
+        `Organisations resolved and gap cells rolled up from the table stream (${poller.processed} records read).`,
+      ),
     )
     .catch(() => undefined)
     .finally(() => clearInterval(progress));
@@ -108,7 +111,8 @@ async function main() {
   const officer = keys.find((k) => k.memberId === 'osf-officer') ?? keys[0];
   if (officer) {
     console.log(
-      `\nTry:\n  curl -H "Authorization: Bearer ${officer.apiKey}" "${shownUrl}/v1/grants?funder=osf&limit=5"\n`,
+      `\nTry:\n  curl -H "Authorization: Bearer ${officer.apiKey}" "${shownUrl}/v1/grants?funder=osf&limit=5"\n` +
+        `  curl -H "Authorization: Bearer ${officer.apiKey}" "${shownUrl}/v1/gaps?groupBy=theme,region"\n`,
     );
   }
   console.log('Press Ctrl-C to stop.');
