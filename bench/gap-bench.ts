@@ -7,7 +7,7 @@ import { REGIONS, THEMES } from '../schemas/taxonomy.ts';
 import type { Principal } from '../schemas/tenancy.ts';
 import { createDocumentClient, createDynamoClient } from '../shared/db/client.ts';
 import { backoff } from '../shared/db/items.ts';
-import { gapCellKey, gapYearsKey } from '../shared/db/keys.ts';
+import { gapCellKey, gapGranteeKey, gapYearsKey } from '../shared/db/keys.ts';
 import { cellKeyOf, contributionOf } from '../shared/gaps/contribution.ts';
 import type { RollupMeter } from '../shared/gaps/gap-repository.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
@@ -23,7 +23,7 @@ const VIEWER: Principal = {
 };
 const QUERIES = {
   'heat map (theme x region, all years)': { groupBy: 'theme,region' },
-  'one theme by region and year': { theme: 'governance', groupBy: 'region,year' },
+  'one theme by region and year, with dependent grantees': { theme: 'governance', groupBy: 'region,year' },
   'one region, one year, total': { region: 'europe', yearFrom: '2020', yearTo: '2020', groupBy: '' },
 } as const;
 
@@ -158,8 +158,11 @@ export async function runGapBench(options: {
           requests = (out.UnprocessedItems?.[names.TABLE_NAME] ?? []) as typeof requests;
         }
       }
-      cellItems[size] = cells.size;
-      log(`gaps: ${size} grants rolled up into ${cells.size} cells`);
+      const cellCount = [...cells.values()].filter((c) => c.item.entity === 'gap-cell').length;
+      cellItems[size] = cellCount;
+      log(
+        `gaps: ${size} grants rolled up into ${cellCount} cells and ${cells.size - cellCount} grantee items`,
+      );
 
       for (const [label, raw] of Object.entries(QUERIES)) {
         const query = GapQuerySchema.parse(raw);

@@ -173,9 +173,10 @@ from the items read (DynamoDB Local's report in brackets), per query.
 ${rows.join('\n')}
 
 Read units changed ${queries.map((q) => `×${fmt(growth(q), 2)} (${q})`).join(', ')} from 10,000 to 100,000 grants. A query reads
-the years item and one partition per award year, never grants: the number of items is fixed by the taxonomy and
-the years, but each cell item holds one figure per grantee, funder and visibility, so its size (and the read
-units) grows with the number of distinct grantees in a cell, not with the number of grants as such.
+the years item and the cell items of each award year, never grants: cell items are fixed in number by the taxonomy
+and the years, and hold one figure per funder and visibility. Dependent grantees need per-grantee figures: a query
+that names a theme also reads that theme's grantee items (one per grantee and cell), which grow with the number of
+distinct grantees, not with grants as such; the heat map without a theme does not read them.
 
 Rollup lag: ${fmt(result.lag.grants)} grants imported through the grant service in batches of 100
 (${fmt(result.lag.importSeconds, 1)} s) with the stream poller running organisation resolution and then the rollup,

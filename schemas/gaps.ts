@@ -87,11 +87,14 @@ export const GapCellViewSchema = z.object({
   topFunder: z.object({ funderId: SlugSchema, share: z.number() }).nullable(),
   /** Herfindahl-Hirschman index of funder shares, 0..1 (1: one funder). */
   hhi: z.number().nullable(),
-  dependentGrantees: z.object({
-    count: z.number().int(),
-    /** The largest, where you may see every record behind the dependency (at most 10). */
-    items: z.array(DependentGranteeSchema),
-  }),
+  /** Given when the query names a theme (grantee figures are read per theme); null for a whole heat map. */
+  dependentGrantees: z
+    .object({
+      count: z.number().int(),
+      /** The largest, where you may see every record behind the dependency (at most 10). */
+      items: z.array(DependentGranteeSchema),
+    })
+    .nullable(),
   exitingFunders: z.object({ count: z.number().int(), funderIds: z.array(SlugSchema) }),
   stoppedFunders: z.array(z.object({ funderId: SlugSchema, lastYear: z.number().int() })),
   /** FRG040 contributions to pooled funds: counted where the pooled fund grants them, not here. */

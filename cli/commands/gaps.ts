@@ -21,7 +21,7 @@ export function formatGaps(out: GapResponse): string {
         ? `stopped: ${c.stoppedFunders.map((s) => `${s.funderId} (last ${s.lastYear})`).join(', ')}`
         : '',
     ].filter(Boolean);
-    const dependents = c.dependentGrantees.items.map(
+    const dependents = (c.dependentGrantees?.items ?? []).map(
       (d) =>
         `      ${d.atRisk ? '! ' : '  '}${d.name ?? d.orgId}: ${pct(d.share)} from ${d.funderId} (${usd(d.amount)})`,
     );
@@ -31,7 +31,7 @@ export function formatGaps(out: GapResponse): string {
         (c.topFunder ? `, top ${c.topFunder.funderId} ${pct(c.topFunder.share)}` : '') +
         (c.hhi !== null ? `, HHI ${c.hhi}` : ''),
       ...(flags.length ? [`    ${flags.join('; ')}`] : []),
-      ...(c.dependentGrantees.count > 0
+      ...(c.dependentGrantees && c.dependentGrantees.count > 0
         ? [`    ${c.dependentGrantees.count} grantee(s) get more than half from one funder:`, ...dependents]
         : []),
       ...(c.contributionsToPooledFunds > 0
@@ -45,7 +45,9 @@ export function formatGaps(out: GapResponse): string {
     '',
     `Amounts in USD at yearly average rates (${out.fx.table}: ${out.fx.source}).` +
       (out.fx.provisionalYears.length ? ` Provisional rates for ${out.fx.provisionalYears.join(', ')}.` : ''),
-    '! = the grantee depends on a funder that is exiting or has stopped granting here.',
+    out.cells.some((c) => c.dependentGrantees === null)
+      ? 'Name a theme (--theme) to see the grantees that depend on one funder.'
+      : '! = the grantee depends on a funder that is exiting or has stopped granting here.',
   ].join('\n');
 }
 

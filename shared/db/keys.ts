@@ -136,6 +136,15 @@ export const gapCellKey = (cell: { year: number; theme: string; region: string }
   SK: `CELL#${cell.theme}#${cell.region}`,
 });
 export const gapCellPrefix = (theme?: string) => (theme ? `CELL#${theme}#` : 'CELL#');
+/** A grantee's figures in one cell live apart from the cell, so a heat map never reads per-grantee data. */
+export const gapGranteeKey = (
+  cell: { year: number; theme: string; region: string },
+  orgId: string,
+): ItemKey => ({
+  PK: gapYearPartition(cell.year),
+  SK: `GRANTEE#${cell.theme}#${cell.region}#${orgId}`,
+});
+export const gapGranteePrefix = (theme?: string) => (theme ? `GRANTEE#${theme}#` : 'GRANTEE#');
 /** The award years that have cells, so a query reads only partitions that exist. */
 export const gapYearsKey = (): ItemKey => ({ PK: 'GAP#YEARS', SK: 'YEARS' });
 /** What one mention currently contributes to the cells (the rollup's idempotency record). */

@@ -17,8 +17,11 @@ export const rollupAttribute = {
   unconverted: (funderId: string, visibility: string) => `u|${funderId}|${visibility}`,
 };
 
-/** More theme x region combinations than this (at most 10 x 10 are allowed) roll up under the themes alone. */
-const MAX_CELLS = 40;
+/**
+ * More theme x region combinations than this (at most 10 x 10 are allowed) roll up under the themes alone, so
+ * one change (old and new cells, each a cell and a grantee item) fits in one transaction.
+ */
+const MAX_CELLS = 20;
 
 export const cellKeyOf = (cell: CellRef) => `${cell.year}#${cell.theme}#${cell.region}`;
 

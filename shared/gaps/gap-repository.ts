@@ -1,5 +1,6 @@
 // Storage of the gap rollups: cells (one item per award year x theme x region, with one attribute per funder and
-// visibility) and, per mention, the contribution it has applied. A contribution moves in one transaction with
+// visibility), beside them one item per grantee of a cell (one attribute per funder and visibility), and, per
+// mention, the contribution it has applied. A contribution moves in one transaction with
 // its cells, conditional on the state that was read, so a re-delivered or raced stream record never counts twice.
 import {
   type DynamoDBDocumentClient,
@@ -16,11 +17,20 @@ import {
   StoredCellSchema,
 } from '../../schemas/gaps.ts';
 import { withCondition } from '../db/conditions.ts';
-import { gapCellKey, gapCellPrefix, gapStateKey, gapYearPartition, gapYearsKey } from '../db/keys.ts';
+import {
+  gapCellKey,
+  gapCellPrefix,
+  gapGranteeKey,
+  gapGranteePrefix,
+  gapStateKey,
+  gapYearPartition,
+  gapYearsKey,
+} from '../db/keys.ts';
 
-/** DynamoDB transactions take at most 100 actions: the state plus at most 99 cells. */
-export const MAX_CELLS_PER_CHANGE = 99;
+/** DynamoDB transactions take at most 100 actions: the state plus at most 99 cell and grantee items. */
+export const MAX_ITEMS_PER_CHANGE = 99;
 const ROLLUP_ATTRIBUTE = /^[angpu]\|/;
+const GRANTEE_ATTRIBUTE = /^g\|([^|]+)\|/;
 
 export interface StoredCell {
   year: number;
@@ -28,6 +38,30 @@ export interface StoredCell {
   region: string;
   /** Rollup attribute name (see contribution.ts) -> cents or count; zeros left out. */
   values: Record<string, number>;
+}
+
+/** One update per item: the cell's own figures, and each grantee's figures in its own item. */
+function itemUpdates(delta: CellContribution[]) {
+  const updates: Array<{
+    key: ReturnType<typeof gapCellKey>;
+    cell: CellContribution['cell'];
+    values: Record<string, number>;
+    grantee?: string;
+  }> = [];
+  for (const { cell, values } of delta) {
+    const own: Record<string, number> = {};
+    const grantees = new Map<string, Record<string, number>>();
+    for (const [name, value] of Object.entries(values)) {
+      const orgId = GRANTEE_ATTRIBUTE.exec(name)?.[1];
+      if (orgId === undefined) own[name] = value;
+      else grantees.set(orgId, { ...grantees.get(orgId), [name]: value });
+    }
+    if (Object.keys(own).length > 0) updates.push({ key: gapCellKey(cell), cell, values: own });
+    for (const [orgId, figures] of grantees) {
+      updates.push({ key: gapGranteeKey(cell, orgId), cell, values: figures, grantee: orgId });
+    }
+  }
+  return updates;
 }
 
 export interface RollupMeter {
@@ -52,8 +86,9 @@ export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableNa
      * change to every cell, all or nothing. Throws ConditionFailedError when another run got there first.
      */
     async apply(next: RollupState, previousKey: string | null, delta: CellContribution[]): Promise<void> {
-      if (delta.length > MAX_CELLS_PER_CHANGE) {
-        throw new Error(`a change touching ${delta.length} cells exceeds one transaction`);
+      const updates = itemUpdates(delta);
+      if (updates.length > MAX_ITEMS_PER_CHANGE) {
+        throw new Error(`a change touching ${updates.length} gap items exceeds one transaction`);
       }
       for (const { cell } of delta) await ensureYear(cell.year);
       await withCondition(`rollup state of ${next.mentionId}`, () =>
@@ -72,13 +107,13 @@ export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableNa
                       }),
                 },
               },
-              ...delta.map(({ cell, values }) => {
+              ...updates.map(({ key, cell, values, grantee }) => {
                 const names: Record<string, string> = {};
                 const vals: Record<string, NativeAttributeValue> = {
                   ':year': cell.year,
                   ':theme': cell.theme,
                   ':region': cell.region,
-                  ':entity': 'gap-cell',
+                  ':entity': grantee === undefined ? 'gap-cell' : 'gap-grantee',
                 };
                 const adds = Object.entries(values).map(([name, value], i) => {
                   names[`#v${i}`] = name;
@@ -88,7 +123,7 @@ export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableNa
                 return {
                   Update: {
                     TableName: tableName,
-                    Key: gapCellKey(cell),
+                    Key: key,
                     UpdateExpression: `SET #year = :year, theme = :theme, #region = :region, entity = :entity ADD ${adds.join(', ')}`,
                     ExpressionAttributeNames: { ...names, '#year': 'year', '#region': 'region' },
                     ExpressionAttributeValues: vals,
@@ -116,25 +151,34 @@ export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableNa
 
     /** Every cell of one award year (of one theme, if given): at most (themes + 1) x (regions + 1) items. */
     async cellsOfYear(year: number, theme?: string, meter?: RollupMeter): Promise<StoredCell[]> {
-      const cells: StoredCell[] = [];
-      let startKey: Record<string, NativeAttributeValue> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            ExpressionAttributeValues: { ':pk': gapYearPartition(year), ':prefix': gapCellPrefix(theme) },
-            ExclusiveStartKey: startKey,
-            ...(meter ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
-          }),
-        );
-        if (meter) meter.read += out.ConsumedCapacity?.CapacityUnits ?? 0;
-        for (const item of out.Items ?? []) cells.push(parseCell(item));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-      return cells;
+      return queryYear(year, gapCellPrefix(theme), meter);
+    },
+
+    /** The grantee items of one award year (of one theme): one per grantee and cell, as StoredCell figures. */
+    async granteesOfYear(year: number, theme?: string, meter?: RollupMeter): Promise<StoredCell[]> {
+      return queryYear(year, gapGranteePrefix(theme), meter);
     },
   };
+
+  async function queryYear(year: number, prefix: string, meter?: RollupMeter): Promise<StoredCell[]> {
+    const cells: StoredCell[] = [];
+    let startKey: Record<string, NativeAttributeValue> | undefined;
+    do {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': gapYearPartition(year), ':prefix': prefix },
+          ExclusiveStartKey: startKey,
+          ...(meter ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
+        }),
+      );
+      if (meter) meter.read += out.ConsumedCapacity?.CapacityUnits ?? 0;
+      for (const item of out.Items ?? []) cells.push(parseCell(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return cells;
+  }
 
   /** The years item is written only the first time this process sees a year (a set add is idempotent). */
   async function ensureYear(year: number): Promise<void> {

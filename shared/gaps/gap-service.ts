@@ -48,8 +48,14 @@ const dollars = (cents: number) => Math.round(cents) / 100;
 export function createGapService(deps: GapServiceDeps) {
   const privacy = deps.privacy ?? DEFAULT_PRIVACY;
 
+  /**
+   * The cells of the selected years, theme and region. With `grantees`, each cell also carries its grantee
+   * figures (separate items of the same year partitions, one per grantee): needed for dependency and portfolios,
+   * and the only part of a read that grows with the number of grantees.
+   */
   async function readCells(
     query: { theme?: string | undefined; region?: string | undefined; yearFrom?: number; yearTo?: number },
+    options: { grantees: boolean },
     meter?: RollupMeter,
   ): Promise<StoredCell[]> {
     const years = (await deps.repo.readYears(meter)).filter(
@@ -58,10 +64,20 @@ export function createGapService(deps: GapServiceDeps) {
         (query.yearTo === undefined || y <= query.yearTo),
     );
     const cells: StoredCell[] = [];
+    const readYear = async (year: number) => {
+      const [own, grantees] = await Promise.all([
+        deps.repo.cellsOfYear(year, query.theme, meter),
+        options.grantees ? deps.repo.granteesOfYear(year, query.theme, meter) : Promise.resolve([]),
+      ]);
+      const byCell = new Map(own.map((c) => [`${c.theme}#${c.region}`, c]));
+      for (const g of grantees) {
+        const cell = byCell.get(`${g.theme}#${g.region}`);
+        if (cell) Object.assign(cell.values, g.values);
+      }
+      return own;
+    };
     for (let i = 0; i < years.length; i += YEAR_READS_IN_FLIGHT) {
-      const batch = await Promise.all(
-        years.slice(i, i + YEAR_READS_IN_FLIGHT).map((y) => deps.repo.cellsOfYear(y, query.theme, meter)),
-      );
+      const batch = await Promise.all(years.slice(i, i + YEAR_READS_IN_FLIGHT).map(readYear));
       for (const list of batch) cells.push(...list);
     }
     return cells.filter((c) => query.region === undefined || c.region === query.region);
@@ -116,7 +132,12 @@ export function createGapService(deps: GapServiceDeps) {
             .getCollaborative(query.collaborative)
             .then((c) => new Set([...c.members, ...c.subFunds]))
         : undefined;
-      const [cells, exiting] = await Promise.all([readCells(query, meter), exitingFunders()]);
+      // Grantee figures (dependency) are read when the query names a theme: a heat map reads cells only.
+      const withGrantees = query.theme !== undefined;
+      const [cells, exiting] = await Promise.all([
+        readCells(query, { grantees: withGrantees }, meter),
+        exitingFunders(),
+      ]);
       const mayRead = mayReadFor(ctx.principal);
       const included = cells
         .map((cell) => includedPart(partsOf(cell), mayRead, privacy, { funderFilter }))
@@ -161,20 +182,22 @@ export function createGapService(deps: GapServiceDeps) {
           funders: m.funders,
           topFunder: m.topFunder,
           hhi: m.hhi,
-          dependentGrantees: {
-            count: m.dependents.length,
-            items: m.dependents
-              .filter((d) => d.named)
-              .slice(0, MAX_DEPENDENTS_SHOWN)
-              .map((d) => ({
-                orgId: d.orgId,
-                name: names.get(d.orgId) ?? null,
-                funderId: d.funderId,
-                share: d.share,
-                amount: dollars(d.cents),
-                atRisk: exiting.has(d.funderId) || stopped.has(d.funderId),
-              })),
-          },
+          dependentGrantees: !withGrantees
+            ? null
+            : {
+                count: m.dependents.length,
+                items: m.dependents
+                  .filter((d) => d.named)
+                  .slice(0, MAX_DEPENDENTS_SHOWN)
+                  .map((d) => ({
+                    orgId: d.orgId,
+                    name: names.get(d.orgId) ?? null,
+                    funderId: d.funderId,
+                    share: d.share,
+                    amount: dollars(d.cents),
+                    atRisk: exiting.has(d.funderId) || stopped.has(d.funderId),
+                  })),
+              },
           exitingFunders: { count: m.exiting.count, funderIds: m.exiting.named },
           stoppedFunders: m.stopped,
           contributionsToPooledFunds: dollars(m.pooledCents),
@@ -186,7 +209,7 @@ export function createGapService(deps: GapServiceDeps) {
 
     /** Share of each funder's money (as far as the caller may read it) going to its largest grantee. */
     async portfolios(ctx: AuditContext, query: PortfolioQuery, meter?: RollupMeter) {
-      const cells = await readCells(query, meter);
+      const cells = await readCells(query, { grantees: true }, meter);
       const mayRead = mayReadFor(ctx.principal);
       const funderFilter = query.funder ? new Set([query.funder]) : undefined;
       const included = cells

@@ -57,7 +57,7 @@ async function storedCells(): Promise<Record<string, number>> {
   const repo = setup.hub.services.repos.gaps;
   const out: Record<string, number> = {};
   for (const year of await repo.readYears()) {
-    for (const cell of await repo.cellsOfYear(year)) {
+    for (const cell of [...(await repo.cellsOfYear(year)), ...(await repo.granteesOfYear(year))]) {
       for (const [name, value] of Object.entries(cell.values)) out[`${cellKeyOf(cell)} ${name}`] = value;
     }
   }

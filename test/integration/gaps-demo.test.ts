@@ -42,7 +42,7 @@ describe('gaps on the demo data', () => {
     );
     const [cell] = out.cells;
     expect(cell?.exitingFunders.funderIds).toContain('macarthur');
-    const gcm = cell?.dependentGrantees.items.find((d) => /Global Coalition/i.test(d.name ?? ''));
+    const gcm = cell?.dependentGrantees?.items.find((d) => /Global Coalition/i.test(d.name ?? ''));
     expect(gcm).toMatchObject({ funderId: 'macarthur', atRisk: true, amount: 550_000 });
     // 550,000 from MacArthur against 410,000 from OSF (its hub grants, visible to MacArthur).
     expect(gcm?.share).toBeCloseTo(550_000 / 960_000, 4);
