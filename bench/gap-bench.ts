@@ -139,8 +139,18 @@ export async function runGapBench(options: {
             key: gapCellKey(cell),
             item: { ...gapCellKey(cell), ...cell, entity: 'gap-cell' },
           };
-          for (const [name, value] of Object.entries(values))
-            entry.item[name] = (entry.item[name] ?? 0) + value;
+          for (const [name, value] of Object.entries(values)) {
+            // Grantee figures go to the grantee's own item beside the cell, as the repository writes them.
+            const orgId = name.startsWith('g|') ? name.split('|')[1] : undefined;
+            const target = orgId
+              ? (cells.get(`${id}#${orgId}`) ?? {
+                  key: gapGranteeKey(cell, orgId),
+                  item: { ...gapGranteeKey(cell, orgId), ...cell, entity: 'gap-grantee' },
+                })
+              : entry;
+            target.item[name] = (target.item[name] ?? 0) + value;
+            if (orgId) cells.set(`${id}#${orgId}`, target);
+          }
           cells.set(id, entry);
           years.add(String(cell.year));
         }
