@@ -101,6 +101,11 @@ export const GapCellViewSchema = z.object({
   contributionsToPooledFunds: Money,
   /** Grants whose currency and year the FX table cannot convert (left out of the amounts). */
   unconvertedGrants: z.number().int(),
+  /**
+   * Open co-funding asks you may see in this cell's themes, regions and deadline years, with their unmet amounts
+   * in USD (an ask with two themes counts in both theme cells).
+   */
+  openAsks: z.object({ count: z.number().int(), unmet: Money }),
 });
 export type GapCellView = z.infer<typeof GapCellViewSchema>;
 

@@ -13,6 +13,8 @@ import { createGapRollup } from './gaps/gap-rollup.ts';
 import { createGapService } from './gaps/gap-service.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
+import { createOpportunityRepository } from './opportunities/opportunity-repository.ts';
+import { createOpportunityService } from './opportunities/opportunity-service.ts';
 import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
@@ -43,7 +45,21 @@ export function createServices(
   });
   const duplicates = createDuplicateService({ repo: resolution, resolver, audit });
   const gapRepo = createGapRepository(repoDeps);
+  const opportunities = createOpportunityService({
+    repo: createOpportunityRepository(repoDeps),
+    audit,
+    visibleFunding: (ctx, themes, regions) => gaps.visibleFunding(ctx, themes, regions),
+    async organisationFunders(ctx, orgId) {
+      try {
+        return (await duplicates.organisation(ctx, orgId)).funders;
+      } catch (error) {
+        if (error instanceof NotFoundError) return [];
+        throw error;
+      }
+    },
+  });
   const gaps = createGapService({
+    openAsks: (ctx) => opportunities.openAsks(ctx),
     repo: gapRepo,
     funders,
     tenancy,
@@ -70,6 +86,7 @@ export function createServices(
     resolver,
     duplicates,
     gaps,
+    opportunities,
     /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
     gapRollup: createGapRollup({ repo: gapRepo }),
   };

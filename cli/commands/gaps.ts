@@ -38,6 +38,9 @@ export function formatGaps(out: GapResponse): string {
         ? [`    ${usd(c.contributionsToPooledFunds)} contributed to pooled funds (counted where they grant)`]
         : []),
       ...(c.unconvertedGrants > 0 ? [`    ${c.unconvertedGrants} grant(s) not converted (no FX rate)`] : []),
+      ...(c.openAsks.count > 0
+        ? [`    ${c.openAsks.count} open ask(s), ${usd(c.openAsks.unmet)} unmet`]
+        : []),
     ].join('\n');
   });
   return [

@@ -149,3 +149,23 @@ export const gapGranteePrefix = (theme?: string) => (theme ? `GRANTEE#${theme}#`
 export const gapYearsKey = (): ItemKey => ({ PK: 'GAP#YEARS', SK: 'YEARS' });
 /** What one mention currently contributes to the cells (the rollup's idempotency record). */
 export const gapStateKey = (mentionId: string): ItemKey => ({ PK: `GAPSTATE#${mentionId}`, SK: 'STATE' });
+
+// --- Co-funding opportunities ---
+/** An ask and its pledges share a partition: one query reads the ask with everything its unmet amount needs. */
+export const opportunityPartition = (id: string) => `OPP#${id}`;
+export const opportunityKey = (id: string): ItemKey => ({ PK: opportunityPartition(id), SK: 'PROFILE' });
+export const pledgeKey = (id: string, funderId: string): ItemKey => ({
+  PK: opportunityPartition(id),
+  SK: `PLEDGE#${funderId}`,
+});
+export const PLEDGE_PREFIX = 'PLEDGE#';
+export const funderOpportunitiesPartition = (funderId: string) => `FUNDER#${funderId}#OPPS`;
+export const opportunityVisibilityPartition = (visibility: string) => `OPPVIS#${visibility}`;
+/** Own asks by deadline on GSI1; shared asks by visibility (then funder, deadline) on GSI2, as grants are. */
+export const opportunityIndexKeys = (funderId: string, id: string, deadline: string, visibility: string) => ({
+  GSI1PK: funderOpportunitiesPartition(funderId),
+  GSI1SK: `${deadline}#${id}`,
+  ...(visibility === 'private'
+    ? {}
+    : { GSI2PK: opportunityVisibilityPartition(visibility), GSI2SK: `${funderId}#${deadline}#${id}` }),
+});

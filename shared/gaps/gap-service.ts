@@ -2,13 +2,14 @@
 // from the verified principal: what the caller may read counts in full; what it may not read counts only under
 // the k-funder rule of gap-math.ts, and is never named.
 import type { GapCellView, GapDimension, GapQuery, GapResponse, PortfolioQuery } from '../../schemas/gaps.ts';
+import type { OpportunityView } from '../../schemas/opportunity.ts';
 import { REGIONS, THEMES } from '../../schemas/taxonomy.ts';
 import type { Principal } from '../../schemas/tenancy.ts';
 import { canRead } from '../access/policy.ts';
 import type { AuditContext } from '../audit/audit-service.ts';
 import type { FunderRepository } from '../tenancy/funder-repository.ts';
 import type { TenancyService } from '../tenancy/tenancy-service.ts';
-import { FX_TABLE } from './fx-rates.ts';
+import { FX_TABLE, toUsdCents } from './fx-rates.ts';
 import {
   DEFAULT_PRIVACY,
   type IncludedCell,
@@ -31,6 +32,8 @@ export interface GapServiceDeps {
   /** A visible name of an organisation, or null when the caller may see none of its records. */
   organisationName(ctx: AuditContext, orgId: string): Promise<string | null>;
   privacy?: PrivacyRule;
+  /** The open co-funding asks the caller may see. */
+  openAsks(ctx: AuditContext): Promise<OpportunityView[]>;
 }
 
 const ORDER: Record<GapDimension, (v: string | number) => number> = {
@@ -134,9 +137,10 @@ export function createGapService(deps: GapServiceDeps) {
         : undefined;
       // Grantee figures (dependency) are read when the query names a theme: a heat map reads cells only.
       const withGrantees = query.theme !== undefined;
-      const [cells, exiting] = await Promise.all([
+      const [cells, exiting, asks] = await Promise.all([
         readCells(query, { grantees: withGrantees }, meter),
         exitingFunders(),
+        deps.openAsks(ctx),
       ]);
       const mayRead = mayReadFor(ctx.principal);
       const included = cells
@@ -170,6 +174,27 @@ export function createGapService(deps: GapServiceDeps) {
         ),
       );
       const has = (d: GapDimension) => query.groupBy.includes(d);
+      /** Open asks of a group: its theme and region (when grouped or filtered by them), deadline in its year(s). */
+      const asksOf = (key: Record<GapDimension, string | number>) => {
+        const theme = has('theme') ? String(key.theme) : query.theme;
+        const region = has('region') ? String(key.region) : query.region;
+        const matching = asks.filter((a) => {
+          const year = Number(a.deadline.slice(0, 4));
+          return (
+            (theme === undefined || a.themes.includes(theme as never)) &&
+            (region === undefined || a.regions.includes(region as never)) &&
+            (!has('year') || year === Number(key.year)) &&
+            (query.yearFrom === undefined || year >= query.yearFrom) &&
+            (query.yearTo === undefined || year <= query.yearTo)
+          );
+        });
+        let cents = 0;
+        for (const a of matching) {
+          const fx = toUsdCents(a.unmet, a.currency, Number(a.deadline.slice(0, 4)));
+          if (fx.converted) cents += fx.cents;
+        }
+        return { count: matching.length, unmet: dollars(cents) };
+      };
       const out: GapCellView[] = measured.map(({ key, m }) => {
         const stopped = new Set(m.stopped.map((s) => s.funderId));
         return {
@@ -202,9 +227,27 @@ export function createGapService(deps: GapServiceDeps) {
           stoppedFunders: m.stopped,
           contributionsToPooledFunds: dollars(m.pooledCents),
           unconvertedGrants: m.unconverted,
+          openAsks: asksOf(key),
         };
       });
       return { groupBy: query.groupBy, k: privacy.k, fx: fxInfo(included), cells: out };
+    },
+
+    /** Per funder, US cents the caller may read it gave in any of these themes x regions (all years). */
+    async visibleFunding(
+      ctx: AuditContext,
+      themes: string[],
+      regions: string[],
+    ): Promise<Map<string, number>> {
+      const mayRead = mayReadFor(ctx.principal);
+      const cells = await readCells({}, { grantees: false });
+      const out = new Map<string, number>();
+      for (const cell of cells) {
+        if (!themes.includes(cell.theme) || !regions.includes(cell.region)) continue;
+        const part = includedPart(partsOf(cell), mayRead, privacy, { visibleOnly: true });
+        for (const s of part.funders) out.set(s.funderId, (out.get(s.funderId) ?? 0) + s.amount);
+      }
+      return out;
     },
 
     /** Share of each funder's money (as far as the caller may read it) going to its largest grantee. */

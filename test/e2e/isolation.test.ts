@@ -9,6 +9,7 @@ let hub: TestHub;
 let world: World;
 let osfGrants: Array<{ id: string; visibility: string }>;
 let pairId: string;
+let opportunityId: string;
 let orgId: string;
 
 const key = (funder: string, role: string) => {
@@ -58,6 +59,21 @@ beforeAll(async () => {
   if (!osfAdmin) throw new Error('no osf admin');
   const queue = await hub.services.duplicates.list({ principal: osfAdmin }, { limit: 10 });
   pairId = queue.items[0]?.pairId ?? 'missing';
+  opportunityId = (
+    await hub.services.opportunities.create(
+      { principal: osfAdmin },
+      {
+        title: 'Private ask',
+        recipient: { name: 'Somebody' },
+        themes: ['governance'],
+        regions: ['global'],
+        currency: 'USD',
+        budget: 1000,
+        deadline: '2027-01-01',
+        visibility: 'private',
+      },
+    )
+  ).id;
   orgId =
     (await hub.services.duplicates.ofGrant({ principal: osfAdmin }, 'osf', 'osf-private')).items[0]?.orgId ??
     'missing';
@@ -73,7 +89,8 @@ function concretePath(path: string): string {
     .replace('{memberId}', 'osf-viewer')
     .replace('{keyId}', '0123456789abcdef')
     .replace('{pairId}', pairId)
-    .replace('{orgId}', orgId);
+    .replace('{orgId}', orgId)
+    .replace('{opportunityId}', opportunityId);
 }
 
 describe('keys that must not work, on every authenticated route', () => {
