@@ -11,6 +11,7 @@ import { gapCellKey, gapGranteeKey, gapYearsKey } from '../shared/db/keys.ts';
 import { cellKeyOf, contributionOf } from '../shared/gaps/contribution.ts';
 import type { RollupMeter } from '../shared/gaps/gap-repository.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
+import { stubMention } from '../tools/stub-mention.ts';
 import { benchServices } from './bench-hub.ts';
 
 const FUNDERS = Array.from({ length: 20 }, (_, i) => `funder-${String(i).padStart(2, '0')}`);
@@ -50,48 +51,19 @@ function mentionOf(i: number, random: () => number, grantees: number): StoredMen
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const themes = random() < 0.25 ? [pick(THEMES), pick(THEMES)] : [pick(THEMES)];
   const visibility = pick(['hub', 'hub', 'public', 'private', 'collaborative:collab-a'] as const);
-  return {
+  return stubMention({
     mentionId: `m${i}`,
     funderId: pick(FUNDERS),
     grantId: `g${i}`,
-    index: 0,
-    grantVersion: 1,
     visibility,
     amount: Math.round(5_000 + random() * 200_000),
     currency: pick(['USD', 'USD', 'GBP', 'EUR'] as const),
     awardDate: `${2010 + Math.floor(random() * 15)}-06-01`,
-    title: 'Bench grant',
-    regrantType: null,
     themes: [...new Set(themes)].sort(),
     regions: random() < 0.1 ? [] : [pick(REGIONS)],
     // Grantees get repeat grants, as in the real files (about 1.6 grants per recipient).
     orgId: `org_${Math.floor(random() * grantees)}`,
-    features: {
-      name: '',
-      identifiers: [],
-      names: [],
-      fingerprints: [],
-      tokens: [],
-      acronyms: [],
-      writtenAcronyms: [],
-      country: null,
-      postcode: null,
-      domain: null,
-    },
-    featuresHash: '',
-    blockKeys: [],
-    link: {
-      method: 'new',
-      score: null,
-      evidence: [],
-      withMentionId: null,
-      configVersion: 'bench',
-      decidedBy: 'resolver',
-      decidedAt: '2026-01-01T00:00:00Z',
-    },
-    moneyLink: null,
-    revision: 1,
-  };
+  });
 }
 
 const percentile = (sorted: number[], p: number) =>

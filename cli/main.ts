@@ -288,73 +288,66 @@ const year = (value: string) => {
 const single = (allowed: readonly string[], what: string) => (value: string) =>
   oneOf(allowed, what)(value)[0] ?? value;
 
-const gaps = program
-  .command('gaps')
-  .description(
-    'where money is missing: totals, funders, concentration and dependent grantees by theme, region, year',
-  )
-  .addOption(new Option('--theme <theme>', 'only this theme').argParser(single(THEMES, 'theme')))
-  .addOption(new Option('--region <region>', 'only this region').argParser(single(REGIONS, 'region')))
-  .addOption(new Option('--year-from <year>', 'from this award year').argParser(year))
-  .addOption(new Option('--year-to <year>', 'to this award year').argParser(year))
-  .option('--collaborative <id>', "only this collaborative's funders (members and pooled funds)")
-  .option(
-    '--by <dims>',
-    'group by these dimensions, comma-separated: theme, region, year ("" for one total)',
-    'theme,region',
-  )
-  .option('--json', 'print JSON')
-  .action(
-    async (opts: {
-      theme?: string;
-      region?: string;
-      yearFrom?: string;
-      yearTo?: string;
-      collaborative?: string;
-      by: string;
-      json?: boolean;
-    }) => {
-      const query = new URLSearchParams({
-        groupBy: opts.by,
-        ...(opts.theme ? { theme: opts.theme } : {}),
-        ...(opts.region ? { region: opts.region } : {}),
-        ...(opts.yearFrom ? { yearFrom: opts.yearFrom } : {}),
-        ...(opts.yearTo ? { yearTo: opts.yearTo } : {}),
-        ...(opts.collaborative ? { collaborative: opts.collaborative } : {}),
-      });
-      const out = await client().client.json(GapResponseSchema, 'GET', `/v1/gaps?${query}`);
-      console.log(opts.json ? JSON.stringify(out, null, 2) : formatGaps(out));
-    },
-  );
-gaps
-  .command('portfolios')
-  .description("each funder's share going to its largest grantee, over the records you may see")
-  .option('--funder <id>', 'only this funder')
-  .addOption(new Option('--theme <theme>', 'only this theme').argParser(single(THEMES, 'theme')))
-  .addOption(new Option('--region <region>', 'only this region').argParser(single(REGIONS, 'region')))
-  .addOption(new Option('--year-from <year>', 'from this award year').argParser(year))
-  .addOption(new Option('--year-to <year>', 'to this award year').argParser(year))
-  .option('--json', 'print JSON')
-  .action(
-    async (opts: {
-      funder?: string;
-      theme?: string;
-      region?: string;
-      yearFrom?: string;
-      yearTo?: string;
-      json?: boolean;
-    }) => {
-      const query = new URLSearchParams({
-        ...(opts.funder ? { funder: opts.funder } : {}),
-        ...(opts.theme ? { theme: opts.theme } : {}),
-        ...(opts.region ? { region: opts.region } : {}),
-        ...(opts.yearFrom ? { yearFrom: opts.yearFrom } : {}),
-        ...(opts.yearTo ? { yearTo: opts.yearTo } : {}),
-      });
-      const out = await client().client.json(PortfolioResponseSchema, 'GET', `/v1/gaps/portfolios?${query}`);
-      console.log(opts.json ? JSON.stringify(out, null, 2) : formatPortfolios(out));
-    },
-  );
+interface CellFilters {
+  theme?: string;
+  region?: string;
+  yearFrom?: string;
+  yearTo?: string;
+  json?: boolean;
+}
+/** The filters `gaps` and `gaps portfolios` share. */
+function withCellFilters(command: Command): Command {
+  return command
+    .addOption(new Option('--theme <theme>', 'only this theme').argParser(single(THEMES, 'theme')))
+    .addOption(new Option('--region <region>', 'only this region').argParser(single(REGIONS, 'region')))
+    .addOption(new Option('--year-from <year>', 'from this award year').argParser(year))
+    .addOption(new Option('--year-to <year>', 'to this award year').argParser(year))
+    .option('--json', 'print JSON');
+}
+/** Query parameters from the options that were given. */
+const queryOf = (values: Record<string, string | undefined>) =>
+  new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+
+const gaps = withCellFilters(
+  program
+    .command('gaps')
+    .description(
+      'where money is missing: totals, funders, concentration and dependent grantees by theme, region, year',
+    )
+    .option('--collaborative <id>', "only this collaborative's funders (members and pooled funds)")
+    .option(
+      '--by <dims>',
+      'group by these dimensions, comma-separated: theme, region, year ("" for one total)',
+      'theme,region',
+    ),
+).action(async (opts: CellFilters & { collaborative?: string; by: string }) => {
+  const query = queryOf({
+    groupBy: opts.by,
+    theme: opts.theme,
+    region: opts.region,
+    yearFrom: opts.yearFrom,
+    yearTo: opts.yearTo,
+    collaborative: opts.collaborative,
+  });
+  const out = await client().client.json(GapResponseSchema, 'GET', `/v1/gaps?${query}`);
+  console.log(opts.json ? JSON.stringify(out, null, 2) : formatGaps(out));
+});
+withCellFilters(
+  gaps
+    .command('portfolios')
+    .description("each funder's share going to its largest grantee, over the records you may see")
+    .option('--funder <id>', 'only this funder'),
+).action(async (opts: CellFilters & { funder?: string }) => {
+  const query = queryOf({
+    funder: opts.funder,
+    theme: opts.theme,
+    region: opts.region,
+    yearFrom: opts.yearFrom,
+    yearTo: opts.yearTo,
+  });
+  const out = await client().client.json(PortfolioResponseSchema, 'GET', `/v1/gaps/portfolios?${query}`);
+  console.log(opts.json ? JSON.stringify(out, null, 2) : formatPortfolios(out));
+});
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ApiError) {

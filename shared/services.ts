@@ -24,6 +24,16 @@ import { createFunderRepository } from './tenancy/funder-repository.ts';
 import { createMemberRepository } from './tenancy/member-repository.ts';
 import { createTenancyService } from './tenancy/tenancy-service.ts';
 
+/** An organisation the caller may see none of is simply absent from suggestions and names. */
+async function unlessNotFound<T>(read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    throw error;
+  }
+}
+
 export function createServices(
   config: Config,
   client: DynamoDBClient = createDynamoClient(config),
@@ -49,28 +59,16 @@ export function createServices(
     repo: createOpportunityRepository(repoDeps),
     audit,
     visibleFunding: (ctx, themes, regions) => gaps.visibleFunding(ctx, themes, regions),
-    async organisationFunders(ctx, orgId) {
-      try {
-        return (await duplicates.organisation(ctx, orgId)).funders;
-      } catch (error) {
-        if (error instanceof NotFoundError) return [];
-        throw error;
-      }
-    },
+    organisationFunders: async (ctx, orgId) =>
+      (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.funders ?? [],
   });
   const gaps = createGapService({
     openAsks: (ctx) => opportunities.openAsks(ctx),
     repo: gapRepo,
     funders,
     tenancy,
-    async organisationName(ctx, orgId) {
-      try {
-        return (await duplicates.organisation(ctx, orgId)).names[0] ?? null;
-      } catch (error) {
-        if (error instanceof NotFoundError) return null;
-        throw error;
-      }
-    },
+    organisationName: async (ctx, orgId) =>
+      (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.names[0] ?? null,
   });
   return {
     config,

@@ -37,6 +37,16 @@ const NEXT: Record<PledgeStatus, PledgeStatus[]> = {
 };
 const MAX_QUERIES_PER_LIST = 8;
 
+/** A conditional write that lost to another change answers 409 with this detail; nothing is overwritten. */
+async function conflictOnRace(write: () => Promise<void>, detail: string): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (error instanceof ConditionFailedError) throw new ConflictError('opportunity_changed', detail);
+    throw error;
+  }
+}
+
 export interface OpportunityServiceDeps {
   repo: OpportunityRepository;
   audit: Pick<AuditService, 'record'>;
@@ -207,17 +217,10 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
           ],
         );
       }
-      try {
-        await repo.update(next, opportunity.revision);
-      } catch (error) {
-        if (error instanceof ConditionFailedError) {
-          throw new ConflictError(
-            'opportunity_changed',
-            'The opportunity changed while you edited it; read it again.',
-          );
-        }
-        throw error;
-      }
+      await conflictOnRace(
+        () => repo.update(next, opportunity.revision),
+        'The opportunity changed while you edited it; read it again.',
+      );
       await audit.record(ctx, {
         action: 'opportunity.update',
         resource: `opportunity:${id}`,
@@ -286,17 +289,10 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
         revision: (previous?.revision ?? 0) + 1,
         updatedAt: at,
       };
-      try {
-        await repo.writePledge(next, previous?.revision ?? null, opportunity.revision);
-      } catch (error) {
-        if (error instanceof ConditionFailedError) {
-          throw new ConflictError(
-            'opportunity_changed',
-            'The opportunity or your pledge changed meanwhile (or the ask closed); read it again.',
-          );
-        }
-        throw error;
-      }
+      await conflictOnRace(
+        () => repo.writePledge(next, previous?.revision ?? null, opportunity.revision),
+        'The opportunity or your pledge changed meanwhile (or the ask closed); read it again.',
+      );
       await audit.record(ctx, {
         action: 'pledge.write',
         resource: `opportunity:${id}`,

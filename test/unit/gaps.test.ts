@@ -1,6 +1,5 @@
 // Gap arithmetic without storage: contributions, deltas, the k-funder and dominance rules, group measures.
 import { describe, expect, it } from 'vitest';
-import type { StoredMention } from '../../schemas/organisation.ts';
 import {
   appliedKeyOf,
   contributionDelta,
@@ -11,51 +10,9 @@ import {
 import { toUsdCents } from '../../shared/gaps/fx-rates.ts';
 import { DEFAULT_PRIVACY, includedPart, measure, partsOf } from '../../shared/gaps/gap-math.ts';
 import type { StoredCell } from '../../shared/gaps/gap-repository.ts';
+import { stubMention } from '../../tools/stub-mention.ts';
 
-function mention(overrides: Partial<StoredMention> = {}): StoredMention {
-  return {
-    mentionId: 'osf#g1#0',
-    funderId: 'osf',
-    grantId: 'g1',
-    index: 0,
-    grantVersion: 1,
-    visibility: 'hub',
-    amount: 1000,
-    currency: 'USD',
-    awardDate: '2015-06-01',
-    title: 'Core support',
-    regrantType: null,
-    themes: ['governance'],
-    regions: ['global'],
-    features: {
-      name: 'x',
-      identifiers: [],
-      names: [],
-      fingerprints: [],
-      tokens: [],
-      acronyms: [],
-      writtenAcronyms: [],
-      country: null,
-      postcode: null,
-      domain: null,
-    },
-    featuresHash: 'h',
-    blockKeys: [],
-    orgId: 'org_a',
-    link: {
-      method: 'new',
-      score: null,
-      evidence: [],
-      withMentionId: null,
-      configVersion: 'v',
-      decidedBy: 'resolver',
-      decidedAt: '2026-01-01T00:00:00Z',
-    },
-    moneyLink: null,
-    revision: 1,
-    ...overrides,
-  };
-}
+const mention = stubMention;
 
 const total = (list: ReturnType<typeof contributionOf>, prefix: string) =>
   list
@@ -133,73 +90,55 @@ const amounts = (entries: Array<[string, string, number]>) =>
       [rollupAttribute.grantee(`org_${f}`, f, v), cents],
     ]),
   );
+/** A finest cell's parts holding these funders' grants (funder, visibility, cents). */
+const partsWith = (entries: Array<[string, string, number]>) => partsOf(cell(amounts(entries)));
 const readsOwnAndHub = (me: string) => (f: string, v: string) => f === me || v === 'hub' || v === 'public';
 
 describe('the k-funder rule', () => {
   it('counts hidden records only when at least k hidden funders contribute', () => {
-    const two = partsOf(
-      cell(
-        amounts([
-          ['a', 'hub', 100],
-          ['b', 'private', 100],
-          ['c', 'private', 100],
-        ]),
-      ),
-    );
+    const two = partsWith([
+      ['a', 'hub', 100],
+      ['b', 'private', 100],
+      ['c', 'private', 100],
+    ]);
     expect(includedPart(two, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
-    const three = partsOf(
-      cell(
-        amounts([
-          ['a', 'hub', 100],
-          ['b', 'private', 100],
-          ['c', 'private', 100],
-          ['d', 'private', 100],
-        ]),
-      ),
-    );
+    const three = partsWith([
+      ['a', 'hub', 100],
+      ['b', 'private', 100],
+      ['c', 'private', 100],
+      ['d', 'private', 100],
+    ]);
     const shown = includedPart(three, readsOwnAndHub('a'), DEFAULT_PRIVACY);
     expect(shown.coverage).toBe('hub');
     expect(measure([shown], new Set()).totalCents).toBe(400);
   });
 
   it('does not count the caller itself, or a funder whose records it can read, among the k', () => {
-    const parts = partsOf(
-      cell(
-        amounts([
-          ['a', 'private', 100],
-          ['b', 'hub', 100],
-          ['c', 'private', 100],
-          ['d', 'private', 100],
-        ]),
-      ),
-    );
+    const parts = partsWith([
+      ['a', 'private', 100],
+      ['b', 'hub', 100],
+      ['c', 'private', 100],
+      ['d', 'private', 100],
+    ]);
     expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
   });
 
   it('withholds a cell one hidden funder dominates', () => {
-    const parts = partsOf(
-      cell(
-        amounts([
-          ['b', 'private', 1_000_000],
-          ['c', 'private', 10],
-          ['d', 'private', 10],
-        ]),
-      ),
-    );
+    const parts = partsWith([
+      ['b', 'private', 1_000_000],
+      ['c', 'private', 10],
+      ['d', 'private', 10],
+    ]);
     expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).funders).toEqual([]);
   });
 
   it("counts only visible records when narrowed to a collaborative's funders", () => {
-    const parts = partsOf(
-      cell(
-        amounts([
-          ['a', 'hub', 100],
-          ['b', 'private', 100],
-          ['c', 'private', 100],
-          ['d', 'private', 100],
-        ]),
-      ),
-    );
+    const parts = partsWith([
+      ['a', 'hub', 100],
+      ['b', 'private', 100],
+      ['c', 'private', 100],
+      ['d', 'private', 100],
+    ]);
     const narrowed = includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY, {
       funderFilter: new Set(['a', 'b', 'c', 'd']),
     });
@@ -208,16 +147,12 @@ describe('the k-funder rule', () => {
   });
 
   it('never names a hidden funder: no top funder, no exiting name, no dependent grantee detail', () => {
-    const parts = partsOf(
-      cell(
-        amounts([
-          ['a', 'hub', 100],
-          ['b', 'private', 500],
-          ['c', 'private', 300],
-          ['d', 'private', 200],
-        ]),
-      ),
-    );
+    const parts = partsWith([
+      ['a', 'hub', 100],
+      ['b', 'private', 500],
+      ['c', 'private', 300],
+      ['d', 'private', 200],
+    ]);
     const m = measure([includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY)], new Set(['b']));
     expect(m.topFunder).toBeNull();
     expect(m.exiting).toEqual({ count: 1, named: [] });
