@@ -13,8 +13,12 @@ import type { RollupMeter } from '../shared/gaps/gap-repository.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import { stubMention } from '../tools/stub-mention.ts';
 import { benchServices } from './bench-hub.ts';
+import { itemSize } from './capacity.ts';
 
 const FUNDERS = Array.from({ length: 20 }, (_, i) => `funder-${String(i).padStart(2, '0')}`);
+const VISIBILITIES = ['hub', 'public', 'private', 'collaborative:collab-a'] as const;
+/** A cell holds at most one figure per funder and visibility: the bound its size grows to. */
+export const GAP_BENCH_SLOTS = FUNDERS.length * VISIBILITIES.length;
 const VIEWER: Principal = {
   funderId: 'funder-00',
   memberId: 'bench',
@@ -43,6 +47,8 @@ export interface GapBenchResult {
   repeats: number;
   samples: GapQuerySample[];
   cellItems: Record<number, number>;
+  /** Per size: the average cell item's bytes and funder-visibility figures (of FUNDERS x 4 possible). */
+  cellShape: Record<number, { bytes: number; slots: number }>;
   lag: { grants: number; importSeconds: number; lagSeconds: number; endToEndPerSecond: number };
 }
 
@@ -50,7 +56,7 @@ export interface GapBenchResult {
 function mentionOf(i: number, random: () => number, grantees: number): StoredMention {
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)] as T;
   const themes = random() < 0.25 ? [pick(THEMES), pick(THEMES)] : [pick(THEMES)];
-  const visibility = pick(['hub', 'hub', 'public', 'private', 'collaborative:collab-a'] as const);
+  const visibility = pick([VISIBILITIES[0], ...VISIBILITIES]);
   return stubMention({
     mentionId: `m${i}`,
     funderId: pick(FUNDERS),
@@ -79,6 +85,7 @@ export async function runGapBench(options: {
   const { log } = options;
   const samples: GapQuerySample[] = [];
   const cellItems: Record<number, number> = {};
+  const cellShape: GapBenchResult['cellShape'] = {};
   for (const size of options.sizes) {
     const dynamo = await options.startDynamo();
     try {
@@ -142,6 +149,15 @@ export async function runGapBench(options: {
       }
       const cellCount = [...cells.values()].filter((c) => c.item.entity === 'gap-cell').length;
       cellItems[size] = cellCount;
+      const cellBodies = [...cells.values()].filter((c) => c.item.entity === 'gap-cell');
+      cellShape[size] = {
+        bytes: cellBodies.reduce((sum, c) => sum + itemSize(c.item), 0) / cellCount,
+        slots:
+          cellBodies.reduce(
+            (sum, c) => sum + Object.keys(c.item).filter((k) => k.startsWith('a|')).length,
+            0,
+          ) / cellCount,
+      };
       log(
         `gaps: ${size} grants rolled up into ${cellCount} cells and ${cells.size - cellCount} grantee items`,
       );
@@ -184,7 +200,7 @@ export async function runGapBench(options: {
       await dynamo.stop();
     }
   }
-  return { repeats: options.repeats, samples, cellItems, lag: await measureLag(options) };
+  return { repeats: options.repeats, samples, cellItems, cellShape, lag: await measureLag(options) };
 }
 
 /**
@@ -213,7 +229,10 @@ async function measureLag(options: {
       createdAt: at,
       updatedAt: at,
     });
-    const poller = await startStreamPoller(config);
+    const poller = await startStreamPoller(config, {
+      onError: (error) =>
+        options.log(`gaps: stream poller: ${error instanceof Error ? error.message : error}`),
+    });
     const random = seededRandom(99);
     const started = performance.now();
     let expectedCents = 0;

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { startDynamoLocal } from '../local/dynamodb-local.ts';
-import { type GapBenchResult, runGapBench } from './gap-bench.ts';
+import { GAP_BENCH_SLOTS, type GapBenchResult, runGapBench } from './gap-bench.ts';
 import { type ImportBenchResult, runImportBench } from './import-bench.ts';
 import { type ResolutionBenchResult, runResolutionBench } from './resolution-bench.ts';
 
@@ -150,13 +150,19 @@ function renderGaps(result: GapBenchResult): string {
         .join(', ')} |`,
   );
   const growth = (query: string) => {
-    const [a, b] = result.samples.filter((x) => x.query === query);
+    const of = result.samples.filter((x) => x.query === query);
+    const [a, b] = [of[0], of.at(-1)];
     return a && b ? b.rcu / a.rcu : 1;
   };
   const queries = [...new Set(result.samples.map((x) => x.query))];
   const sizes = Object.keys(result.cellItems).map(Number);
+  const [first, last] = [sizes[0] ?? 0, sizes.at(-1) ?? 0];
+  const shape = sizes.map((s) => {
+    const c = result.cellShape[s] ?? { bytes: 0, slots: 0 };
+    return `| ${fmt(s)} | ${fmt(result.cellItems[s] ?? 0)} | ${fmt(c.bytes, 0)} | ${fmt(c.slots, 1)} of ${GAP_BENCH_SLOTS} |`;
+  });
   return `<!-- bench:gaps -->
-## Gap queries: 10,000 vs 100,000 grants, and rollup lag
+## Gap queries: ${sizes.map((s) => fmt(s)).join(' vs ')} grants, and rollup lag
 
 Written by \`npm run bench\` (\`BENCH_ONLY=gaps\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above.
 
@@ -172,9 +178,17 @@ from the items read (DynamoDB Local's report in brackets), per query.
 |---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Read units changed ${queries.map((q) => `×${fmt(growth(q), 2)} (${q})`).join(', ')} from 10,000 to 100,000 grants. A query reads
+Read units changed ${queries.map((q) => `×${fmt(growth(q), 2)} (${q})`).join(', ')} from ${fmt(first)} to ${fmt(last)} grants. A query reads
 the years item and the cell items of each award year, never grants: cell items are fixed in number by the taxonomy
-and the years, and hold one figure per funder and visibility. Dependent grantees need per-grantee figures: a query
+and the years, and each holds at most one figure per funder and visibility, so a cell item grows only until every
+funder has granted in it under every visibility, and then stays the same size however many grants follow:
+
+| grants | cell items | average cell item, bytes | funder-visibility figures per cell |
+|---|---|---|---|
+${shape.join('\n')}
+
+Where the read units of the heat map grow between sizes, it is this filling of cells, bounded by ${GAP_BENCH_SLOTS} figures
+(${fmt(GAP_BENCH_SLOTS / 4, 0)} funders × 4 visibilities here), not the grants themselves. Dependent grantees need per-grantee figures: a query
 that names a theme also reads that theme's grantee items (one per grantee and cell), which grow with the number of
 distinct grantees, not with grants as such; the heat map without a theme does not read them.
 

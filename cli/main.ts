@@ -1,12 +1,20 @@
 // The `cofund` command line: talks to the hub's API (COFUND_API_URL, COFUND_API_KEY), on a laptop or in AWS.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { pageOf } from '../schemas/common.ts';
+import {
+  DigestPreferencesSchema,
+  DigestPreviewSchema,
+  DigestRunSchema,
+  DigestViewSchema,
+} from '../schemas/digest.ts';
 import { GapResponseSchema, PortfolioResponseSchema } from '../schemas/gaps.ts';
 import { VisibilitySchema } from '../schemas/grant.ts';
 import { DuplicateViewSchema } from '../schemas/organisation.ts';
 import { REGIONS, THEMES } from '../schemas/taxonomy.ts';
 import { ApiKeyViewSchema, CreatedApiKeySchema, MeSchema } from '../schemas/tenancy.ts';
 import { ApiError, createApiClient } from './api-client.ts';
+import { formatPreferences, formatRun, formatStatus } from './commands/digest.ts';
 import { decide, formatPair, formatQueue, listDuplicates } from './commands/duplicates.ts';
 import { runExport } from './commands/export.ts';
 import { formatGaps, formatPortfolios } from './commands/gaps.ts';
@@ -16,7 +24,7 @@ const program = new Command();
 program
   .name('cofund')
   .description(
-    'Share grant data through the donor data hub: import and export 360Giving files, review duplicates, manage keys.',
+    'Share grant data through the donor data hub: import and export 360Giving files, review duplicates, find gaps, manage digests and keys.',
   )
   .addOption(
     new Option('--api-url <url>', 'hub API base URL').env('COFUND_API_URL').default('http://localhost:3000'),
@@ -348,6 +356,76 @@ withCellFilters(
   const out = await client().client.json(PortfolioResponseSchema, 'GET', `/v1/gaps/portfolios?${query}`);
   console.log(opts.json ? JSON.stringify(out, null, 2) : formatPortfolios(out));
 });
+
+const digest = program
+  .command('digest')
+  .description('your digests: delivery status, a run on demand (--now), a preview, your preferences')
+  .option('--now', 'run the digest schedule now (admin: your members; operator: everyone)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { now?: boolean; json?: boolean }) => {
+    const { client: api } = client();
+    if (opts.now) {
+      const run = await api.json(DigestRunSchema, 'POST', '/v1/digests/runs', { body: {} });
+      return console.log(opts.json ? JSON.stringify(run, null, 2) : formatRun(run));
+    }
+    const page = await api.json(pageOf(DigestViewSchema), 'GET', '/v1/digests?limit=25');
+    console.log(opts.json ? JSON.stringify(page, null, 2) : formatStatus(page.items));
+  });
+digest
+  .command('status')
+  .description('delivery status of your digests (admins: every member of your funder, or --member)')
+  .option('--member <id>', "one member's digests (admin)")
+  .option('--json', 'print JSON')
+  .action(async (opts: { member?: string; json?: boolean }) => {
+    const query = queryOf({ limit: '100', member: opts.member });
+    const page = await client().client.json(pageOf(DigestViewSchema), 'GET', `/v1/digests?${query}`);
+    console.log(opts.json ? JSON.stringify(page, null, 2) : formatStatus(page.items));
+  });
+digest
+  .command('preview')
+  .description('what your next digest would say now (nothing is sent)')
+  .option('--html', 'print the HTML instead of the plain text')
+  .option('--json', 'print JSON')
+  .action(async (opts: { html?: boolean; json?: boolean }) => {
+    const out = await client().client.json(DigestPreviewSchema, 'GET', '/v1/digests/preview');
+    if (opts.json) return console.log(JSON.stringify(out, null, 2));
+    console.log(
+      out.empty ? 'Nothing new: your next digest would not be sent.' : opts.html ? out.html : out.text,
+    );
+  });
+digest
+  .command('preferences')
+  .description('show or change how often and about what you get digests')
+  .addOption(new Option('--frequency <f>', 'how often').choices(['daily', 'weekly', 'off']))
+  .option('--theme <theme>', `only these themes (repeatable): ${THEMES.join(', ')}`, oneOf(THEMES, 'theme'))
+  .option(
+    '--region <region>',
+    `only these regions (repeatable): ${REGIONS.join(', ')}`,
+    oneOf(REGIONS, 'region'),
+  )
+  .option('--all-themes', 'every theme again')
+  .option('--all-regions', 'every region again')
+  .action(
+    async (opts: {
+      frequency?: string;
+      theme?: string[];
+      region?: string[];
+      allThemes?: boolean;
+      allRegions?: boolean;
+    }) => {
+      const changes = {
+        ...(opts.frequency ? { frequency: opts.frequency } : {}),
+        ...(opts.theme ? { themes: opts.theme } : opts.allThemes ? { themes: [] } : {}),
+        ...(opts.region ? { regions: opts.region } : opts.allRegions ? { regions: [] } : {}),
+      };
+      const api = client().client;
+      const out =
+        Object.keys(changes).length > 0
+          ? await api.json(DigestPreferencesSchema, 'PATCH', '/v1/me/digest-preferences', { body: changes })
+          : await api.json(DigestPreferencesSchema, 'GET', '/v1/me/digest-preferences');
+      console.log(formatPreferences(out));
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ApiError) {

@@ -16,6 +16,8 @@ export function createHub(app: App, options: { nag?: boolean } = {}) {
     table: data.table,
     idempotencyTable: data.idempotencyTable,
     key: data.key,
+    // `cdk deploy -c digestFromAddress=digests@your-domain` (SES must verify it before digests go out).
+    digestFromAddress: app.node.tryGetContext('digestFromAddress') ?? 'digests@example.org',
   });
   Tags.of(app).add('project', 'donor-data-hub');
   if (options.nag ?? true) {
@@ -32,10 +34,17 @@ function acknowledgeNagFindings(api: ApiStack) {
       {
         id: 'AwsSolutions-SQS3',
         reason:
-          'This queue is itself the dead-letter destination of a stream consumer (organisation resolution or gap rollups); Lambda on-failure destinations are not seen by the rule.',
+          'This queue is itself the dead-letter destination of a stream consumer (organisation resolution, gap rollups or the change feed); Lambda on-failure destinations are not seen by the rule.',
       },
     ]);
   }
+  NagSuppressions.addResourceSuppressions(api.digestDeadLetters, [
+    {
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the digest queue (redrive policy); it needs none of its own.',
+    },
+  ]);
   NagSuppressions.addStackSuppressions(api, [
     {
       id: 'AwsSolutions-IAM4',
@@ -67,6 +76,12 @@ function acknowledgeNagFindings(api: ApiStack) {
       appliesTo: ['Resource::*'],
     },
     {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "EventBridge Scheduler's role may invoke the digest-run function and its versions (<function>:*), as the CDK LambdaInvoke target grants; nothing else.",
+      appliesTo: [{ regex: '/^Resource::<StartDigestRunFunction[0-9A-F]+\\.Arn>:\\*$/g' }],
+    },
+    {
       id: 'AwsSolutions-L1',
       reason:
         'Node.js 22 is the LTS line the hub targets (AWS SDK v3 requires Node 22 from 2027); moving to 24 is a planned change.',
@@ -74,7 +89,7 @@ function acknowledgeNagFindings(api: ApiStack) {
     {
       id: 'AwsSolutions-APIG4',
       reason:
-        'Only GET /v1/openapi.json has no authorizer: the API description is public by design; every other route uses the API key authorizer.',
+        'Three routes have no authorizer by design: GET /v1/openapi.json (the public API description) and GET/POST /v1/digests/unsubscribe (the link in an email, proven by its HMAC token, and it can only turn digests off); every other route uses the API key authorizer.',
     },
   ]);
 }

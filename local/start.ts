@@ -6,10 +6,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { handler as startDigestRun } from '../functions/digests/start-digest-run.ts';
 import { resetConfigForTests } from '../shared/config.ts';
+import { useDigestTransport } from '../shared/digests/transport.ts';
 import { logger } from '../shared/logger.ts';
 import { getServices, resetServicesForTests } from '../shared/services.ts';
+import { createLocalDigestQueue } from './digest-queue.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
+import { createOutboxMailer } from './outbox-mailer.ts';
 import { type DemoKey, seedDemo } from './seed.ts';
 import { startLocalServer } from './server.ts';
 import { startStreamPoller } from './stream-poller.ts';
@@ -20,6 +24,7 @@ const { values: flags } = parseArgs({
     'in-memory': { type: 'boolean', default: false },
     port: { type: 'string', default: process.env.PORT ?? '3000' },
     'data-dir': { type: 'string', default: resolve(import.meta.dirname, '..', '.data') },
+    'digest-interval': { type: 'string', default: process.env.DIGEST_INTERVAL_SECONDS ?? '3600' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -30,6 +35,10 @@ if (flags.help) {
 Starts DynamoDB Local (Java 17+), creates the tables, seeds the demo data on first run,
 and serves the API on http://localhost:<port>/v1 with the same handlers AWS runs.
   --in-memory   keep nothing between runs (data is otherwise kept under --data-dir)
+  --digest-interval <seconds>
+                how often the digest schedule runs (default 3600, or DIGEST_INTERVAL_SECONDS); the
+                first run follows the demo's stream processing. Digests go to <data-dir>/outbox as
+                .eml and .html files; \`cofund digest --now\` runs the schedule on demand.
 `);
   process.exit(0);
 }
@@ -50,10 +59,16 @@ async function main() {
   );
   const dynamo = await startDynamoLocal(inMemory ? {} : { dataDir: resolve(dataDir, 'dynamodb') });
   console.log(`  DynamoDB Local on ${dynamo.endpoint}`);
+  const port = Number(flags.port);
+  const shownUrl = `http://localhost:${port}`;
   Object.assign(process.env, {
     ...tableNames('cofund-local'),
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'eu-west-1',
+    PUBLIC_API_URL: process.env.PUBLIC_API_URL ?? shownUrl,
+    DIGEST_FROM_ADDRESS: process.env.DIGEST_FROM_ADDRESS ?? 'digests@cofund.local',
+    // The local stream is read in-process, so a feed entry is written moments after its grant.
+    DIGEST_SETTLE_SECONDS: process.env.DIGEST_SETTLE_SECONDS ?? '2',
   });
   resetConfigForTests();
   resetServicesForTests();
@@ -78,9 +93,21 @@ async function main() {
     keys = DemoKeysSchema.parse(JSON.parse(readFileSync(keysFile, 'utf8')));
   }
 
-  const port = Number(flags.port);
+  // Digests: the same fan-out and delivery handlers as in AWS, with an in-process queue and an outbox folder.
+  const outbox = createOutboxMailer({
+    dir: resolve(dataDir, 'outbox'),
+    from: services.config.DIGEST_FROM_ADDRESS ?? 'digests@cofund.local',
+  });
+  const digestQueue = createLocalDigestQueue({
+    maxAttempts: services.config.DIGEST_MAX_ATTEMPTS,
+    onParked: (m) =>
+      console.error(
+        `  digest for ${m.funderId}/${m.memberId} (${m.period}) failed every attempt; see GET /v1/digests`,
+      ),
+  });
+  useDigestTransport({ queue: digestQueue, mailer: outbox });
+
   const server = await startLocalServer({ port, host: '127.0.0.1' });
-  const shownUrl = `http://localhost:${port}`;
   // Organisation resolution and the gap rollups run from the table stream, as in AWS; the first run works
   // through the seed.
   const poller = await startStreamPoller(services.config, {
@@ -92,6 +119,17 @@ async function main() {
     shown = poller.processed;
     console.log(`  resolving organisations and rolling up gaps: ${shown} stream records read...`);
   }, 10_000);
+  const digestIntervalMs = Math.max(10, Number(flags['digest-interval'])) * 1000;
+  let digestTimer: NodeJS.Timeout | undefined;
+  const runDigests = async () => {
+    const before = digestQueue.delivered;
+    const run = await startDigestRun({});
+    await digestQueue.drain();
+    console.log(
+      `Digest run (${Object.keys(run.periods).join(', ') || 'no members due'}): ${run.queued} members, ` +
+        `${digestQueue.delivered - before} handled; messages in ${outbox.dir}`,
+    );
+  };
   void poller
     .drain(30 * 60_000)
     .then(() =>
@@ -100,7 +138,17 @@ async function main() {
       ),
     )
     .catch(() => undefined)
-    .finally(() => clearInterval(progress));
+    .finally(() => clearInterval(progress))
+    // The first scheduled run waits for the demo's stream records, so its digests include them.
+    .then(() => new Promise((r) => setTimeout(r, (services.config.DIGEST_SETTLE_SECONDS + 1) * 1000)))
+    .then(async () => {
+      const tick = () =>
+        runDigests().catch((error: unknown) =>
+          console.error(`digest run: ${error instanceof Error ? error.message : error}`),
+        );
+      await tick();
+      digestTimer = setInterval(() => void tick(), digestIntervalMs);
+    });
   console.log(
     `\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
@@ -122,6 +170,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping the API and DynamoDB Local...`);
+    clearInterval(digestTimer);
     await server.close();
     await poller.stop();
     await dynamo.stop();

@@ -1,6 +1,6 @@
 // Local stand-in for Lambda's DynamoDB stream event sources: reads DynamoDB Local's table stream and hands the
-// same records, in order per shard, to the SAME handlers AWS invokes (functions/streams/resolve-organisations.ts
-// and functions/streams/roll-up-gaps.ts). In AWS each has its own event filter; here every handler sees every
+// same records, in order per shard, to the SAME handlers AWS invokes (functions/streams/resolve-organisations.ts,
+// functions/streams/roll-up-gaps.ts and functions/streams/record-changes.ts). In AWS each has its own event filter; here every handler sees every
 // record and ignores what its filter would have dropped.
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -11,6 +11,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { handler as recordChanges } from '../functions/streams/record-changes.ts';
 import { handler as resolveOrganisations } from '../functions/streams/resolve-organisations.ts';
 import { handler as rollUpGaps } from '../functions/streams/roll-up-gaps.ts';
 import type { Config } from '../shared/config.ts';
@@ -80,7 +81,7 @@ export async function startStreamPoller(
         // The resolver writes mentions the rollup reads on a later poll; both are idempotent, so records after
         // a failure handed to either again are harmless.
         const failed = new Set<string>();
-        for (const handler of [resolveOrganisations, rollUpGaps]) {
+        for (const handler of [resolveOrganisations, rollUpGaps, recordChanges]) {
           const response = await handler(event);
           for (const f of response.batchItemFailures) failed.add(f.itemIdentifier);
         }

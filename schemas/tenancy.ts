@@ -1,6 +1,7 @@
 // Funders, collaboratives, members, API keys and the verified principal a request acts as.
 import { z } from 'zod';
 import { IsoDateTimeSchema, SlugSchema } from './common.ts';
+import { DigestPreferencesSchema } from './digest.ts';
 
 /** org-id.guide identifier such as GB-CHC-1000147 or US-EIN-131723055. */
 export const OrgIdSchema = z
@@ -81,6 +82,8 @@ export const MemberSchema = z.object({
   name: z.string().min(1).max(200),
   email: z.email(),
   role: RoleSchema,
+  /** Absent until the member changes it: weekly, all themes and regions. */
+  digest: DigestPreferencesSchema.optional(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
 });

@@ -14,6 +14,18 @@ const ConfigSchema = z.object({
     .min(60)
     .max(7 * 86400)
     .default(86400),
+  /** The digest queue (SQS) in AWS; locally `npm start` supplies an in-process queue instead. */
+  DIGEST_QUEUE_URL: z.url().optional(),
+  /** The SES identity digests are sent from (AWS); the local outbox uses it as the From address. */
+  DIGEST_FROM_ADDRESS: z.email().optional(),
+  /** Base URL of the API for links in emails (the unsubscribe link). */
+  PUBLIC_API_URL: z.url().default('http://localhost:3000'),
+  /** Feed entries younger than this wait for the next digest (a write still in flight is never skipped). */
+  DIGEST_SETTLE_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  /** How long one worker owns a member's period; longer than the worker's timeout. */
+  DIGEST_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(180),
+  /** Deliveries of a digest message before it is parked in the dead-letter queue (the queue's maxReceiveCount). */
+  DIGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

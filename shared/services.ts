@@ -6,6 +6,9 @@ import { createAuditService } from './audit/audit-service.ts';
 import { createKeyService } from './auth/key-service.ts';
 import { type Config, getConfig } from './config.ts';
 import { createDocumentClient, createDynamoClient } from './db/client.ts';
+import { createDigestRepository } from './digests/digest-repository.ts';
+import { createDigestService } from './digests/digest-service.ts';
+import { digestTransport } from './digests/transport.ts';
 import { NotFoundError } from './errors.ts';
 import { createExportService } from './exports/export-service.ts';
 import { createGapRepository } from './gaps/gap-repository.ts';
@@ -70,11 +73,37 @@ export function createServices(
     organisationName: async (ctx, orgId) =>
       (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.names[0] ?? null,
   });
+  const digestRepo = createDigestRepository(repoDeps);
+  const digests = createDigestService({
+    repo: digestRepo,
+    funders,
+    members,
+    tenancy,
+    opportunities,
+    duplicates,
+    gaps,
+    audit,
+    transport: () => digestTransport(config),
+    settings: () => ({
+      settleSeconds: config.DIGEST_SETTLE_SECONDS,
+      leaseSeconds: config.DIGEST_LEASE_SECONDS,
+      maxAttempts: config.DIGEST_MAX_ATTEMPTS,
+      publicUrl: config.PUBLIC_API_URL,
+    }),
+  });
   return {
     config,
     client,
     /** For bootstrap (seeding, tests); request paths go through the services. */
-    repos: { funders, members, collaboratives, grants: grantRepo, resolution, gaps: gapRepo },
+    repos: {
+      funders,
+      members,
+      collaboratives,
+      grants: grantRepo,
+      resolution,
+      gaps: gapRepo,
+      digests: digestRepo,
+    },
     audit,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
@@ -87,6 +116,7 @@ export function createServices(
     opportunities,
     /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
     gapRollup: createGapRollup({ repo: gapRepo }),
+    digests,
   };
 }
 export type Services = ReturnType<typeof createServices>;

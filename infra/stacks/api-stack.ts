@@ -15,9 +15,12 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { MENTION_CHANGE_FILTER } from '../../shared/gaps/mention-changes.ts';
@@ -31,15 +34,24 @@ export interface ApiStackProps extends StackProps {
   key: IKey;
   /** Requests per second across the API before the gateway answers 429. */
   throttleRateLimit?: number;
+  /** The address digests are sent from; SES must verify it (an email identity is created for it). */
+  digestFromAddress?: string;
+  /** When the digest run starts (EventBridge Scheduler expression, UTC); weekly digests go out on each ISO week's first run. */
+  digestSchedule?: string;
 }
+
+/** Sends of one digest message before SQS parks it (the consumer marks it failed on the last one). */
+const DIGEST_MAX_ATTEMPTS = 3;
 
 const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly functions: Record<string, NodejsFunction> = {};
-  /** The dead-letter queues of the stream consumers (organisation resolution, gap rollups). */
+  /** The dead-letter queues of the stream consumers (organisation resolution, gap rollups, change feed). */
   readonly streamDeadLetters: Queue[];
+  readonly digestQueue: Queue;
+  readonly digestDeadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -177,7 +189,85 @@ export class ApiStack extends Stack {
       'Mention changes could not be rolled up into gap cells and were parked; replay them',
     );
     this.functions.rollUpGaps = rollup.fn;
-    this.streamDeadLetters = [resolver.deadLetters, rollup.deadLetters];
+    const feed = consumer(
+      'RecordChanges',
+      'RecordChangesDeadLetters',
+      'functions/streams/record-changes.ts',
+      'Records each new grant version in the change feed digests read',
+      GRANT_CHANGE_FILTER,
+      'Grant changes could not be written to the digest change feed and were parked; replay them',
+    );
+    this.functions.recordChanges = feed.fn;
+    this.streamDeadLetters = [resolver.deadLetters, rollup.deadLetters, feed.deadLetters];
+
+    // Digests: the scheduler starts a run, which queues one message per due member; the consumer sends each
+    // through SES. Retries come from SQS; after the last, the message is parked and its digest reads `failed`.
+    const fromAddress = props.digestFromAddress ?? 'digests@example.org';
+    const sender = new EmailIdentity(this, 'DigestSender', { identity: Identity.email(fromAddress) });
+    this.digestDeadLetters = new Queue(this, 'DigestDeadLetters', {
+      encryption: QueueEncryption.KMS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.digestQueue = new Queue(this, 'DigestQueue', {
+      encryption: QueueEncryption.KMS_MANAGED,
+      enforceSSL: true,
+      // Longer than the consumer's timeout and the lease a worker holds on a member's period.
+      visibilityTimeout: Duration.minutes(4),
+      deadLetterQueue: { queue: this.digestDeadLetters, maxReceiveCount: DIGEST_MAX_ATTEMPTS },
+    });
+    const digestEnvironment = {
+      ...environment,
+      DIGEST_QUEUE_URL: this.digestQueue.queueUrl,
+      DIGEST_FROM_ADDRESS: fromAddress,
+      DIGEST_MAX_ATTEMPTS: String(DIGEST_MAX_ATTEMPTS),
+      DIGEST_LEASE_SECONDS: '180',
+    };
+    const deliver = new HubFunction(this, 'DeliverDigest', {
+      entry: 'functions/digests/deliver-digest.ts',
+      description:
+        "Builds one member's digest with their permissions and sends it through SES, once per period",
+      environment: { ...digestEnvironment, PUBLIC_API_URL: this.api.apiEndpoint },
+      timeout: Duration.seconds(90),
+    }).fn;
+    table.grantReadWriteData(deliver);
+    key.grantEncryptDecrypt(deliver);
+    sender.grantSendEmail(deliver);
+    deliver.addEventSource(
+      new SqsEventSource(this.digestQueue, { batchSize: 5, reportBatchItemFailures: true }),
+    );
+    this.functions.deliverDigest = deliver;
+    const startRun = new HubFunction(this, 'StartDigestRun', {
+      entry: 'functions/digests/start-digest-run.ts',
+      description: 'Queues one digest message per member due in the current period',
+      environment: digestEnvironment,
+      timeout: Duration.minutes(2),
+    }).fn;
+    table.grantReadData(startRun);
+    key.grantEncryptDecrypt(startRun);
+    this.digestQueue.grantSendMessages(startRun);
+    this.functions.startDigestRun = startRun;
+    new Schedule(this, 'DigestSchedule', {
+      description: 'Starts the digest run',
+      schedule: ScheduleExpression.expression(props.digestSchedule ?? 'cron(0 7 * * ? *)'),
+      target: new LambdaInvoke(startRun, { retryAttempts: 3, maxEventAge: Duration.hours(2) }),
+    });
+    // `cofund digest --now` queues through the API as well.
+    const runNow = this.functions.createDigestRun;
+    if (runNow) {
+      runNow.addEnvironment('DIGEST_QUEUE_URL', this.digestQueue.queueUrl);
+      this.digestQueue.grantSendMessages(runNow);
+    }
+    new Alarm(this, 'DigestDeadLettersAlarm', {
+      alarmDescription: 'Digests failed every attempt and were parked; GET /v1/digests shows them as failed',
+      metric: this.digestDeadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
 
     new Alarm(this, 'Api5xxAlarm', {
       alarmDescription: 'The API answered 5xx: a handler failed or the table was unavailable',

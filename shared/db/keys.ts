@@ -169,3 +169,47 @@ export const opportunityIndexKeys = (funderId: string, id: string, deadline: str
     ? {}
     : { GSI2PK: opportunityVisibilityPartition(visibility), GSI2SK: `${funderId}#${deadline}#${id}` }),
 });
+
+// --- Change feed and digests ---
+/** One feed entry per grant version: the key makes a re-delivered stream record write nothing new. */
+export const feedKey = (funderId: string, grantId: string, version: number): ItemKey => ({
+  PK: `FEED#${funderId}#${grantId}`,
+  SK: `V#${String(version).padStart(VERSION_WIDTH, '0')}`,
+});
+/** The owner's feed by day on GSI1; shared grants also by visibility and day on GSI2 (never private ones). */
+export const feedIndexKeys = (
+  funderId: string,
+  grantId: string,
+  version: number,
+  visibility: string,
+  recordedAt: string,
+) => {
+  const day = recordedAt.slice(0, 10);
+  const sort = `${recordedAt}#${funderId}#${grantId}#${version}`;
+  return {
+    GSI1PK: funderFeedPartition(funderId, day),
+    GSI1SK: sort,
+    ...(visibility === 'private' ? {} : { GSI2PK: sharedFeedPartition(visibility, day), GSI2SK: sort }),
+  };
+};
+export const funderFeedPartition = (funderId: string, day: string) => `FEED#FUNDER#${funderId}#${day}`;
+export const sharedFeedPartition = (visibility: string, day: string) => `FEED#VIS#${visibility}#${day}`;
+
+export const digestPartition = (funderId: string, memberId: string) => `DIGEST#${funderId}#${memberId}`;
+/** One delivery per member and period; its conditional creation is what makes a digest go out once. */
+export const digestKey = (funderId: string, memberId: string, period: string): ItemKey => ({
+  PK: digestPartition(funderId, memberId),
+  SK: `PERIOD#${period}`,
+});
+export const DIGEST_PERIOD_PREFIX = 'PERIOD#';
+/** A funder's deliveries, newest period first, for its admins. */
+export const digestIndexKeys = (funderId: string, memberId: string, period: string, createdAt: string) => ({
+  GSI1PK: funderDigestsPartition(funderId),
+  GSI1SK: `${createdAt}#${memberId}#${period}`,
+});
+export const funderDigestsPartition = (funderId: string) => `FUNDER#${funderId}#DIGESTS`;
+/** What the member's last digest covered and told; also holds the key of their unsubscribe link. */
+export const digestStateKey = (funderId: string, memberId: string): ItemKey => ({
+  PK: digestPartition(funderId, memberId),
+  SK: 'STATE',
+});

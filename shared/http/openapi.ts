@@ -66,7 +66,11 @@ export function buildOpenApiDocument(serverUrl = '/'): JsonSchema {
       responses: {
         [String(route.successStatus)]: {
           description: 'Success',
-          content: { 'application/json': { schema: jsonSchema(route.response, 'output') } },
+          content: {
+            [route.responseContentType ?? 'application/json']: {
+              schema: jsonSchema(route.response, 'output'),
+            },
+          },
         },
         ...(route.auth
           ? {

@@ -2,6 +2,16 @@
 import { z } from 'zod';
 import { AuditEventSchema, ListAuditQuerySchema } from '../../schemas/audit.ts';
 import { PageQuerySchema, pageOf } from '../../schemas/common.ts';
+import {
+  DigestPreferencesSchema,
+  DigestPreviewSchema,
+  DigestRunSchema,
+  DigestViewSchema,
+  ListDigestsQuerySchema,
+  StartDigestRunRequestSchema,
+  UnsubscribeQuerySchema,
+  UpdateDigestPreferencesRequestSchema,
+} from '../../schemas/digest.ts';
 import { ExportPageSchema, ExportQuerySchema } from '../../schemas/export.ts';
 import {
   GapQuerySchema,
@@ -78,6 +88,8 @@ export interface RouteDefinition {
   query?: z.ZodType;
   body?: z.ZodType;
   response: z.ZodType;
+  /** When the success body is not JSON (the unsubscribe pages are HTML). */
+  responseContentType?: string;
   successStatus: number;
   idempotent?: boolean;
   /**
@@ -595,6 +607,99 @@ export const routes: RouteDefinition[] = [
     response: pageOf(AuditEventSchema),
     successStatus: 200,
     access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/digests',
+    entry: 'functions/digests/list-digests.ts',
+    operationId: 'listDigests',
+    summary: 'Delivery status of your digests (admin: every member of your funder, or ?member=)',
+    tag: 'digests',
+    auth: true,
+    query: ListDigestsQuerySchema,
+    response: pageOf(DigestViewSchema),
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/digests/preview',
+    entry: 'functions/digests/preview-digest.ts',
+    operationId: 'previewDigest',
+    summary: 'What your next digest would say now; sends and changes nothing',
+    tag: 'digests',
+    auth: true,
+    response: DigestPreviewSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/v1/digests/runs',
+    entry: 'functions/digests/create-digest-run.ts',
+    operationId: 'createDigestRun',
+    summary:
+      'Run the digest schedule now (operator: all funders; admin: your members); sent periods are not sent again',
+    tag: 'digests',
+    auth: true,
+    body: StartDigestRunRequestSchema,
+    response: DigestRunSchema,
+    successStatus: 202,
+    idempotent: true,
+    access: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/digest-preferences',
+    entry: 'functions/digests/get-digest-preferences.ts',
+    operationId: 'getDigestPreferences',
+    summary: 'Your digest frequency, themes and regions',
+    tag: 'digests',
+    auth: true,
+    response: DigestPreferencesSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/me/digest-preferences',
+    entry: 'functions/digests/put-digest-preferences.ts',
+    operationId: 'updateDigestPreferences',
+    summary: 'Change your digest frequency (daily, weekly, off), themes or regions',
+    tag: 'digests',
+    auth: true,
+    body: UpdateDigestPreferencesRequestSchema,
+    response: DigestPreferencesSchema,
+    successStatus: 200,
+    access: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/v1/digests/unsubscribe',
+    entry: 'functions/digests/unsubscribe.ts',
+    operationId: 'showUnsubscribe',
+    summary: 'The signed unsubscribe link from a digest: a page with a button (changes nothing)',
+    tag: 'digests',
+    auth: false,
+    query: UnsubscribeQuerySchema,
+    response: z.string(),
+    responseContentType: 'text/html',
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/v1/digests/unsubscribe',
+    entry: 'functions/digests/unsubscribe.ts',
+    operationId: 'unsubscribeDigest',
+    summary: 'Turn digests off with the signed link (the button, or one-click unsubscribe, RFC 8058)',
+    tag: 'digests',
+    auth: false,
+    query: UnsubscribeQuerySchema,
+    response: z.string(),
+    responseContentType: 'text/html',
+    successStatus: 200,
+    access: 'write',
   },
   {
     method: 'GET',

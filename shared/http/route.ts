@@ -261,3 +261,27 @@ export function ifMatchVersion(headers: Record<string, string | undefined>): num
     throw new ValidationError([{ field: 'if-match', message: 'must be a version number such as "3"' }]);
   return Number(match[1]);
 }
+
+/**
+ * A route anyone may call (no API key): only the unsubscribe link, whose token is its own proof. Any body
+ * (a one-click unsubscribe posts a form) is size-checked and ignored.
+ */
+export function publicRoute<Q extends z.ZodType>(
+  spec: { query: Q },
+  fn: (input: { query: z.infer<Q>; method: string }) => Promise<RouteOutput>,
+) {
+  return middy<HttpEvent, HttpResult, Error, Context>()
+    .use(problemDetails())
+    .handler(async (event: HttpEvent): Promise<HttpResult> => {
+      const raw = event.body ?? '';
+      if (raw.length > DEFAULT_MAX_BODY_BYTES) throw new PayloadTooLargeError(DEFAULT_MAX_BODY_BYTES);
+      const query = parseOrThrow(spec.query, event.queryStringParameters ?? {}, 'query');
+      const out = await fn({ query, method: event.requestContext.http.method });
+      return text(
+        out.status ?? 200,
+        out.raw ?? '',
+        out.contentType ?? 'text/html; charset=utf-8',
+        out.headers,
+      );
+    });
+}

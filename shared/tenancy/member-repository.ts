@@ -1,5 +1,6 @@
 // People of a funder and their API keys (stored by key id, holding only the secret's hash).
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DigestPreferences } from '../../schemas/digest.ts';
 import { type ApiKeyRecord, ApiKeyRecordSchema, type Member, MemberSchema } from '../../schemas/tenancy.ts';
 import { withCondition } from '../db/conditions.ts';
 import { getItem, putIfAbsent } from '../db/items.ts';
@@ -40,6 +41,27 @@ export function createMemberRepository(deps: { doc: DynamoDBDocumentClient; tabl
             ConditionExpression: 'attribute_exists(PK)',
             ExpressionAttributeNames: { '#role': 'role' },
             ExpressionAttributeValues: { ':role': role, ':at': at },
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return MemberSchema.parse(out.Attributes);
+    },
+
+    async updateDigestPreferences(
+      funderId: string,
+      memberId: string,
+      digest: DigestPreferences,
+      at: string,
+    ): Promise<Member> {
+      const out = await withCondition(`member ${memberId} missing`, () =>
+        doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: memberKey(funderId, memberId),
+            UpdateExpression: 'SET digest = :digest, updatedAt = :at',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeValues: { ':digest': digest, ':at': at },
             ReturnValues: 'ALL_NEW',
           }),
         ),

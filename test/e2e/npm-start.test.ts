@@ -1,6 +1,6 @@
 // `npm start` as a user runs it: DynamoDB Local, demo data, printed keys, a working API, a clean stop.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,9 +9,11 @@ import { freePort } from '../../local/dynamodb-local.ts';
 
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'cofund-start-'));
+const digestDir = mkdtempSync(join(tmpdir(), 'cofund-digests-'));
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(digestDir, { recursive: true, force: true });
 });
 
 interface Started {
@@ -91,4 +93,37 @@ describe('npm start', () => {
     expect(await again.json()).toEqual({ count: 42 });
     expect(await stop(second)).toBe(0);
   });
+
+  it('writes a digest for each demo member to the outbox after one scheduled run', async () => {
+    const started = await start(['--port', String(await freePort()), '--data-dir', digestDir, '--in-memory']);
+    // The first run waits for the demo's stream records (a few thousand, read one shard at a time).
+    const deadline = Date.now() + 480_000;
+    while (!/Digest run \(/.test(started.output())) {
+      if (Date.now() > deadline) throw new Error(`no digest run:\n${started.output()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(started.output()).toMatch(/Digest run \(W\d{4}-\d{2}: 10\): 10 members, 10 handled; messages in /);
+    const outbox = join(digestDir, 'outbox');
+    const emails = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+    const members = emails.map((f) => f.replace(/^W\d{4}-\d{2}--/, '').replace(/\.eml$/, '')).sort();
+    expect(members).toEqual([
+      'ab-charitable-trust--abct-officer',
+      'andrew-lloyd-webber-foundation--alwf-officer',
+      'epim-asylum--epim-asylum-officer',
+      'epim-detention--epim-detention-officer',
+      'macarthur--macarthur-admin',
+      'macarthur--macarthur-officer',
+      'nef--nef-admin',
+      'osf--osf-admin',
+      'osf--osf-officer',
+      'osf--osf-viewer',
+    ]);
+    const osf = readFileSync(
+      join(outbox, emails.find((f) => f.includes('--osf--osf-officer')) ?? ''),
+      'utf8',
+    );
+    expect(osf).toMatch(/^To: lucia\.ramirez@osf\.example$/m);
+    expect(osf).toContain('New and changed grants');
+    expect(await stop(started)).toBe(0);
+  }, 540_000);
 });

@@ -100,8 +100,9 @@ describe('api stack', () => {
 
   it('runs every function on Node.js 22 (ARM) with the table names from the data stack', () => {
     const functions = api.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, and the two stream consumers (organisation resolver, gap rollups).
-    expect(Object.keys(functions)).toHaveLength(routes.length + 3);
+    // One per route, the authorizer, three stream consumers (organisation resolver, gap rollups, change feed),
+    // the digest run and the digest delivery.
+    expect(Object.keys(functions)).toHaveLength(routes.length + 6);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -146,8 +147,8 @@ describe('api stack', () => {
     }
   });
 
-  it('alarms on 5xx answers, authorizer errors and parked grant changes', () => {
-    api.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+  it('alarms on 5xx answers, authorizer errors, parked stream records and parked digests', () => {
+    api.resourceCountIs('AWS::CloudWatch::Alarm', 6);
   });
 
   it('resolves organisations from the table stream: grant changes only, in order, failures reported and parked', () => {
@@ -185,7 +186,46 @@ describe('api stack', () => {
         ],
       },
     });
-    api.resourceCountIs('AWS::SQS::Queue', 2);
+    // Three stream dead-letter queues, the digest queue and its dead-letter queue.
+    api.resourceCountIs('AWS::SQS::Queue', 5);
+  });
+
+  it('runs digests from EventBridge Scheduler through an SQS queue with a dead-letter queue, sending with SES', () => {
+    const startRun = hub.api.getLogicalId(hub.api.functions.startDigestRun?.node.defaultChild as never);
+    api.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 7 * * ? *)',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: { 'Fn::GetAtt': [startRun, 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 7200, MaximumRetryAttempts: 3 },
+      }),
+    });
+    const deadLetters = hub.api.getLogicalId(hub.api.digestDeadLetters.node.defaultChild as never);
+    api.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: 'alias/aws/sqs',
+      VisibilityTimeout: 240,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetters, 'Arn'] }, maxReceiveCount: 3 },
+    });
+    const deliver = hub.api.getLogicalId(hub.api.functions.deliverDigest?.node.defaultChild as never);
+    api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: deliver },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    api.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ DIGEST_FROM_ADDRESS: 'digests@example.org', DIGEST_MAX_ATTEMPTS: '3' }),
+      },
+    });
+    api.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'digests@example.org' });
+    const deliverRole = hub.api.getLogicalId(
+      hub.api.functions.deliverDigest?.role?.node.defaultChild as never,
+    );
+    const policies = api.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: deliverRole }] } });
+    const actions = Object.values(policies)
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .flatMap((st: { Action: string | string[] }) => [st.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['ses:SendEmail', 'ses:SendRawEmail']));
   });
 });
 

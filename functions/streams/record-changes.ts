@@ -1,0 +1,29 @@
+// Table stream -> change feed: one entry per new grant version, which digests read by day and visibility.
+// Keyed by version, so a re-delivered record writes nothing; failed records are retried from the first one.
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { feedEntryOf } from '../../shared/digests/change-feed.ts';
+import { grantOfStreamImage } from '../../shared/organisations/grant-changes.ts';
+import { getServices } from '../../shared/services.ts';
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+type Image = Record<string, AttributeValue> | undefined;
+
+async function recordChange(record: DynamoDBRecord): Promise<void> {
+  if (record.eventName === 'REMOVE') return;
+  // Lambda's stream image and the SDK's AttributeValue are the same JSON shape under two type names.
+  const entry = feedEntryOf(
+    grantOfStreamImage(record.dynamodb?.NewImage as Image),
+    grantOfStreamImage(record.dynamodb?.OldImage as Image),
+    new Date().toISOString(),
+  );
+  if (entry) await getServices().repos.digests.recordFeed(entry);
+}
+
+export const handler = async (event: DynamoDBStreamEvent) =>
+  processPartialResponse(event, recordChange, processor, {
+    processInParallel: false,
+    throwOnFullBatchFailure: false,
+  });
