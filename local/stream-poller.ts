@@ -81,10 +81,12 @@ export async function startStreamPoller(
         // The resolver writes mentions the rollup reads on a later poll; both are idempotent, so records after
         // a failure handed to either again are harmless.
         const failed = new Set<string>();
-        for (const handler of [resolveOrganisations, rollUpGaps, recordChanges]) {
-          const response = await handler(event);
+        // As in AWS, the three consumers run side by side; each filters its own records and keeps their order.
+        const responses = await Promise.all(
+          [resolveOrganisations, rollUpGaps, recordChanges].map((handler) => handler(event)),
+        );
+        for (const response of responses)
           for (const f of response.batchItemFailures) failed.add(f.itemIdentifier);
-        }
         if (failed.size > 0) {
           // Like Lambda: retry from the first failed record on the next poll.
           const first = records.find((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''))?.dynamodb

@@ -102,7 +102,7 @@ describe('npm start', () => {
       if (Date.now() > deadline) throw new Error(`no digest run:\n${started.output()}`);
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(started.output()).toMatch(/Digest run \(W\d{4}-\d{2}: 10\): 10 members, 10 handled; messages in /);
+    expect(started.output()).toMatch(/Digest run \(W\d{4}-\d{2}\): 10 members, 10 handled; messages in /);
     const outbox = join(digestDir, 'outbox');
     const emails = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
     const members = emails.map((f) => f.replace(/^W\d{4}-\d{2}--/, '').replace(/\.eml$/, '')).sort();

@@ -55,8 +55,8 @@ beforeAll(async () => {
   queue = createLocalDigestQueue({ maxAttempts: 3, retryDelayMs: 50 });
   useDigestTransport({ queue, mailer });
   await seedDemo(hub.services);
-  await hub.poller?.drain(240_000);
-}, 300_000);
+  await hub.poller?.drain(420_000);
+}, 480_000);
 
 afterAll(async () => {
   useDigestTransport(undefined);

@@ -10,8 +10,8 @@ let hub: TestHub;
 beforeAll(async () => {
   hub = await startTestHub({ streams: true });
   await seedDemo(hub.services);
-  await hub.poller?.drain(240_000);
-}, 300_000);
+  await hub.poller?.drain(420_000);
+}, 480_000);
 afterAll(async () => hub?.close());
 
 const osf = { principal: principal('osf', 'osf-officer', 'viewer', ['epim']) };
