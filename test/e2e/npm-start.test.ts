@@ -9,11 +9,9 @@ import { freePort } from '../../local/dynamodb-local.ts';
 
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'cofund-start-'));
-const digestDir = mkdtempSync(join(tmpdir(), 'cofund-digests-'));
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
-  rmSync(digestDir, { recursive: true, force: true });
 });
 
 interface Started {
@@ -65,8 +63,42 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+/** The first digest run follows the demo's stream processing: one message per demo member in the outbox. */
+async function expectDigestsInOutbox(started: Started, dir: string) {
+  // The demo's stream records (about 20,000) are read one shard at a time before the first run.
+  const deadline = Date.now() + 480_000;
+  while (!/Digest run \(/.test(started.output())) {
+    if (Date.now() > deadline) throw new Error(`no digest run:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(started.output()).toMatch(/Digest run \(W\d{4}-\d{2}\): 10 members, 10 handled; messages in /);
+  const outbox = join(dir, 'outbox');
+  const emails = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+  expect(emails.map((f) => f.replace(/^W\d{4}-\d{2}--/, '').replace(/\.eml$/, '')).sort()).toEqual([
+    'ab-charitable-trust--abct-officer',
+    'andrew-lloyd-webber-foundation--alwf-officer',
+    'epim-asylum--epim-asylum-officer',
+    'epim-detention--epim-detention-officer',
+    'macarthur--macarthur-admin',
+    'macarthur--macarthur-officer',
+    'nef--nef-admin',
+    'osf--osf-admin',
+    'osf--osf-officer',
+    'osf--osf-viewer',
+  ]);
+  expect(readdirSync(outbox).filter((f) => f.endsWith('.html'))).toHaveLength(10);
+  const officer = emails.find((f) => f.includes('--osf--osf-officer')) ?? '';
+  expect(readFileSync(join(outbox, officer), 'utf8')).toMatch(/^To: lucia\.ramirez@osf\.example$/m);
+  // The HTML beside it, unencoded: the demo's news for OSF, MacArthur's exit among it.
+  const html = readFileSync(join(outbox, officer.replace(/\.eml$/, '.html')), 'utf8');
+  expect(html).toContain('New and changed grants');
+  expect(html).toContain(
+    '<li>Funder exiting: John D. and Catherine T. MacArthur Foundation (macarthur)</li>',
+  );
+}
+
 describe('npm start', () => {
-  it('serves the seeded demo hub with the printed keys, keeps data between runs and stops everything', async () => {
+  it('serves the seeded demo hub with the printed keys, writes a digest per demo member after one scheduled run, keeps data between runs and stops everything', async () => {
     const port = await freePort();
     const first = await start(['--port', String(port), '--data-dir', dataDir]);
     expect(first.output()).toContain('Seeding demo data');
@@ -79,6 +111,7 @@ describe('npm start', () => {
     const body = (await res.json()) as { items: Array<{ funderId: string }> };
     expect(body.items).toHaveLength(5);
     expect(body.items[0]?.funderId).toBe('osf');
+    await expectDigestsInOutbox(first, dataDir);
     const dynamoPort = Number(/DynamoDB Local on http:\/\/127\.0\.0\.1:(\d+)/.exec(first.output())?.[1]);
     expect(await portOpen(dynamoPort)).toBe(true);
     expect(await stop(first)).toBe(0);
@@ -91,39 +124,8 @@ describe('npm start', () => {
       headers: { authorization: `Bearer ${second.keys.get('osf-officer')}` },
     });
     expect(await again.json()).toEqual({ count: 42 });
+    // The period's digests went out in the first run; a restart sends none again.
+    expect(second.output()).not.toMatch(/Digest run .*[1-9]\d* handled/);
     expect(await stop(second)).toBe(0);
-  });
-
-  it('writes a digest for each demo member to the outbox after one scheduled run', async () => {
-    const started = await start(['--port', String(await freePort()), '--data-dir', digestDir, '--in-memory']);
-    // The first run waits for the demo's stream records (a few thousand, read one shard at a time).
-    const deadline = Date.now() + 480_000;
-    while (!/Digest run \(/.test(started.output())) {
-      if (Date.now() > deadline) throw new Error(`no digest run:\n${started.output()}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(started.output()).toMatch(/Digest run \(W\d{4}-\d{2}\): 10 members, 10 handled; messages in /);
-    const outbox = join(digestDir, 'outbox');
-    const emails = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
-    const members = emails.map((f) => f.replace(/^W\d{4}-\d{2}--/, '').replace(/\.eml$/, '')).sort();
-    expect(members).toEqual([
-      'ab-charitable-trust--abct-officer',
-      'andrew-lloyd-webber-foundation--alwf-officer',
-      'epim-asylum--epim-asylum-officer',
-      'epim-detention--epim-detention-officer',
-      'macarthur--macarthur-admin',
-      'macarthur--macarthur-officer',
-      'nef--nef-admin',
-      'osf--osf-admin',
-      'osf--osf-officer',
-      'osf--osf-viewer',
-    ]);
-    const osf = readFileSync(
-      join(outbox, emails.find((f) => f.includes('--osf--osf-officer')) ?? ''),
-      'utf8',
-    );
-    expect(osf).toMatch(/^To: lucia\.ramirez@osf\.example$/m);
-    expect(osf).toContain('New and changed grants');
-    expect(await stop(started)).toBe(0);
-  }, 540_000);
+  }, 600_000);
 });
