@@ -110,6 +110,8 @@ export const DigestContentSchema = z.object({
   windowFrom: IsoDateTimeSchema,
   windowTo: IsoDateTimeSchema,
   preferences: DigestPreferencesSchema,
+  /** Names of the funders the digest mentions, by id. */
+  funderNames: z.record(z.string(), z.string()),
   grants: z.object({ total: z.number().int(), truncated: z.boolean(), items: z.array(FeedEntrySchema) }),
   opportunities: z.array(
     z.object({

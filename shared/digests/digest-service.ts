@@ -241,18 +241,30 @@ export function createDigestService(deps: {
     const queue = await deps.duplicates.list(ctx, { limit: 100 });
     const newPairs = queue.items.filter((d) => inWindow(d.createdAt));
     const snapshot = await gapSnapshot(ctx, prefs);
-    const exitingNames = await Promise.all(
-      [...snapshot.exiting]
-        .filter((id) => !state.exiting.includes(id))
-        .sort()
-        .map(async (id) => ({ funderId: id, name: (await funders.get(id))?.name ?? id })),
+    const mentioned = new Set<string>([
+      ...grants.items.map((g) => g.funderId),
+      ...opportunities.map((o) => o.funderId),
+      ...pledges.map((p) => p.funderId),
+      ...snapshot.exiting,
+      ...[...snapshot.dependent.values()].map((d) => d.funderId),
+      ...newPairs.flatMap((d) => [d.a.funderId, d.b.funderId]),
+    ]);
+    const funderNames = Object.fromEntries(
+      await Promise.all(
+        [...mentioned].sort().map(async (id) => [id, (await funders.get(id))?.name ?? id] as const),
+      ),
     );
+    const exitingNames = [...snapshot.exiting]
+      .filter((id) => !state.exiting.includes(id))
+      .sort()
+      .map((id) => ({ funderId: id, name: funderNames[id] ?? id }));
     const content: DigestContent = {
       member: { id: member.id, name: member.name, email: member.email, funderName: funder.name },
       period: window.period,
       windowFrom: window.from,
       windowTo: window.to,
       preferences: prefs,
+      funderNames,
       grants,
       opportunities,
       pledges,
@@ -262,7 +274,7 @@ export function createDigestService(deps: {
         more: queue.nextCursor !== null,
         items: newPairs.slice(0, 5).map((d) => ({
           pairId: d.pairId,
-          summary: `"${d.a.name}" (${d.a.funderId}) and "${d.b.name}" (${d.b.funderId}), score ${d.score.toFixed(2)}`,
+          summary: `"${d.a.name}" (${funderNames[d.a.funderId] ?? d.a.funderId}) and "${d.b.name}" (${funderNames[d.b.funderId] ?? d.b.funderId}), score ${d.score.toFixed(2)}`,
         })),
       },
       gapChanges: {

@@ -51,6 +51,7 @@ interface Section {
 /** The sections both renderings share, as plain strings (escaped only when written as HTML). */
 function sections(c: DigestContent): Section[] {
   const out: Section[] = [];
+  const funder = (id: string) => c.funderNames[id] ?? id;
   if (c.grants.total > 0) {
     const shown = c.grants.items.length;
     out.push({
@@ -59,7 +60,7 @@ function sections(c: DigestContent): Section[] {
       lines: c.grants.items.map(
         (g) =>
           `${g.change === 'new' ? 'New' : g.change === 'changed' ? 'Changed' : 'Withdrawn'}: ${g.title} - ` +
-          `${money(g.amount, g.currency)} to ${g.recipient ?? 'an unnamed recipient'} (${g.funderId}` +
+          `${money(g.amount, g.currency)} to ${g.recipient ?? 'an unnamed recipient'} (${funder(g.funderId)}` +
           `${g.awardDate ? `, awarded ${g.awardDate}` : ''})`,
       ),
       ...(c.grants.total > shown
@@ -73,7 +74,7 @@ function sections(c: DigestContent): Section[] {
       title: `New co-funding asks (${c.opportunities.length})`,
       lines: c.opportunities.map(
         (o) =>
-          `${o.title} for ${o.recipient} (${o.funderId}): ${money(o.unmet, o.currency)} unmet, deadline ${day(o.deadline)}`,
+          `${o.title} for ${o.recipient} (${funder(o.funderId)}): ${money(o.unmet, o.currency)} unmet, deadline ${day(o.deadline)}`,
       ),
     });
   }
@@ -82,7 +83,8 @@ function sections(c: DigestContent): Section[] {
       id: 'pledges',
       title: `Pledges on your asks (${c.pledges.length})`,
       lines: c.pledges.map(
-        (p) => `${p.funderId} ${p.status} ${money(p.amount, p.currency)} on "${p.title}" (${day(p.at)})`,
+        (p) =>
+          `${funder(p.funderId)} ${p.status} ${money(p.amount, p.currency)} on "${p.title}" (${day(p.at)})`,
       ),
     });
   }
@@ -100,9 +102,10 @@ function sections(c: DigestContent): Section[] {
       id: 'gaps',
       title: 'Gaps that opened',
       lines: [
-        ...gaps.newlyExiting.map((f) => `Funder exiting: ${f.name} (${f.funderId})`),
+        ...gaps.newlyExiting.map((f) => `Funder exiting: ${f.name}`),
         ...gaps.newlyDependent.map(
-          (d) => `${d.name ?? d.orgId} now gets ${pct(d.share)} of its ${d.theme} funding from ${d.funderId}`,
+          (d) =>
+            `${d.name ?? d.orgId} now gets ${pct(d.share)} of its ${d.theme} funding from ${funder(d.funderId)}`,
         ),
       ],
     });

@@ -38,6 +38,11 @@ const content: DigestContent = {
   windowFrom: '2026-11-16T07:00:00.000Z',
   windowTo: '2026-11-23T06:58:00.000Z',
   preferences: { frequency: 'weekly', themes: ['enforcement-detention'], regions: [] },
+  funderNames: {
+    macarthur: 'MacArthur Foundation',
+    osf: 'Open Society Foundations',
+    nef: 'Network of European Foundations',
+  },
   grants: {
     total: 2,
     truncated: false,
@@ -137,8 +142,8 @@ describe('rendered digest', () => {
     const grants = doc.querySelector('#grants');
     expect(grants?.querySelector('h2')?.text).toBe('New and changed grants (2)');
     expect(grants?.querySelectorAll('li').map((li) => li.text)).toEqual([
-      'New: Detention <monitoring> & "legal" aid - US$250,000 to Global Detention Project (macarthur, awarded 2026-11-01)',
-      'Changed: Alternatives to detention - €120,000 to an unnamed recipient (osf)',
+      'New: Detention <monitoring> & "legal" aid - US$250,000 to Global Detention Project (MacArthur Foundation, awarded 2026-11-01)',
+      'Changed: Alternatives to detention - €120,000 to an unnamed recipient (Open Society Foundations)',
     ]);
     // The title's markup arrived as text, not as an element.
     expect(doc.querySelector('monitoring')).toBeNull();
@@ -148,8 +153,8 @@ describe('rendered digest', () => {
         ?.querySelectorAll('li')
         .map((li) => li.text),
     ).toEqual([
-      'Funder exiting: John D. and Catherine T. MacArthur Foundation (macarthur)',
-      'Global Coalition on Migration now gets 57% of its governance funding from macarthur',
+      'Funder exiting: John D. and Catherine T. MacArthur Foundation',
+      'Global Coalition on Migration now gets 57% of its governance funding from MacArthur Foundation',
     ]);
     const unsubscribe = doc.querySelectorAll('a').find((a) => a.text === 'Unsubscribe');
     expect(unsubscribe?.getAttribute('href')).toBe('https://hub.example/v1/digests/unsubscribe?token=a.b.c');
@@ -163,7 +168,9 @@ describe('rendered digest', () => {
     );
     const heading = lines.indexOf('Pledges on your asks (1)');
     expect(lines[heading + 1]).toBe('-'.repeat('Pledges on your asks (1)'.length));
-    expect(lines[heading + 2]).toBe('* macarthur committed US$50,000 on "Court monitoring" (2026-11-21)');
+    expect(lines[heading + 2]).toBe(
+      '* MacArthur Foundation committed US$50,000 on "Court monitoring" (2026-11-21)',
+    );
     // No markup or entities of its own; a title's angle brackets are shown as they were written.
     expect(rendered.text).not.toMatch(/<\/?(p|li|ul|h\d|section|a|body)\b|&#\d+;/i);
     expect(rendered.text).toContain('* New: Detention <monitoring> & "legal" aid - US$250,000');
