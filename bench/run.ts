@@ -14,7 +14,7 @@ const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
 const ONLY = process.env.BENCH_ONLY;
 const RESOLUTION_SIZES = (process.env.BENCH_RESOLUTION_SIZES ?? '10000,100000').split(',').map(Number);
 const RESOLUTIONS = Number(process.env.BENCH_RESOLUTIONS ?? 300);
-const GAP_SIZES = (process.env.BENCH_GAP_SIZES ?? '10000,100000').split(',').map(Number);
+const GAP_SIZES = (process.env.BENCH_GAP_SIZES ?? '10000,100000,300000').split(',').map(Number);
 const GAP_LAG_GRANTS = Number(process.env.BENCH_GAP_LAG_GRANTS ?? 1000);
 const runs = (name: string) => ONLY === undefined || ONLY === name;
 
@@ -188,13 +188,14 @@ funder has granted in it under every visibility, and then stays the same size ho
 ${shape.join('\n')}
 
 Where the read units of the heat map grow between sizes, it is this filling of cells, bounded by ${GAP_BENCH_SLOTS} figures
-(${fmt(GAP_BENCH_SLOTS / 4, 0)} funders × 4 visibilities here), not the grants themselves. Dependent grantees need per-grantee figures: a query
+(${fmt(GAP_BENCH_SLOTS / 4, 0)} funders × 4 visibilities here), not the grants themselves: at ${fmt(last)} grants the cells are
+${fmt(((result.cellShape[last]?.slots ?? 0) / GAP_BENCH_SLOTS) * 100, 0)}% full, so a heat map there reads close to the most it ever will with these funders. Dependent grantees need per-grantee figures: a query
 that names a theme also reads that theme's grantee items (one per grantee and cell), which grow with the number of
 distinct grantees, not with grants as such; the heat map without a theme does not read them.
 
 Rollup lag: ${fmt(result.lag.grants)} grants imported through the grant service in batches of 100
-(${fmt(result.lag.importSeconds, 1)} s) with the stream poller running organisation resolution and then the rollup,
-as Lambda would: the gap total included every grant **${fmt(result.lag.lagSeconds, 1)} s** after the last batch was
+(${fmt(result.lag.importSeconds, 1)} s) with the stream poller running organisation resolution, the rollup and the
+digests' change feed side by side, as Lambda would: the gap total included every grant **${fmt(result.lag.lagSeconds, 1)} s** after the last batch was
 accepted (${fmt(result.lag.endToEndPerSecond, 1)} grants/s from the first write to the rollup, resolution included, on
 DynamoDB Local, where the poller hands records to the handlers one shard at a time).
 <!-- /bench:gaps -->

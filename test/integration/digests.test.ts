@@ -271,6 +271,67 @@ describe('digests', () => {
     expect(mailTo('macarthur-admin').filter((m) => m.reference.startsWith(period4))).toHaveLength(1);
   });
 
+  it('tells members of new asks in their themes, and askers of the pledges on their asks', async () => {
+    const at = new Date(Date.now() + 28 * 86_400_000).toISOString();
+    const period5 = periodOf('weekly', new Date(at));
+    const ask = await hub.services.opportunities.create(
+      { principal: principal('osf', 'osf-officer', 'editor', ['epim']), requestId: 't' },
+      {
+        title: 'Bridge funding for detention monitoring',
+        recipient: { name: 'Detention Action' },
+        themes: ['enforcement-detention'],
+        regions: ['europe'],
+        currency: 'EUR',
+        budget: 200_000,
+        deadline: '2027-03-31',
+        visibility: 'hub',
+      },
+    );
+    await hub.services.opportunities.create(
+      { principal: principal('osf', 'osf-officer', 'editor', ['epim']), requestId: 't' },
+      {
+        title: 'An ask OSF keeps to itself',
+        recipient: { name: 'Detention Action' },
+        themes: ['enforcement-detention'],
+        regions: ['europe'],
+        currency: 'EUR',
+        budget: 90_000,
+        deadline: '2027-03-31',
+        visibility: 'private',
+      },
+    );
+    await hub.services.opportunities.pledge(
+      { principal: principal('macarthur', 'macarthur-officer', 'editor', []), requestId: 't' },
+      ask.id,
+      { amount: 50_000, status: 'committed' },
+    );
+    // A member following only education hears of neither.
+    await hub.services.digests.updatePreferences(
+      { principal: principal('ab-charitable-trust', 'abct-officer', 'admin', []), requestId: 't' },
+      { themes: ['education'] },
+    );
+    await run(at);
+    await queue.drain();
+    const news = (memberId: string) =>
+      sent.find((m) => m.reference === `${period5}--${m.reference.split('--')[1]}--${memberId}`)?.text ?? '';
+    expect(news('osf-officer')).toContain('Pledges on your asks (1)');
+    expect(news('osf-officer')).toContain(
+      '* John D. and Catherine T. MacArthur Foundation committed €50,000 on "Bridge funding for detention monitoring"',
+    );
+    // Its own ask is not news to OSF.
+    expect(news('osf-officer')).not.toContain('New co-funding asks');
+    for (const member of ['nef-admin', 'macarthur-admin', 'epim-detention-officer']) {
+      expect(news(member)).toContain('New co-funding asks (1)');
+      expect(news(member)).toContain(
+        'Bridge funding for detention monitoring for Detention Action (Open Society Foundations (International Migration Initiative)): €150,000 unmet, deadline 2027-03-31',
+      );
+      expect(news(member)).not.toContain('keeps to itself');
+      expect(news(member)).not.toContain('Pledges on your asks');
+    }
+    expect(await record('ab-charitable-trust/abct-officer', period5)).toMatchObject({ status: 'empty' });
+    expect(news('abct-officer')).toBe('');
+  });
+
   it('unsubscribes with the signed link only, and then skips the member', async () => {
     const link = await hub.services.digests.unsubscribeLink('nef', 'nef-admin');
     const path = link.replace('http://localhost:3000', '');
@@ -296,7 +357,7 @@ describe('digests', () => {
     });
     expect(done.status).toBe(200);
     expect((await hub.services.repos.members.get('nef', 'nef-admin'))?.digest?.frequency).toBe('off');
-    const out = await run(new Date(Date.now() + 28 * 86_400_000).toISOString());
+    const out = await run(new Date(Date.now() + 35 * 86_400_000).toISOString());
     expect(out.queued).toBe(DEMO_MEMBERS.length - 1);
     await queue.drain();
   });
