@@ -244,6 +244,35 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
       );
     },
 
+    /** The delivery alone, when the transaction with the member's state could not be written. */
+    async markSent(
+      r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,
+      token: string,
+      outcome: { at: string; windowFrom: string; windowTo: string; counts: DigestCounts; messageId: string },
+    ): Promise<void> {
+      await withCondition(`digest ${r.funderId}/${r.memberId}/${r.period} claim`, () =>
+        doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: key(r),
+            UpdateExpression:
+              'SET #status = :sent, windowFrom = :from, windowTo = :to, counts = :counts, messageId = :mid, sentAt = :at, updatedAt = :at REMOVE claimToken, leaseUntil, lastError',
+            ConditionExpression: 'claimToken = :token',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':sent': 'sent',
+              ':from': outcome.windowFrom,
+              ':to': outcome.windowTo,
+              ':counts': outcome.counts,
+              ':mid': outcome.messageId,
+              ':at': outcome.at,
+              ':token': token,
+            },
+          }),
+        ),
+      );
+    },
+
     /** A failed attempt: the period is free for the next try (retrying) or parked (failed). */
     async release(
       r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,

@@ -432,20 +432,23 @@ export function createDigestService(deps: {
           reference,
           unsubscribeUrl: link,
         });
-        await repo.complete(
-          message,
-          token,
-          {
-            status: 'sent',
-            at: now().toISOString(),
-            windowFrom: window.from,
-            windowTo: window.to,
-            counts,
-            messageId,
-          },
-          next,
-          state.lastWindowTo,
-        );
+        const outcome = {
+          status: 'sent' as const,
+          at: now().toISOString(),
+          windowFrom: window.from,
+          windowTo: window.to,
+          counts,
+          messageId,
+        };
+        try {
+          await repo.complete(message, token, outcome, next, state.lastWindowTo);
+        } catch (error) {
+          // The message is out: whatever happens now, it must not go out again for this period. Record the
+          // delivery alone; the member's state stays behind, so the next digest repeats this one's news rather
+          // than this period getting a second message.
+          logger.error('digest sent but its state was not recorded', { ...message, error });
+          await repo.markSent(message, token, outcome);
+        }
         await audit.record(
           { principal, requestId: reference },
           { action: 'digest.send', resource: `member:${member.id}`, outcome: 'allowed' },

@@ -1,0 +1,97 @@
+// Digests under faults injected into the real DynamoDB client: throttled claims, and the finishing transaction
+// failing after the message went out. Every member still gets exactly one message for the period.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalDigestQueue } from '../../local/digest-queue.ts';
+import type { OutgoingMail } from '../../shared/digests/mailer.ts';
+import { periodOf } from '../../shared/digests/periods.ts';
+import { useDigestTransport } from '../../shared/digests/transport.ts';
+import { createServices, setServicesForTests } from '../../shared/services.ts';
+import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, grantBody, type World } from '../support/world.ts';
+
+let hub: TestHub;
+let world: World;
+const sent: OutgoingMail[] = [];
+const queue = createLocalDigestQueue({ maxAttempts: 5, retryDelayMs: 20 });
+
+/** Every member of the test world but the operator. */
+const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
+  ['viewer', 'editor', 'admin'].map((r) => `${f}/${f}-${r}`),
+);
+
+beforeAll(async () => {
+  process.env.DIGEST_SETTLE_SECONDS = '0';
+  hub = await startTestHub({ server: true, streams: true });
+  world = await buildWorld(hub.services);
+  const res = await hub.request(
+    world.keys.macarthur?.editor ?? null,
+    'PUT',
+    '/v1/grants/macarthur/faults-1',
+    grantBody('faults-1', { title: 'Hub grant under faults', visibility: 'hub' }),
+  );
+  expect(res.status).toBe(201);
+  await hub.poller?.drain(60_000);
+  useDigestTransport({
+    queue,
+    mailer: {
+      async send(mail) {
+        sent.push(mail);
+        return { messageId: `m-${sent.length}` };
+      },
+    },
+  });
+});
+afterAll(async () => {
+  useDigestTransport(undefined);
+  setServicesForTests(hub.services);
+  await hub?.close();
+});
+
+describe('digests under faults', () => {
+  it('sends each member one message when claims are throttled and every finishing transaction fails', async () => {
+    const injected = { claims: 0, transactions: 0 };
+    const client = faultyClient(1, (command) => {
+      // The first claims are throttled (the message is retried); every finishing transaction is cancelled,
+      // after the message went out.
+      if (command === 'UpdateItemCommand' && injected.claims < 6) {
+        injected.claims += 1;
+        return throttled();
+      }
+      if (command === 'TransactWriteItemsCommand') {
+        injected.transactions += 1;
+        return transactionConflict();
+      }
+      return null;
+    });
+    const faulty = createServices(hub.services.config, client);
+    setServicesForTests(faulty);
+    const period = periodOf('weekly', new Date());
+    try {
+      await Promise.all([faulty.digests.startRun(null, {}), faulty.digests.startRun(null, {})]);
+      await queue.drain();
+    } finally {
+      setServicesForTests(hub.services);
+    }
+    expect(injected.claims).toBe(6);
+    expect(injected.transactions).toBe(MEMBERS.length);
+    expect(queue.deadLetters).toEqual([]);
+    expect(sent.map((m) => m.reference).sort()).toEqual(
+      MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort(),
+    );
+    for (const who of MEMBERS) {
+      const [funderId = '', memberId = ''] = who.split('/');
+      expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
+        status: 'sent',
+        messageId: expect.stringMatching(/^m-\d+$/),
+      });
+      // The state did not move on: the next digest repeats this news rather than this one going out twice.
+      expect((await hub.services.repos.digests.getState(funderId, memberId))?.lastWindowTo).toBeUndefined();
+    }
+
+    // Triggered again with the faults gone: nothing more for this period.
+    await hub.services.digests.startRun(null, {});
+    await queue.drain();
+    expect(sent).toHaveLength(MEMBERS.length);
+  });
+});
