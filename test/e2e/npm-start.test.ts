@@ -10,7 +10,11 @@ import { freePort } from '../../local/dynamodb-local.ts';
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'cofund-start-'));
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
+  // A failed test leaves `npm start` running: kill its whole process group, so DynamoDB Local (its child, which
+  // a killed parent cannot stop) goes too.
+  for (const child of children) {
+    if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGKILL');
+  }
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -23,6 +27,8 @@ interface Started {
 async function start(args: string[]): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so the cleanup above reaches DynamoDB Local as well.
+    detached: true,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
   children.push(child);
