@@ -5,7 +5,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   type NativeAttributeValue,
-  PutCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
@@ -20,8 +19,8 @@ import {
   type FeedEntry,
   FeedEntrySchema,
 } from '../../schemas/digest.ts';
-import { createdUnlessExists, withCondition } from '../db/conditions.ts';
-import { getItem } from '../db/items.ts';
+import { createdUnlessExists, isConditionFailure, withCondition } from '../db/conditions.ts';
+import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   DIGEST_PERIOD_PREFIX,
   digestIndexKeys,
@@ -42,6 +41,15 @@ export interface FeedPartition {
   partition: string;
 }
 
+export interface DigestOutcome {
+  status: 'sent' | 'empty';
+  at: string;
+  windowFrom: string;
+  windowTo: string;
+  counts: DigestCounts;
+  messageId?: string;
+}
+
 export interface DigestPage {
   items: DigestRecord[];
   lastKey: Record<string, NativeAttributeValue> | undefined;
@@ -51,6 +59,30 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
   const { doc, tableName } = deps;
   const key = (r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>) =>
     digestKey(r.funderId, r.memberId, r.period);
+  /** Moves a claimed delivery to its outcome, only while the claim is still this worker's. */
+  const finishing = (
+    r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,
+    token: string,
+    o: DigestOutcome,
+  ) => ({
+    TableName: tableName,
+    Key: key(r),
+    UpdateExpression:
+      'SET #status = :status, windowFrom = :from, windowTo = :to, counts = :counts, updatedAt = :at' +
+      (o.messageId ? ', messageId = :mid, sentAt = :at' : '') +
+      ' REMOVE claimToken, leaseUntil, lastError',
+    ConditionExpression: 'claimToken = :token',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':status': o.status,
+      ':from': o.windowFrom,
+      ':to': o.windowTo,
+      ':counts': o.counts,
+      ':at': o.at,
+      ':token': token,
+      ...(o.messageId ? { ':mid': o.messageId } : {}),
+    },
+  });
   const newestFirst = async (
     query: Pick<QueryCommandInput, 'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
     limit: number,
@@ -81,26 +113,23 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
     /** False when this grant version was already recorded (a re-delivered stream record). */
     async recordFeed(entry: FeedEntry): Promise<boolean> {
       return createdUnlessExists(() =>
-        withCondition(`feed ${entry.funderId}/${entry.grantId} v${entry.version}`, () =>
-          doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                ...feedKey(entry.funderId, entry.grantId, entry.version),
-                ...feedIndexKeys(
-                  entry.funderId,
-                  entry.grantId,
-                  entry.version,
-                  entry.visibility,
-                  entry.recordedAt,
-                ),
-                entity: 'feed',
-                ...entry,
-                ttl: Math.floor(Date.parse(entry.recordedAt) / 1000) + FEED_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          ),
+        putIfAbsent(
+          doc,
+          tableName,
+          {
+            ...feedKey(entry.funderId, entry.grantId, entry.version),
+            ...feedIndexKeys(
+              entry.funderId,
+              entry.grantId,
+              entry.version,
+              entry.visibility,
+              entry.recordedAt,
+            ),
+            entity: 'feed',
+            ...entry,
+            ttl: Math.floor(Date.parse(entry.recordedAt) / 1000) + FEED_TTL_SECONDS,
+          },
+          `feed ${entry.funderId}/${entry.grantId} v${entry.version}`,
         ),
       );
     },
@@ -178,7 +207,7 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
         );
         return DigestRecordSchema.parse(out.Attributes);
       } catch (error) {
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return null;
+        if (isConditionFailure(error)) return null;
         throw error;
       }
     },
@@ -190,14 +219,7 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
     async complete(
       r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,
       token: string,
-      outcome: {
-        status: 'sent' | 'empty';
-        at: string;
-        windowFrom: string;
-        windowTo: string;
-        counts: DigestCounts;
-        messageId?: string;
-      },
+      outcome: DigestOutcome,
       state: DigestState,
       previousWindowTo: string | undefined,
     ): Promise<void> {
@@ -205,27 +227,7 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
         doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              {
-                Update: {
-                  TableName: tableName,
-                  Key: key(r),
-                  UpdateExpression:
-                    'SET #status = :status, windowFrom = :from, windowTo = :to, counts = :counts, updatedAt = :at' +
-                    (outcome.messageId ? ', messageId = :mid, sentAt = :at' : '') +
-                    ' REMOVE claimToken, leaseUntil, lastError',
-                  ConditionExpression: 'claimToken = :token',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: {
-                    ':status': outcome.status,
-                    ':from': outcome.windowFrom,
-                    ':to': outcome.windowTo,
-                    ':counts': outcome.counts,
-                    ':at': outcome.at,
-                    ':token': token,
-                    ...(outcome.messageId ? { ':mid': outcome.messageId } : {}),
-                  },
-                },
-              },
+              { Update: finishing(r, token, outcome) },
               {
                 Put: {
                   TableName: tableName,
@@ -248,28 +250,10 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
     async markSent(
       r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,
       token: string,
-      outcome: { at: string; windowFrom: string; windowTo: string; counts: DigestCounts; messageId: string },
+      outcome: DigestOutcome & { status: 'sent'; messageId: string },
     ): Promise<void> {
       await withCondition(`digest ${r.funderId}/${r.memberId}/${r.period} claim`, () =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key(r),
-            UpdateExpression:
-              'SET #status = :sent, windowFrom = :from, windowTo = :to, counts = :counts, messageId = :mid, sentAt = :at, updatedAt = :at REMOVE claimToken, leaseUntil, lastError',
-            ConditionExpression: 'claimToken = :token',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':sent': 'sent',
-              ':from': outcome.windowFrom,
-              ':to': outcome.windowTo,
-              ':counts': outcome.counts,
-              ':mid': outcome.messageId,
-              ':at': outcome.at,
-              ':token': token,
-            },
-          }),
-        ),
+        doc.send(new UpdateCommand(finishing(r, token, outcome))),
       );
     },
 
@@ -337,18 +321,11 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
     /** The first state of a member (a fresh link secret); an existing one is kept and returned. */
     async ensureState(initial: DigestState): Promise<DigestState> {
       const created = await createdUnlessExists(() =>
-        withCondition(`digest state ${initial.funderId}/${initial.memberId}`, () =>
-          doc.send(
-            new PutCommand({
-              TableName: tableName,
-              Item: {
-                ...digestStateKey(initial.funderId, initial.memberId),
-                entity: 'digest-state',
-                ...initial,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          ),
+        putIfAbsent(
+          doc,
+          tableName,
+          { ...digestStateKey(initial.funderId, initial.memberId), entity: 'digest-state', ...initial },
+          `digest state ${initial.funderId}/${initial.memberId}`,
         ),
       );
       if (created) return initial;

@@ -5,7 +5,6 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import {
   DEFAULT_DIGEST_PREFERENCES,
   type DigestContent,
-  type DigestCounts,
   type DigestMessage,
   type DigestPreferences,
   type DigestRun,
@@ -41,7 +40,7 @@ import { parseOrThrow } from '../validation.ts';
 import type { DigestRepository, FeedPartition } from './digest-repository.ts';
 import type { Mailer } from './mailer.ts';
 import { daysBetween, periodLengthMs, periodOf } from './periods.ts';
-import { isEmptyDigest, renderDigest } from './render.ts';
+import { digestCounts, isEmptyDigest, renderDigest } from './render.ts';
 
 export interface DigestQueue {
   enqueue(messages: DigestMessage[]): Promise<void>;
@@ -298,14 +297,6 @@ export function createDigestService(deps: {
     return { content, next };
   }
 
-  const countsOf = (c: DigestContent): DigestCounts => ({
-    grants: c.grants.total,
-    opportunities: c.opportunities.length,
-    pledges: c.pledges.length,
-    duplicates: c.duplicates.count,
-    gapChanges: c.gapChanges.newlyDependent.length + c.gapChanges.newlyExiting.length,
-  });
-
   /** The window a digest built at `at` covers: from where the last one stopped, up to the settled present. */
   function windowOf(state: DigestState, prefs: DigestPreferences, at: Date, period: string) {
     const to = new Date(at.getTime() - deps.settings().settleSeconds * 1000).toISOString();
@@ -411,7 +402,7 @@ export function createDigestService(deps: {
         const principal = await principalOf(funder, member);
         const window = windowOf(state, preferencesOf(member), started, message.period);
         const { content, next } = await build(funder, member, principal, state, window);
-        const counts = countsOf(content);
+        const counts = digestCounts(content);
         const at = now().toISOString();
         if (isEmptyDigest(content)) {
           await repo.complete(

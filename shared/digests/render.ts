@@ -1,7 +1,7 @@
 // Turns a digest's content into an email: a subject, readable plain text and simple HTML (inline styles only,
 // as mail clients strip the rest). Everything shown comes from the content, which the service built with the
 // member's own permissions; nothing here reads data.
-import type { DigestContent } from '../../schemas/digest.ts';
+import type { DigestContent, DigestCounts } from '../../schemas/digest.ts';
 
 export interface RenderedDigest {
   subject: string;
@@ -13,15 +13,19 @@ export interface DigestLinks {
   unsubscribeUrl: string;
 }
 
+/** What a digest holds, by kind: recorded with each delivery, and all zero for a digest that is not sent. */
+export function digestCounts(c: DigestContent): DigestCounts {
+  return {
+    grants: c.grants.total,
+    opportunities: c.opportunities.length,
+    pledges: c.pledges.length,
+    duplicates: c.duplicates.count,
+    gapChanges: c.gapChanges.newlyDependent.length + c.gapChanges.newlyExiting.length,
+  };
+}
+
 export function isEmptyDigest(c: DigestContent): boolean {
-  return (
-    c.grants.total === 0 &&
-    c.opportunities.length === 0 &&
-    c.pledges.length === 0 &&
-    c.duplicates.count === 0 &&
-    c.gapChanges.newlyDependent.length === 0 &&
-    c.gapChanges.newlyExiting.length === 0
-  );
+  return Object.values(digestCounts(c)).every((n) => n === 0);
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);

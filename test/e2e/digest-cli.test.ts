@@ -1,39 +1,24 @@
 // `cofund digest` as a user runs it, against the local gateway with the same queue and delivery handlers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDigestQueue, type LocalDigestQueue } from '../../local/digest-queue.ts';
+import type { LocalDigestQueue } from '../../local/digest-queue.ts';
 import type { OutgoingMail } from '../../shared/digests/mailer.ts';
 import { useDigestTransport } from '../../shared/digests/transport.ts';
 import { runCofund } from '../support/cli.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import { startDigestWorld } from '../support/digest-world.ts';
+import type { TestHub } from '../support/hub.ts';
+import type { World } from '../support/world.ts';
 
 let hub: TestHub;
 let world: World;
 let queue: LocalDigestQueue;
-const sent: OutgoingMail[] = [];
+let sent: OutgoingMail[];
 
 beforeAll(async () => {
-  process.env.DIGEST_SETTLE_SECONDS = '0';
-  hub = await startTestHub({ server: true, streams: true });
-  world = await buildWorld(hub.services);
-  queue = createLocalDigestQueue({ maxAttempts: 3, retryDelayMs: 50 });
-  useDigestTransport({
-    queue,
-    mailer: {
-      async send(mail) {
-        sent.push(mail);
-        return { messageId: `m-${sent.length}` };
-      },
-    },
-  });
-  const res = await hub.request(
-    world.keys.macarthur?.editor ?? null,
-    'PUT',
-    '/v1/grants/macarthur/cli-digest-1',
-    grantBody('cli-digest-1', { title: 'Hub grant for digests', visibility: 'hub' }),
-  );
-  expect(res.status).toBe(201);
-  await hub.poller?.drain(60_000);
+  ({ hub, world, queue, sent } = await startDigestWorld({
+    maxAttempts: 3,
+    retryDelayMs: 50,
+    grant: { id: 'cli-digest-1', title: 'Hub grant for digests' },
+  }));
 });
 afterAll(async () => {
   useDigestTransport(undefined);

@@ -1,19 +1,18 @@
 // Digests under faults injected into the real DynamoDB client: throttled claims, and the finishing transaction
 // failing after the message went out. Every member still gets exactly one message for the period.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalDigestQueue } from '../../local/digest-queue.ts';
+import type { LocalDigestQueue } from '../../local/digest-queue.ts';
 import type { OutgoingMail } from '../../shared/digests/mailer.ts';
 import { periodOf } from '../../shared/digests/periods.ts';
 import { useDigestTransport } from '../../shared/digests/transport.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
+import { startDigestWorld } from '../support/digest-world.ts';
 import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, type World } from '../support/world.ts';
+import type { TestHub } from '../support/hub.ts';
 
 let hub: TestHub;
-let world: World;
-const sent: OutgoingMail[] = [];
-const queue = createLocalDigestQueue({ maxAttempts: 5, retryDelayMs: 20 });
+let queue: LocalDigestQueue;
+let sent: OutgoingMail[];
 
 /** Every member of the test world but the operator. */
 const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
@@ -21,26 +20,11 @@ const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
 );
 
 beforeAll(async () => {
-  process.env.DIGEST_SETTLE_SECONDS = '0';
-  hub = await startTestHub({ server: true, streams: true });
-  world = await buildWorld(hub.services);
-  const res = await hub.request(
-    world.keys.macarthur?.editor ?? null,
-    'PUT',
-    '/v1/grants/macarthur/faults-1',
-    grantBody('faults-1', { title: 'Hub grant under faults', visibility: 'hub' }),
-  );
-  expect(res.status).toBe(201);
-  await hub.poller?.drain(60_000);
-  useDigestTransport({
-    queue,
-    mailer: {
-      async send(mail) {
-        sent.push(mail);
-        return { messageId: `m-${sent.length}` };
-      },
-    },
-  });
+  ({ hub, queue, sent } = await startDigestWorld({
+    maxAttempts: 5,
+    retryDelayMs: 20,
+    grant: { id: 'faults-1', title: 'Hub grant under faults' },
+  }));
 });
 afterAll(async () => {
   useDigestTransport(undefined);
