@@ -1,8 +1,9 @@
 // `npm run bench`: runs the benchmarks against one DynamoDB Local and rewrites BENCHMARKS.md.
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { buildConsole, type ConsoleBuild, firstLoadBytes } from '../console/build.ts';
 import { startDynamoLocal } from '../local/dynamodb-local.ts';
 import { GAP_BENCH_SLOTS, type GapBenchResult, runGapBench } from './gap-bench.ts';
 import { type ImportBenchResult, runImportBench } from './import-bench.ts';
@@ -10,7 +11,7 @@ import { type ResolutionBenchResult, runResolutionBench } from './resolution-ben
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
-/** `import`, `resolution` or `gaps` runs one benchmark and rewrites only its section. */
+/** `import`, `resolution`, `gaps` or `console` runs one benchmark and rewrites only its section. */
 const ONLY = process.env.BENCH_ONLY;
 const RESOLUTION_SIZES = (process.env.BENCH_RESOLUTION_SIZES ?? '10000,100000').split(',').map(Number);
 const RESOLUTIONS = Number(process.env.BENCH_RESOLUTIONS ?? 300);
@@ -202,6 +203,44 @@ DynamoDB Local, where the poller hands records to the handlers one shard at a ti
 `;
 }
 
+function renderConsole(built: ConsoleBuild): string {
+  const kib = (n: number) => fmt(n / 1024, 1);
+  const rows = built.files.map(
+    (f) =>
+      `| ${f.file} | ${kib(f.bytes)} | ${kib(f.gzipBytes)} | ${f.file.includes('chunk-') ? 'on demand' : 'first load'} |`,
+  );
+  // What the first-load script is made of, by package or folder, from esbuild's metafile.
+  const entry = Object.values(built.metafile.outputs).find((o) => o.entryPoint === 'src/main.tsx');
+  const byOrigin = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(entry?.inputs ?? {})) {
+    const origin = input.includes('node_modules/')
+      ? (/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? 'other')
+      : input.replace(/^(src\/(?:pages\/)?)?.*$/, (_m, dir: string | undefined) => `console/${dir ?? ''}`);
+    byOrigin.set(origin, (byOrigin.get(origin) ?? 0) + bytesInOutput);
+  }
+  const parts = [...byOrigin.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([origin, bytes]) => `${origin} ${kib(bytes)} KiB`)
+    .join(', ');
+  return `<!-- bench:console -->
+## Web console bundle
+
+Written by \`npm run bench\` (\`BENCH_ONLY=console\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above.
+
+Method: \`console/build.ts\` builds the console as \`npm start\` and the CDK asset do (esbuild, minified, ES2022,
+code splitting); sizes are of the files written, raw and gzipped (level 6, as a CDN or browser transfer would be).
+
+| file | KiB | KiB gzipped | loaded |
+|---|---|---|---|
+${rows.join('\n')}
+
+First load: **${kib(firstLoadBytes(built))} KiB gzipped** (index.html, the app script and the stylesheet). The on-demand
+chunks are the CSV parser and writer, fetched only when a CSV export spans pages whose columns differ. The app
+script before compression, minified, by origin: ${parts}.
+<!-- /bench:console -->
+`;
+}
+
 function replaceSection(text: string, marker: string, section: string): string {
   const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->\\n?`);
   return pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}`;
@@ -219,7 +258,9 @@ async function main() {
     console.log(JSON.stringify(result, null, 2));
     // The import section owns the top of the file; other sections (between markers) are kept.
     const kept = [
-      ...text.matchAll(/<!-- (bench:resolution|bench:gaps|eval:dedupe) -->[\s\S]*?<!-- \/\1 -->\n?/g),
+      ...text.matchAll(
+        /<!-- (bench:resolution|bench:gaps|bench:console|eval:dedupe) -->[\s\S]*?<!-- \/\1 -->\n?/g,
+      ),
     ].map((m) => m[0]);
     text = `${[render(result).trimEnd(), ...kept.map((k) => k.trimEnd())].join('\n\n')}\n`;
   }
@@ -243,6 +284,15 @@ async function main() {
     });
     console.log(JSON.stringify(result, null, 2));
     text = replaceSection(text, 'bench:gaps', renderGaps(result));
+  }
+  if (runs('console')) {
+    const dir = mkdtempSync(join(tmpdir(), 'cofund-console-'));
+    try {
+      const built = await buildConsole(dir);
+      text = replaceSection(text, 'bench:console', renderConsole(built));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   writeFileSync(path, text);
   console.log('BENCHMARKS.md written');

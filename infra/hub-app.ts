@@ -91,5 +91,39 @@ function acknowledgeNagFindings(api: ApiStack) {
       reason:
         'Three routes have no authorizer by design: GET /v1/openapi.json (the public API description) and GET/POST /v1/digests/unsubscribe (the link in an email, proven by its HMAC token, and it can only turn digests off); every other route uses the API key authorizer.',
     },
+    {
+      id: 'AwsSolutions-IAM5',
+      reason:
+        "CDK's BucketDeployment copies the built console from the CDK asset bucket into the console bucket: its wildcards (s3:GetObject*, s3:List*, s3:DeleteObject*, objects under either bucket) are scoped to those two buckets.",
+      appliesTo: [
+        'Action::s3:GetObject*',
+        'Action::s3:GetBucket*',
+        'Action::s3:List*',
+        'Action::s3:DeleteObject*',
+        'Action::s3:Abort*',
+        {
+          regex:
+            '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/g',
+        },
+        { regex: '/^Resource::<WebConsoleFiles[0-9A-F]+\\.Arn>\\/\\*$/g' },
+      ],
+    },
+  ]);
+  NagSuppressions.addResourceSuppressions(api.webConsole.distribution, [
+    {
+      id: 'AwsSolutions-CFR1',
+      reason:
+        'Funders and their programme officers work from many countries; every request is authorised by API key, so a geographic allow-list would only lock members out.',
+    },
+    {
+      id: 'AwsSolutions-CFR2',
+      reason:
+        'The API behind /v1/* is throttled at the stage and every route but three public ones needs an API key; the static console holds no data. A WAF web ACL (us-east-1, billed monthly) is an operator choice, not a default.',
+    },
+    {
+      id: 'AwsSolutions-CFR4',
+      reason:
+        'The distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the minimum protocol; an operator with their own domain attaches an ACM certificate with TLSv1.2_2021.',
+    },
   ]);
 }

@@ -31,6 +31,10 @@ const FixtureSchema = z.object({
     z.object({ funderId: SlugSchema, id: SlugSchema, name: z.string(), email: z.email(), role: RoleSchema }),
   ),
   grants: z.array(z.object({ funder: SlugSchema, grant: z.record(z.string(), z.unknown()) })),
+  /** Co-funding asks, posted by the funder's editor (validated by the opportunity service as any request). */
+  opportunities: z
+    .array(z.object({ funder: SlugSchema, ask: z.record(z.string(), z.unknown()) }))
+    .default([]),
 });
 export type DemoFixture = z.infer<typeof FixtureSchema>;
 
@@ -48,6 +52,7 @@ export interface DemoKey {
 export interface SeedReport {
   keys: DemoKey[];
   grants: { created: number; updated: number; unchanged: number; rejected: number };
+  opportunities: { created: number; existing: number };
   rejected: Array<{ funderId: string; id: string | null; errors: unknown }>;
 }
 
@@ -103,20 +108,25 @@ export async function seedDemo(
     );
   }
 
-  const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
-  const rejected: SeedReport['rejected'] = [];
-  for (const [funderId, grants] of grantsByFunder) {
+  /** The funder's first editor or admin: demo data is written as that member would write it. */
+  const writerOf = async (funderId: string): Promise<Principal> => {
     const writer = fixture.members.find(
       (m) => m.funderId === funderId && (m.role === 'editor' || m.role === 'admin'),
     );
-    if (!writer) throw new Error(`demo fixture: funder ${funderId} has no editor to write its grants`);
-    const principal: Principal = {
+    if (!writer) throw new Error(`demo fixture: funder ${funderId} has no editor to write its data`);
+    return {
       funderId,
       memberId: writer.id,
       keyId: 'seed',
       role: writer.role,
       collaboratives: await services.tenancy.collaborativesOf(await services.tenancy.getFunder(funderId)),
     };
+  };
+
+  const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
+  const rejected: SeedReport['rejected'] = [];
+  for (const [funderId, grants] of grantsByFunder) {
+    const principal = await writerOf(funderId);
     for (let i = 0; i < grants.length; i += MAX_BATCH_GRANTS) {
       const { summary, results } = await services.grants.batchUpsert(
         { principal, requestId: 'seed' },
@@ -128,5 +138,19 @@ export async function seedDemo(
     }
     log(`  seeded ${grants.length} grants for ${funderId}`);
   }
-  return { keys, grants: totals, rejected };
+
+  // Asks have generated ids, so a second seed recognises its own by funder and title.
+  const opportunities = { created: 0, existing: 0 };
+  for (const { funder, ask } of fixture.opportunities) {
+    const ctx = { principal: await writerOf(funder), requestId: 'seed' };
+    const mine = await services.opportunities.list(ctx, { limit: 50, funder });
+    if (mine.items.some((o) => o.title === ask.title)) {
+      opportunities.existing++;
+      continue;
+    }
+    await services.opportunities.create(ctx, ask);
+    opportunities.created++;
+  }
+  if (fixture.opportunities.length > 0) log(`  seeded ${opportunities.created} co-funding asks`);
+  return { keys, grants: totals, opportunities, rejected };
 }

@@ -6,11 +6,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { buildConsole, describeBuild } from '../console/build.ts';
 import { handler as startDigestRun } from '../functions/digests/start-digest-run.ts';
 import { resetConfigForTests } from '../shared/config.ts';
 import { useDigestTransport } from '../shared/digests/transport.ts';
 import { logger } from '../shared/logger.ts';
 import { getServices, resetServicesForTests } from '../shared/services.ts';
+import { consoleFiles } from './console-files.ts';
 import { createLocalDigestQueue } from './digest-queue.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
 import { createOutboxMailer } from './outbox-mailer.ts';
@@ -33,7 +35,8 @@ if (flags.help) {
   console.log(`Usage: npm start -- [--in-memory] [--port 3000] [--data-dir .data]
 
 Starts DynamoDB Local (Java 17+), creates the tables, seeds the demo data on first run,
-and serves the API on http://localhost:<port>/v1 with the same handlers AWS runs.
+and serves the API on http://localhost:<port>/v1 with the same handlers AWS runs, and the web console
+on http://localhost:<port>/.
   --in-memory   keep nothing between runs (data is otherwise kept under --data-dir)
   --digest-interval <seconds>
                 how often the digest schedule runs (default 3600, or DIGEST_INTERVAL_SECONDS); the
@@ -107,7 +110,9 @@ async function main() {
   });
   useDigestTransport({ queue: digestQueue, mailer: outbox });
 
-  const server = await startLocalServer({ port, host: '127.0.0.1' });
+  const built = await buildConsole(resolve(dataDir, 'console'));
+  console.log(`  ${describeBuild(built)}`);
+  const server = await startLocalServer({ port, host: '127.0.0.1', fallback: consoleFiles(built.outDir) });
   // Organisation resolution and the gap rollups run from the table stream, as in AWS; the first run works
   // through the seed.
   const poller = await startStreamPoller(services.config, {
@@ -152,6 +157,7 @@ async function main() {
   console.log(
     `\nDonor data hub running at ${shownUrl}/v1 (ready in ${((Date.now() - started) / 1000).toFixed(1)} s)`,
   );
+  console.log(`Web console: ${shownUrl}/ (sign in with one of the keys below)`);
   console.log(`OpenAPI: ${shownUrl}/v1/openapi.json\n`);
   console.log('Demo API keys (local only; kept in .data/demo-keys.json):');
   for (const k of keys)

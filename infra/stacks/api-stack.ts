@@ -27,6 +27,7 @@ import { MENTION_CHANGE_FILTER } from '../../shared/gaps/mention-changes.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
 import { GRANT_CHANGE_FILTER } from '../../shared/organisations/grant-changes.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
+import { WebConsole } from '../constructs/web-console.ts';
 
 export interface ApiStackProps extends StackProps {
   table: Table;
@@ -52,6 +53,7 @@ export class ApiStack extends Stack {
   readonly streamDeadLetters: Queue[];
   readonly digestQueue: Queue;
   readonly digestDeadLetters: Queue;
+  readonly webConsole: WebConsole;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -286,5 +288,11 @@ export class ApiStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'COFUND_API_URL for the CLI' });
+
+    this.webConsole = new WebConsole(this, 'WebConsole', { api: this.api });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `https://${this.webConsole.distribution.distributionDomainName}/`,
+      description: 'The web console (its /v1/* is the same API, so COFUND_API_URL may also point here)',
+    });
   }
 }

@@ -4,8 +4,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/dynamodb-local.ts';
+import { defineConsoleTests } from './console-scenarios.ts';
 
 const children: ChildProcess[] = [];
 const dataDir = mkdtempSync(join(tmpdir(), 'cofund-start-'));
@@ -101,11 +102,20 @@ async function expectDigestsInOutbox(started: Started, dir: string) {
   expect(html).toContain('<li>Funder exiting: John D. and Catherine T. MacArthur Foundation</li>');
 }
 
-describe('npm start', () => {
-  it('serves the seeded demo hub with the printed keys, writes a digest per demo member after one scheduled run, keeps data between runs and stops everything', async () => {
-    const port = await freePort();
-    const first = await start(['--port', String(port), '--data-dir', dataDir]);
+// One `npm start` serves every test below in order: the API, the first digest run, the web console in a browser,
+// then a restart on the same data.
+describe.sequential('npm start', () => {
+  let port: number;
+  let first: Started;
+  beforeAll(async () => {
+    port = await freePort();
+    first = await start(['--port', String(port), '--data-dir', dataDir]);
+  }, 120_000);
+
+  it('serves the seeded demo hub and the web console with the printed keys', async () => {
     expect(first.output()).toContain('Seeding demo data');
+    expect(first.output()).toContain(`Web console: http://localhost:${port}/`);
+    expect(first.output()).toMatch(/web console: [\d.]+ KiB gzipped to first load/);
     const officer = first.keys.get('osf-officer');
     expect(officer).toMatch(/^cfd_/);
     const res = await fetch(`http://localhost:${port}/v1/grants?funder=osf&limit=5`, {
@@ -115,7 +125,17 @@ describe('npm start', () => {
     const body = (await res.json()) as { items: Array<{ funderId: string }> };
     expect(body.items).toHaveLength(5);
     expect(body.items[0]?.funderId).toBe('osf');
+  });
+
+  it('writes a digest per demo member after one scheduled run', async () => {
     await expectDigestsInOutbox(first, dataDir);
+  }, 600_000);
+
+  // After the first digest run, so the stream has been worked through: the heat map, the duplicates and the
+  // organisation pages are complete.
+  defineConsoleTests(() => ({ url: `http://localhost:${port}`, keys: first.keys }));
+
+  it('keeps data between runs and stops everything', async () => {
     const dynamoPort = Number(/DynamoDB Local on http:\/\/127\.0\.0\.1:(\d+)/.exec(first.output())?.[1]);
     expect(await portOpen(dynamoPort)).toBe(true);
     expect(await stop(first)).toBe(0);
@@ -131,5 +151,5 @@ describe('npm start', () => {
     // The period's digests went out in the first run; a restart sends none again.
     expect(second.output()).not.toMatch(/Digest run .*[1-9]\d* handled/);
     expect(await stop(second)).toBe(0);
-  }, 600_000);
+  }, 300_000);
 });

@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONSOLE_CSP } from '../../console/security-headers.ts';
 import { HubFunction } from '../../infra/constructs/hub-function.ts';
 import { createHub } from '../../infra/hub-app.ts';
 import { mainTable } from '../../shared/db/table-definition.ts';
@@ -99,7 +100,13 @@ describe('api stack', () => {
   });
 
   it('runs every function on Node.js 22 (ARM) with the table names from the data stack', () => {
-    const functions = api.findResources('AWS::Lambda::Function');
+    const all = api.findResources('AWS::Lambda::Function');
+    // CDK's own helpers for the web console: copying the build into S3 and emptying the bucket on delete.
+    const cdkOwn = Object.keys(all).filter((id) =>
+      /^(CustomCDKBucketDeployment|CustomS3AutoDeleteObjectsCustomResourceProvider)/.test(id),
+    );
+    expect(cdkOwn).toHaveLength(2);
+    const functions = Object.fromEntries(Object.entries(all).filter(([id]) => !cdkOwn.includes(id)));
     // One per route, the authorizer, three stream consumers (organisation resolver, gap rollups, change feed),
     // the digest run and the digest delivery.
     expect(Object.keys(functions)).toHaveLength(routes.length + 6);
@@ -229,6 +236,84 @@ describe('api stack', () => {
   });
 });
 
+describe('web console', () => {
+  it('keeps the console files in a private, TLS-only bucket that only CloudFront reads (origin access control)', () => {
+    const files = hub.api.getLogicalId(hub.api.webConsole.bucket.node.defaultChild as never);
+    api.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 's3/' }),
+    });
+    const policy = Object.values(
+      api.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: files } } }),
+    )[0];
+    const statements = policy?.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>;
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Principal: { Service: 'cloudfront.amazonaws.com' },
+        }),
+      ]),
+    );
+    api.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+  });
+
+  it('serves the console with its security headers and sends /v1/* to the API uncached', () => {
+    api.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: Match.objectLike({
+        SecurityHeadersConfig: Match.objectLike({
+          ContentSecurityPolicy: { ContentSecurityPolicy: CONSOLE_CSP, Override: true },
+          FrameOptions: { FrameOption: 'DENY', Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
+        }),
+      }),
+    });
+    const distribution = Object.values(api.findResources('AWS::CloudFront::Distribution'))[0];
+    const config = distribution?.Properties.DistributionConfig;
+    expect(config.DefaultRootObject).toBe('index.html');
+    expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
+    expect(config.Logging).toBeDefined();
+    const apiBehaviour = config.CacheBehaviors.find(
+      (b: { PathPattern: string }) => b.PathPattern === '/v1/*',
+    );
+    expect(apiBehaviour).toMatchObject({
+      // The managed CachingDisabled and AllViewerExceptHostHeader policies.
+      CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad',
+      OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac',
+      AllowedMethods: expect.arrayContaining(['POST', 'PUT', 'PATCH', 'DELETE']),
+      ViewerProtocolPolicy: 'https-only',
+    });
+    const apiOrigin = config.Origins.find((o: { Id: string }) => o.Id === apiBehaviour.TargetOriginId);
+    expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+  });
+
+  it('deploys the built files in two steps: hashed assets kept and cached for good, then index.html invalidated', () => {
+    const deployments = Object.values(api.findResources('Custom::CDKBucketDeployment'));
+    expect(deployments).toHaveLength(2);
+    const [assets, index] = [
+      deployments.find((d) => d.Properties.Exclude?.includes('index.html') && !d.Properties.Include),
+      deployments.find((d) => d.Properties.Include?.includes('index.html')),
+    ];
+    expect(assets?.Properties).toMatchObject({
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
+    });
+    expect(index?.Properties).toMatchObject({
+      Prune: false,
+      SystemMetadata: { 'cache-control': 'no-cache' },
+      DistributionPaths: ['/index.html', '/'],
+    });
+    expect(index?.DependsOn?.length).toBeGreaterThan(0);
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding on either stack', () => {
     for (const stack of [hub.data, hub.api]) {
@@ -259,6 +344,24 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('bundling', () => {
+  it('builds the web console for its S3 asset with esbuild: index.html naming a hashed script that exists', async () => {
+    const { HttpApi } = await import('aws-cdk-lib/aws-apigatewayv2');
+    const { WebConsole } = await import('../../infra/constructs/web-console.ts');
+    const app = new App({ outdir: outdir() });
+    const stack = new Stack(app, 'ConsoleProbe');
+    new WebConsole(stack, 'Console', { api: new HttpApi(stack, 'Api') });
+    const assembly = app.synth();
+    const assets = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.'));
+    const built = assets
+      .map((d) => join(assembly.directory, d))
+      .find((d) => existsSync(join(d, 'index.html')));
+    expect(built, assets.join(',')).toBeDefined();
+    const html = readFileSync(join(built ?? '', 'index.html'), 'utf8');
+    const script = /src="\/assets\/(app-[A-Z0-9]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(existsSync(join(built ?? '', 'assets', script ?? ''))).toBe(true);
+  });
+
   it('bundles a handler with esbuild into an ESM file that loads and answers', async () => {
     const app = new App({
       context: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },

@@ -1,0 +1,92 @@
+// Form inputs over the hub's dimensions: theme and region filters, award-year ranges, the digest's checkboxes.
+import type { Region, Theme } from '../../schemas/taxonomy.ts';
+import { REGION_LABELS, REGIONS, THEME_LABELS, THEMES } from './format.ts';
+
+const THEME_OPTIONS = THEMES.map((t) => [t, THEME_LABELS[t]] as const);
+const REGION_OPTIONS = REGIONS.map((r) => [r, REGION_LABELS[r]] as const);
+
+function AnySelect(props: {
+  label: string;
+  name: string;
+  any: string;
+  options: ReadonlyArray<readonly [string, string]>;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        <option value="">{props.any}</option>
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** Theme and region selects named as the API's `theme` and `region` query parameters. */
+export function TaxonomyFilters() {
+  return (
+    <>
+      <AnySelect label="Theme" name="theme" any="Any theme" options={THEME_OPTIONS} />
+      <AnySelect label="Region" name="region" any="Any region" options={REGION_OPTIONS} />
+    </>
+  );
+}
+
+function Checks(props: {
+  legend: string;
+  name: string;
+  selected: readonly string[];
+  options: ReadonlyArray<readonly [string, string]>;
+}) {
+  return (
+    <fieldset>
+      <legend>{props.legend}</legend>
+      {props.options.map(([value, text]) => (
+        <label key={value} class="check">
+          <input
+            type="checkbox"
+            name={props.name}
+            value={value}
+            defaultChecked={props.selected.includes(value)}
+          />
+          {text}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** Checkboxes named `themes` and `regions`, as the digest preferences call them; none ticked means all. */
+export function TaxonomyChecks({ themes, regions }: { themes: Theme[]; regions: Region[] }) {
+  return (
+    <>
+      <Checks legend="Themes (none ticked: all)" name="themes" selected={themes} options={THEME_OPTIONS} />
+      <Checks
+        legend="Regions (none ticked: all)"
+        name="regions"
+        selected={regions}
+        options={REGION_OPTIONS}
+      />
+    </>
+  );
+}
+
+/** "Awarded from … to …" years, named as the query parameters of the page's API call. */
+export function YearRange({ from, to }: { from: string; to: string }) {
+  return (
+    <>
+      <label>
+        Awarded from
+        <input name={from} type="number" min="1900" max="2100" inputMode="numeric" placeholder="year" />
+      </label>
+      <label>
+        to
+        <input name={to} type="number" min="1900" max="2100" inputMode="numeric" placeholder="year" />
+      </label>
+    </>
+  );
+}
