@@ -106,6 +106,29 @@ export function defineConsoleTests(target: () => ConsoleTarget) {
       expect(problemsOf(page)).toEqual([]);
     });
 
+    it('returns to sign-in with a notice when the hub stops accepting the key (revoked in another window)', async () => {
+      const res = await fetch(`${target().url}/v1/keys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key('osf-viewer')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ label: 'console test', expiresInDays: 1 }),
+      });
+      expect(res.status).toBe(201);
+      const created = (await res.json()) as { keyId: string; apiKey: string };
+      const page = await open();
+      await page.getByLabel('API key').fill(created.apiKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByTestId('signed-in-as').waitFor();
+      const revoked = await fetch(`${target().url}/v1/keys/${created.keyId}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${key('osf-viewer')}` },
+      });
+      expect(revoked.status).toBe(200);
+      await goTo(page, 'Gaps');
+      await page.getByText('The hub no longer accepts your key').waitFor();
+      expect(await page.getByLabel('API key').isVisible()).toBe(true);
+      expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    });
+
     it("shows each of two funders its own private grants and never the other's", async () => {
       const seen: Record<string, string[]> = {};
       for (const [member, funder] of [
@@ -237,7 +260,10 @@ export function defineConsoleTests(target: () => ConsoleTarget) {
       expect(await governanceGlobal.textContent()).toMatch(/2 funders ⚑, a funder exiting or stopped$/);
       expect(await accessibilityViolations(page)).toEqual([]);
       await screenshot(page, '06-gaps-heat-map');
-      await governanceGlobal.click();
+      // By keyboard: focus the cell and press Enter.
+      await governanceGlobal.focus();
+      await page.keyboard.press('Enter');
+      expect(await governanceGlobal.getAttribute('aria-pressed')).toBe('true');
       const drill = page.getByTestId('drilldown');
       await drill.getByTestId('dependents').waitFor();
       expect(await drill.getByTestId('exiting').textContent()).toContain(
