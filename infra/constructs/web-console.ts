@@ -1,7 +1,7 @@
 // The web console in AWS: the built static files in a private S3 bucket, served by CloudFront through origin
 // access control, with the HTTP API as a second origin under /v1/* so the console calls its own origin (no CORS,
 // the key goes to one host only). Security headers are the same definition the local server sends.
-import { DockerImage, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AllowedMethods,
@@ -98,6 +98,8 @@ export class WebConsole extends Construct {
     });
     // Built with esbuild on the deploying machine (no Docker); skipped like every bundle when a test asks.
     const built = Source.asset(CONSOLE_DIR, {
+      // Hashed by what was built: a new Preact release redeploys even when console/ itself did not change.
+      assetHashType: AssetHashType.OUTPUT,
       bundling: {
         image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
         local: {
