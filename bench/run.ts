@@ -5,13 +5,15 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildConsole, type ConsoleBuild, firstLoadBytes } from '../console/build.ts';
 import { startDynamoLocal } from '../local/dynamodb-local.ts';
+import { type ColdStartResult, runColdStartBench } from './cold-start.ts';
 import { GAP_BENCH_SLOTS, type GapBenchResult, runGapBench } from './gap-bench.ts';
 import { type ImportBenchResult, runImportBench } from './import-bench.ts';
+import { type LoadResult, runLoadBench } from './load-bench.ts';
 import { type ResolutionBenchResult, runResolutionBench } from './resolution-bench.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
-/** `import`, `resolution`, `gaps` or `console` runs one benchmark and rewrites only its section. */
+/** `import`, `resolution`, `gaps`, `load`, `console` or `coldstart` runs one benchmark and rewrites its section. */
 const ONLY = process.env.BENCH_ONLY;
 const RESOLUTION_SIZES = (process.env.BENCH_RESOLUTION_SIZES ?? '10000,100000').split(',').map(Number);
 const RESOLUTIONS = Number(process.env.BENCH_RESOLUTIONS ?? 300);
@@ -241,6 +243,67 @@ script before compression, minified, by origin: ${parts}.
 `;
 }
 
+function renderLoad(result: LoadResult): string {
+  const rows = result.samples.map(
+    (x) =>
+      `| ${x.route} | ${fmt(x.rps, 0)} | ${fmt(x.p50, 0)} | ${fmt(x.p99, 0)} | ${fmt(x.requests)} | ${fmt(x.errors + x.non2xx)} | ${fmt(x.rcu, 1)} | ${fmt(x.wcu, 1)} | ${Object.entries(
+        x.calls,
+      )
+        .map(([k, v]) => `${k} ${fmt(v, 1)}`)
+        .join(', ')} | ${x.minimum} |`,
+  );
+  return `<!-- bench:load -->
+## Load: the API under autocannon
+
+Written by \`npm run bench\` (\`BENCH_ONLY=load\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above.
+
+Method: \`bench/load-bench.ts\` seeds the demo (1,308 grants, the two asks), works the table stream through
+(organisation resolution, gap rollups) and stops it, then drives the local API server (\`local/server.ts\`: the same
+authorizer and handlers as Lambda, in one Node process, on DynamoDB Local) with autocannon, ${result.connections}
+connections, a fixed number of requests per route (the \`requests\` column; \`BENCH_LOAD_SCALE\` multiplies it, so every
+request counted has finished), as the OSF officer. Writes create new grants. Capacity units per
+request by AWS's rules from the items read and written (the authorizer's reads included; see \`bench/capacity.ts\`),
+beside the least such a request could use. Requests/s here measure one Node process and DynamoDB Local on this
+machine, not Lambda's scale-out; the capacity units are what carries over to AWS.
+
+| route | req/s | p50 ms | p99 ms | requests | errors + non-2xx | RCU/request | WCU/request | DynamoDB calls/request | least possible |
+|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+<!-- /bench:load -->
+`;
+}
+
+function renderColdStart(result: ColdStartResult): string {
+  const kib = (n: number) => fmt(n / 1024, 0);
+  const rows = [...result.samples]
+    .sort((a, b) => b.initMs.p50 - a.initMs.p50)
+    .map(
+      (x) =>
+        `| ${x.entry} | ${kib(x.bytes)} | ${x.top.map((t) => `${t.origin} ${kib(t.bytes)}`).join(', ')} | ${fmt(x.initMs.p50, 0)} | ${fmt(x.initMs.max, 0)} |`,
+    );
+  const sizes = result.samples.map((x) => x.bytes);
+  const inits = result.samples.map((x) => x.initMs.p50);
+  return `<!-- bench:coldstart -->
+## Cold start: bundle size and module initialisation per function
+
+Written by \`npm run bench\` (\`BENCH_ONLY=coldstart\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above, Node ${result.node}.
+
+Method: \`bench/cold-start.ts\` bundles every entry point under \`functions/\` with the options CDK's NodejsFunction
+uses for the hub (esbuild, ESM, minified, source map, \`@aws-sdk/*\` left to the runtime; sizes from esbuild's
+metafile, without the source map), then imports each bundle in a fresh Node process ${result.runs} times with a
+deployed function's environment and times the import (module evaluation, top-level code, the AWS SDK clients it
+loads): what Lambda's init phase does before the first event, without the runtime's own start and the download of
+the code. ${result.samples.length} functions: bundles ${kib(Math.min(...sizes))}-${kib(Math.max(...sizes))} KiB, init p50
+${fmt(Math.min(...inits), 0)}-${fmt(Math.max(...inits), 0)} ms. On Lambda (ARM, 512 MB) expect longer: this machine's cores are faster than a
+512 MB share.
+
+| function | KiB | largest parts (KiB) | init p50 ms | init max ms |
+|---|---|---|---|---|
+${rows.join('\n')}
+<!-- /bench:coldstart -->
+`;
+}
+
 function replaceSection(text: string, marker: string, section: string): string {
   const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->\\n?`);
   return pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}`;
@@ -285,6 +348,20 @@ async function main() {
     console.log(JSON.stringify(result, null, 2));
     text = replaceSection(text, 'bench:gaps', renderGaps(result));
   }
+  if (runs('load')) {
+    const dynamo = await startDynamoLocal();
+    try {
+      const result = await runLoadBench({
+        endpoint: dynamo.endpoint,
+        connections: Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10),
+        scale: Number(process.env.BENCH_LOAD_SCALE ?? 1),
+        log: (l) => console.log(l),
+      });
+      text = replaceSection(text, 'bench:load', renderLoad(result));
+    } finally {
+      await dynamo.stop();
+    }
+  }
   if (runs('console')) {
     const dir = mkdtempSync(join(tmpdir(), 'cofund-console-'));
     try {
@@ -293,6 +370,13 @@ async function main() {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+  if (runs('coldstart')) {
+    const result = await runColdStartBench({
+      runs: Number(process.env.BENCH_COLDSTART_RUNS ?? 5),
+      log: (l) => console.log(l),
+    });
+    text = replaceSection(text, 'bench:coldstart', renderColdStart(result));
   }
   writeFileSync(path, text);
   console.log('BENCHMARKS.md written');

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../shared/http/route-manifest.ts';
 import { encodeCursor } from '../../shared/pagination/cursor.ts';
 import { issueKey, startTestHub, type TestHub } from '../support/hub.ts';
-import { buildWorld, grantBody, seedGrants, VISIBILITIES, type World } from '../support/world.ts';
+import {
+  askBody,
+  buildWorld,
+  grantBody,
+  keyOf,
+  seedGrants,
+  VISIBILITIES,
+  type World,
+} from '../support/world.ts';
 
 let hub: TestHub;
 let world: World;
@@ -12,11 +20,7 @@ let pairId: string;
 let opportunityId: string;
 let orgId: string;
 
-const key = (funder: string, role: string) => {
-  const k = world.keys[funder]?.[role];
-  if (!k) throw new Error(`no key ${funder}/${role}`);
-  return k;
-};
+const key = (funder: string, role: string) => keyOf(world, funder, role);
 
 beforeAll(async () => {
   hub = await startTestHub({ server: true });
@@ -60,19 +64,7 @@ beforeAll(async () => {
   const queue = await hub.services.duplicates.list({ principal: osfAdmin }, { limit: 10 });
   pairId = queue.items[0]?.pairId ?? 'missing';
   opportunityId = (
-    await hub.services.opportunities.create(
-      { principal: osfAdmin },
-      {
-        title: 'Private ask',
-        recipient: { name: 'Somebody' },
-        themes: ['governance'],
-        regions: ['global'],
-        currency: 'USD',
-        budget: 1000,
-        deadline: '2027-01-01',
-        visibility: 'private',
-      },
-    )
+    await hub.services.opportunities.create({ principal: osfAdmin }, askBody('Private ask', 'private'))
   ).id;
   orgId =
     (await hub.services.duplicates.ofGrant({ principal: osfAdmin }, 'osf', 'osf-private')).items[0]?.orgId ??

@@ -31,6 +31,27 @@ export function grantBody(id: string, overrides: Record<string, unknown> = {}) {
 
 export const VISIBILITIES = ['private', 'hub', 'public', 'collaborative:epim'] as const;
 
+/** A small co-funding ask, as a body for the opportunity service or POST /v1/opportunities. */
+export function askBody(title: string, visibility: string) {
+  return {
+    title,
+    recipient: { name: 'Somebody' },
+    themes: ['governance'],
+    regions: ['global'],
+    currency: 'USD',
+    budget: 1000,
+    deadline: '2027-01-01',
+    visibility,
+  };
+}
+
+/** The API key of a funder's member with this role in the test world. */
+export function keyOf(world: World, funder: string, role: string): string {
+  const k = world.keys[funder]?.[role];
+  if (!k) throw new Error(`no key ${funder}/${role}`);
+  return k;
+}
+
 export async function buildWorld(services: Services): Promise<World> {
   const at = new Date().toISOString();
   const { funders, members, collaboratives } = services.repos;
