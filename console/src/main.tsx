@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { z } from 'zod';
 import type { MeSchema } from '../../schemas/tenancy.ts';
 import { ApiError, getJson, request, whenSignedOut } from './api.ts';
+import { forgetFunders } from './funders.ts';
 import { AuditPage } from './pages/audit.tsx';
 import { DigestPage } from './pages/digest.tsx';
 import { DuplicatesPage } from './pages/duplicates.tsx';
@@ -159,6 +160,7 @@ function App() {
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
     whenSignedOut(() => {
+      forgetFunders();
       setMe(null);
       setNotice('The hub no longer accepts your key (revoked or expired). Sign in again.');
     });
@@ -180,6 +182,8 @@ function App() {
       me={me}
       onSignOut={() => {
         clearKey();
+        // The next key may see other funders: nothing read with this one is kept.
+        forgetFunders();
         setMe(null);
       }}
     />

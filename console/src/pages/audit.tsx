@@ -16,14 +16,18 @@ export function AuditPage({ me }: { me: Me }) {
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [error, setError] = useState<unknown>(null);
   const next = cursor === undefined ? first.data?.nextCursor : cursor;
+  const [busy, setBusy] = useState(false);
   const loadMore = async () => {
-    if (!next) return;
+    if (!next || busy) return;
+    setBusy(true);
     try {
       const page = await getJson<AuditPageData>('/v1/audit', { limit: 50, cursor: next });
       setMore((m) => [...m, ...page.items]);
       setCursor(page.nextCursor);
     } catch (e) {
       setError(e);
+    } finally {
+      setBusy(false);
     }
   };
   const rows = [...(first.data?.items ?? []), ...more];
@@ -60,7 +64,7 @@ export function AuditPage({ me }: { me: Me }) {
       )}
       <ErrorBox error={error} />
       {next && (
-        <button type="button" class="secondary" onClick={loadMore}>
+        <button type="button" class="secondary" onClick={loadMore} disabled={busy} aria-busy={busy}>
           Show older events
         </button>
       )}

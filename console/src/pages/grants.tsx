@@ -32,14 +32,19 @@ export function GrantsPage({ me }: { me: Me }) {
     return { ...page, count: count.count };
   }, [JSON.stringify(filters)]);
 
+  const [loadingMore, setLoadingMore] = useState(false);
   const loadMore = async () => {
-    if (!cursor) return;
+    // One page at a time: a second click while one loads would ask for the same page twice.
+    if (!cursor || loadingMore) return;
+    setLoadingMore(true);
     try {
       const page = await getJson<GrantPage>('/v1/grants', { ...filters, limit: 50, cursor });
       setMore((m) => [...m, ...page.items]);
       setCursor(page.nextCursor);
     } catch (error) {
       setPageError(error);
+    } finally {
+      setLoadingMore(false);
     }
   };
   const rows = [...(list.data?.items ?? []), ...more];
@@ -136,7 +141,13 @@ export function GrantsPage({ me }: { me: Me }) {
           </div>
           <ErrorBox error={pageError} />
           {cursor && (
-            <button type="button" class="secondary" onClick={loadMore}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={loadMore}
+              disabled={loadingMore}
+              aria-busy={loadingMore}
+            >
               Show more grants
             </button>
           )}
