@@ -158,12 +158,15 @@ function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(() => readKey() !== null);
   const [notice, setNotice] = useState<string | null>(null);
+  // The next key may see other funders: nothing read with this one is kept.
+  const signOut = (reason: string | null) => {
+    clearKey();
+    forgetFunders();
+    setMe(null);
+    setNotice(reason);
+  };
   useEffect(() => {
-    whenSignedOut(() => {
-      forgetFunders();
-      setMe(null);
-      setNotice('The hub no longer accepts your key (revoked or expired). Sign in again.');
-    });
+    whenSignedOut(() => signOut('The hub no longer accepts your key (revoked or expired). Sign in again.'));
     if (!readKey()) return;
     getJson<Me>('/v1/me')
       .then(setMe, () => clearKey())
@@ -177,17 +180,7 @@ function App() {
     };
     return <SignIn onSignedIn={signedIn} notice={notice} />;
   }
-  return (
-    <Shell
-      me={me}
-      onSignOut={() => {
-        clearKey();
-        // The next key may see other funders: nothing read with this one is kept.
-        forgetFunders();
-        setMe(null);
-      }}
-    />
-  );
+  return <Shell me={me} onSignOut={() => signOut(null)} />;
 }
 
 const root = document.getElementById('app');

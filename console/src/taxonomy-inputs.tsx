@@ -1,37 +1,17 @@
 // Form inputs over the hub's dimensions: theme and region filters, award-year ranges, the digest's checkboxes.
 import type { Region, Theme } from '../../schemas/taxonomy.ts';
 import { REGION_LABELS, REGIONS, THEME_LABELS, THEMES } from './format.ts';
+import { Select } from './ui.tsx';
 
-const THEME_OPTIONS = THEMES.map((t) => [t, THEME_LABELS[t]] as const);
-const REGION_OPTIONS = REGIONS.map((r) => [r, REGION_LABELS[r]] as const);
-
-function AnySelect(props: {
-  label: string;
-  name: string;
-  any: string;
-  options: ReadonlyArray<readonly [string, string]>;
-}) {
-  return (
-    <label>
-      {props.label}
-      <select name={props.name}>
-        <option value="">{props.any}</option>
-        {props.options.map(([value, text]) => (
-          <option key={value} value={value}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
-}
+const THEME_OPTIONS = THEMES.map((t): [string, string] => [t, THEME_LABELS[t]]);
+const REGION_OPTIONS = REGIONS.map((r): [string, string] => [r, REGION_LABELS[r]]);
 
 /** Theme and region selects named as the API's `theme` and `region` query parameters. */
 export function TaxonomyFilters() {
   return (
     <>
-      <AnySelect label="Theme" name="theme" any="Any theme" options={THEME_OPTIONS} />
-      <AnySelect label="Region" name="region" any="Any region" options={REGION_OPTIONS} />
+      <Select label="Theme" name="theme" initial="" options={[['', 'Any theme'], ...THEME_OPTIONS]} />
+      <Select label="Region" name="region" initial="" options={[['', 'Any region'], ...REGION_OPTIONS]} />
     </>
   );
 }

@@ -1,7 +1,7 @@
 // Small shared pieces: loading a resource, showing an error the way the API phrased it, status messages.
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError } from './api.ts';
+import { ApiError, getJson, type Query } from './api.ts';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -27,6 +27,110 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
+}
+
+interface PageOf<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Pages<T> {
+  /** The first page and every page added by `more`, in order. */
+  items: T[];
+  /** The first page has arrived (for the current path and query). */
+  ready: boolean;
+  loading: boolean;
+  error: unknown;
+  hasMore: boolean;
+  loadingMore: boolean;
+  moreError: unknown;
+  more: () => void;
+}
+
+/**
+ * A cursor-paginated list of the API: the first page whenever the path or query changes, then one more page per
+ * `more()`, one at a time (a second call while a page loads would ask for the same page twice).
+ */
+export function usePages<T>(path: string, query: Query): Pages<T> {
+  const key = JSON.stringify([path, query]);
+  const first = useLoad(() => getJson<PageOf<T>>(path, query), [key]);
+  const fresh = {
+    key,
+    items: [] as T[],
+    cursor: undefined as string | null | undefined,
+    busy: false,
+    error: null as unknown,
+  };
+  const [added, setAdded] = useState(fresh);
+  const current = added.key === key ? added : fresh;
+  const next = current.cursor === undefined ? (first.data?.nextCursor ?? null) : current.cursor;
+  const more = async () => {
+    // While a new first page loads, `next` may still be the old query's cursor.
+    if (!next || current.busy || first.loading) return;
+    setAdded({ ...current, busy: true, error: null });
+    try {
+      const page = await getJson<PageOf<T>>(path, { ...query, cursor: next });
+      setAdded((s) =>
+        s.key === key
+          ? { ...s, items: [...s.items, ...page.items], cursor: page.nextCursor, busy: false }
+          : s,
+      );
+    } catch (error) {
+      setAdded((s) => (s.key === key ? { ...s, busy: false, error } : s));
+    }
+  };
+  return {
+    items: [...(first.data?.items ?? []), ...current.items],
+    ready: first.data !== undefined && !first.loading,
+    loading: first.loading,
+    error: first.error,
+    hasMore: !first.loading && Boolean(next),
+    loadingMore: current.busy,
+    moreError: current.error,
+    more: () => void more(),
+  };
+}
+
+/** The next page of a `usePages` list on demand, with the error of the last attempt. */
+export function MorePages<T>({ pages, label }: { pages: Pages<T>; label: string }) {
+  return (
+    <>
+      <ErrorBox error={pages.moreError} />
+      {pages.hasMore && (
+        <button
+          type="button"
+          class="secondary"
+          onClick={pages.more}
+          disabled={pages.loadingMore}
+          aria-busy={pages.loadingMore}
+        >
+          {label}
+        </button>
+      )}
+    </>
+  );
+}
+
+/** The filter bar of a list page: its named fields, submitted as the values the page queries with. */
+export function FilterForm(props: {
+  label: string;
+  submit: string;
+  onFilters: (values: Record<string, string>) => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <form
+      class="filters"
+      aria-label={props.label}
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onFilters(formValues(e.currentTarget));
+      }}
+    >
+      {props.children}
+      <button type="submit">{props.submit}</button>
+    </form>
+  );
 }
 
 export function ErrorBox({ error }: { error: unknown }) {

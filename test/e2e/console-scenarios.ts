@@ -20,6 +20,8 @@ export function defineConsoleTests(target: () => ConsoleTarget) {
   describe('web console in Chromium', () => {
     let browser: Browser;
     const contexts: BrowserContext[] = [];
+    /** Script errors and CSP violations each page reported. */
+    const problems = new WeakMap<Page, string[]>();
     beforeAll(async () => {
       browser = await launchBrowser();
     });
@@ -45,18 +47,18 @@ export function defineConsoleTests(target: () => ConsoleTarget) {
       const context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
       contexts.push(context);
       const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(error.message));
+      const seen: string[] = [];
+      page.on('pageerror', (error) => seen.push(error.message));
       page.on('console', (message) => {
         // A CSP violation or a script error shows here; a refused request (expected 403s) does not count.
         if (message.type() === 'error' && !/Failed to load resource/.test(message.text()))
-          problems.push(message.text());
+          seen.push(message.text());
       });
-      (page as Page & { problems: string[] }).problems = problems;
+      problems.set(page, seen);
       await page.goto(`${target().url}/`);
       return page;
     }
-    const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
+    const problemsOf = (page: Page) => problems.get(page) ?? [];
 
     async function signIn(page: Page, member: string) {
       await page.getByLabel('API key').fill(key(member));

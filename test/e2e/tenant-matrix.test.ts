@@ -68,9 +68,10 @@ async function grantState(owner: string, id: string) {
   return stored && { version: stored.version, hash: stored.contentHash, deleted: stored.deleted };
 }
 
-async function askState(id: string) {
+/** What the owner sees of its ask: revision, title, status and pledges. */
+async function askState(owner: string, id: string) {
   const stored = await hub.services.opportunities.get(
-    { principal: world.principals[ownerOfAsk(id)]?.viewer ?? fail('no viewer'), requestId: 'matrix' },
+    { principal: world.principals[owner]?.viewer ?? fail('no viewer'), requestId: 'matrix' },
     id,
   );
   return {
@@ -81,14 +82,21 @@ async function askState(id: string) {
   };
 }
 
-function ownerOfAsk(id: string): string {
-  for (const [k, v] of asks) if (v === id) return k.split('/')[0] ?? '';
-  throw new Error(`unknown ask ${id}`);
-}
-
 function fail(message: string): never {
   throw new Error(message);
 }
+
+const DENIED = [403, 404];
+
+/** Runs an attack, expects it refused, and expects the target's state exactly as before. */
+async function refusedWithoutChange(state: () => Promise<unknown>, attack: () => Promise<number>) {
+  const before = await state();
+  expect(DENIED).toContain(await attack());
+  expect(await state()).toEqual(before);
+}
+
+/** The operator has no viewer/editor/admin of its own: its twin is the owner's admin. */
+const twinRoleOf = (role: string) => (role === 'operator' ? 'admin' : role);
 
 /** Every id a caller's paged list (or export) returns. */
 async function listedIds(
@@ -118,8 +126,6 @@ interface Case {
   twin: () => Promise<void>;
 }
 
-const DENIED = [403, 404];
-
 function grantCases(): Case[] {
   const cases: Case[] = [];
   for (const owner of OWNERS) {
@@ -129,12 +135,9 @@ function grantCases(): Case[] {
       for (const [caller, role] of CALLERS) {
         if (caller === owner) continue;
         const who = `${caller} ${role}`;
-        const twinRole = role === 'operator' ? 'admin' : role;
-        const unchanged = async (attack: () => Promise<number>) => {
-          const before = await grantState(owner, id);
-          expect(DENIED).toContain(await attack());
-          expect(await grantState(owner, id)).toEqual(before);
-        };
+        const twinRole = twinRoleOf(role);
+        const unchanged = (attack: () => Promise<number>) =>
+          refusedWithoutChange(() => grantState(owner, id), attack);
         if (!mayRead(caller, owner, visibility)) {
           cases.push({
             name: `${who} cannot GET ${owner}'s ${visibility} grant`,
@@ -215,12 +218,9 @@ function askCases(): Case[] {
       for (const [caller, role] of CALLERS) {
         if (caller === owner) continue;
         const who = `${caller} ${role}`;
-        const twinRole = role === 'operator' ? 'admin' : role;
-        const unchanged = async (attack: () => Promise<number>) => {
-          const before = await askState(id());
-          expect(DENIED).toContain(await attack());
-          expect(await askState(id())).toEqual(before);
-        };
+        const twinRole = twinRoleOf(role);
+        const unchanged = (attack: () => Promise<number>) =>
+          refusedWithoutChange(() => askState(owner, id()), attack);
         if (!mayRead(caller, owner, visibility)) {
           cases.push({
             name: `${who} cannot GET ${label}`,

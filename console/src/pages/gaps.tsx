@@ -9,7 +9,7 @@ import { useFunders } from '../funders.ts';
 import type { Me } from '../main.tsx';
 import { href } from '../router.ts';
 import { YearRange } from '../taxonomy-inputs.tsx';
-import { ErrorBox, formValues, Loading, Page, TableHead, useLoad } from '../ui.tsx';
+import { ErrorBox, FilterForm, Loading, Page, Select, TableHead, useLoad } from '../ui.tsx';
 
 interface PortfolioResponse {
   items: Array<{
@@ -42,29 +42,22 @@ export function GapsPage({ me }: { me: Me }) {
 
   return (
     <Page title="Co-investment gaps">
-      <form
-        class="filters"
-        aria-label="Filter the heat map"
-        onSubmit={(e) => {
-          e.preventDefault();
+      <FilterForm
+        label="Filter the heat map"
+        submit="Show"
+        onFilters={(values) => {
           setSelected(null);
-          setFilters(formValues(e.currentTarget));
+          setFilters(values);
         }}
       >
         <YearRange from="yearFrom" to="yearTo" />
-        <label>
-          Collaborative
-          <select name="collaborative">
-            <option value="">All funders</option>
-            {me.principal.collaboratives.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Show</button>
-      </form>
+        <Select
+          label="Collaborative"
+          name="collaborative"
+          initial=""
+          options={[['', 'All funders'], ...me.principal.collaboratives.map((c): [string, string] => [c, c])]}
+        />
+      </FilterForm>
       <ErrorBox error={map.error} />
       {map.loading && <Loading what="the heat map" />}
       {map.data && (

@@ -9,45 +9,31 @@ import { useFunders } from '../funders.ts';
 import type { Me } from '../main.tsx';
 import { navigate } from '../router.ts';
 import { TaxonomyFilters, YearRange } from '../taxonomy-inputs.tsx';
-import { ErrorBox, formValues, Loading, Page, Status, TableHead, useLoad } from '../ui.tsx';
-
-interface GrantPage {
-  items: GrantView[];
-  nextCursor: string | null;
-}
+import {
+  ErrorBox,
+  FilterForm,
+  formValues,
+  Loading,
+  MorePages,
+  Page,
+  Select,
+  Status,
+  TableHead,
+  useLoad,
+  usePages,
+} from '../ui.tsx';
 
 export function GrantsPage({ me }: { me: Me }) {
   const funders = useFunders();
   const [filters, setFilters] = useState<Record<string, string>>({});
-  const [more, setMore] = useState<GrantView[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [pageError, setPageError] = useState<unknown>(null);
-  const list = useLoad(async () => {
-    const [page, count] = await Promise.all([
-      getJson<GrantPage>('/v1/grants', { ...filters, limit: 50 }),
-      getJson<{ count: number }>('/v1/grants/count', filters),
-    ]);
-    setMore([]);
-    setCursor(page.nextCursor);
-    return { ...page, count: count.count };
-  }, [JSON.stringify(filters)]);
-
-  const [loadingMore, setLoadingMore] = useState(false);
-  const loadMore = async () => {
-    // One page at a time: a second click while one loads would ask for the same page twice.
-    if (!cursor || loadingMore) return;
-    setLoadingMore(true);
-    try {
-      const page = await getJson<GrantPage>('/v1/grants', { ...filters, limit: 50, cursor });
-      setMore((m) => [...m, ...page.items]);
-      setCursor(page.nextCursor);
-    } catch (error) {
-      setPageError(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  };
-  const rows = [...(list.data?.items ?? []), ...more];
+  const grants = usePages<GrantView>('/v1/grants', { ...filters, limit: 50 });
+  const count = useLoad(
+    () => getJson<{ count: number }>('/v1/grants/count', filters),
+    [JSON.stringify(filters)],
+  );
+  // The count and the rows are shown together, never one query's count beside another's rows.
+  const ready = grants.ready && count.data !== undefined && !count.loading;
+  const rows = grants.items;
   const visibilities = [
     'private',
     'hub',
@@ -57,52 +43,34 @@ export function GrantsPage({ me }: { me: Me }) {
 
   return (
     <Page title="Grants">
-      <form
-        class="filters"
-        aria-label="Filter grants"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters(formValues(e.currentTarget));
-        }}
-      >
-        <label>
-          Funder
-          <select name="funder">
-            <option value="">Any funder</option>
-            {funders.list.map((f) => (
-              <option key={f.id} value={f.id}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </label>
+      <FilterForm label="Filter grants" submit="Search" onFilters={setFilters}>
+        <Select
+          label="Funder"
+          name="funder"
+          initial=""
+          options={[['', 'Any funder'], ...funders.list.map((f): [string, string] => [f.id, f.name])]}
+        />
         <label>
           Recipient
           <input name="recipient" type="search" placeholder="name or identifier" />
         </label>
         <TaxonomyFilters />
-        <label>
-          Visibility
-          <select name="visibility">
-            <option value="">Any you may see</option>
-            {visibilities.map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Select
+          label="Visibility"
+          name="visibility"
+          initial=""
+          options={[['', 'Any you may see'], ...visibilities.map((v): [string, string] => [v, v])]}
+        />
         <YearRange from="awardYearFrom" to="awardYearTo" />
-        <button type="submit">Search</button>
-      </form>
+      </FilterForm>
 
       <ExportPanel filters={filters} />
-      <ErrorBox error={list.error} />
-      {list.loading && <Loading what="grants" />}
-      {list.data && (
+      <ErrorBox error={grants.error ?? count.error} />
+      {(grants.loading || count.loading) && <Loading what="grants" />}
+      {ready && (
         <>
           <Status>
-            <span data-testid="grant-count">{list.data.count.toLocaleString('en-GB')}</span> grants match;
+            <span data-testid="grant-count">{count.data?.count.toLocaleString('en-GB')}</span> grants match;
             showing {rows.length.toLocaleString('en-GB')}.
           </Status>
           <div class="table-wrap">
@@ -139,18 +107,7 @@ export function GrantsPage({ me }: { me: Me }) {
               </tbody>
             </table>
           </div>
-          <ErrorBox error={pageError} />
-          {cursor && (
-            <button
-              type="button"
-              class="secondary"
-              onClick={loadMore}
-              disabled={loadingMore}
-              aria-busy={loadingMore}
-            >
-              Show more grants
-            </button>
-          )}
+          <MorePages pages={grants} label="Show more grants" />
         </>
       )}
     </Page>

@@ -7,7 +7,7 @@ import { date, money, regionLabel, themeLabel } from '../format.ts';
 import { useFunders } from '../funders.ts';
 import type { Me } from '../main.tsx';
 import { TaxonomyFilters } from '../taxonomy-inputs.tsx';
-import { ErrorBox, formValues, Loading, Page, Select, Status, useLoad } from '../ui.tsx';
+import { ErrorBox, FilterForm, formValues, Loading, Page, Select, Status, useLoad } from '../ui.tsx';
 
 const CAN_WRITE = ['editor', 'admin'];
 
@@ -23,14 +23,7 @@ export function OpportunitiesPage({ me }: { me: Me }) {
   );
   return (
     <Page title="Co-funding opportunities">
-      <form
-        class="filters"
-        aria-label="Filter asks"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters(formValues(e.currentTarget));
-        }}
-      >
+      <FilterForm label="Filter asks" submit="Show" onFilters={setFilters}>
         <Select
           label="Status"
           name="status"
@@ -43,8 +36,7 @@ export function OpportunitiesPage({ me }: { me: Me }) {
           ]}
         />
         <TaxonomyFilters />
-        <button type="submit">Show</button>
-      </form>
+      </FilterForm>
       <ErrorBox error={list.error} />
       {list.loading && <Loading what="asks" />}
       {list.data && list.data.items.length === 0 && <p>No asks you may see match.</p>}

@@ -5,7 +5,7 @@ import { getJson } from '../api.ts';
 import { date, money } from '../format.ts';
 import { useFunders } from '../funders.ts';
 import { navigate } from '../router.ts';
-import { ErrorBox, formValues, Loading, Page, TableHead, useLoad } from '../ui.tsx';
+import { ErrorBox, FilterForm, Loading, Page, TableHead, useLoad } from '../ui.tsx';
 
 export function OrganisationPage({ orgId }: { orgId: string | undefined }) {
   const funders = useFunders();
@@ -19,21 +19,16 @@ export function OrganisationPage({ orgId }: { orgId: string | undefined }) {
   const title = org.data ? (org.data.names[0] ?? org.data.orgId) : 'Organisations';
   return (
     <Page title={title}>
-      <form
-        class="filters"
-        aria-label="Open an organisation"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const id = formValues(e.currentTarget).orgId;
-          if (id) navigate('organisations', id);
-        }}
+      <FilterForm
+        label="Open an organisation"
+        submit="Open"
+        onFilters={({ orgId: id }) => id && navigate('organisations', id)}
       >
         <label>
           Organisation id
           <input name="orgId" placeholder="org_…" defaultValue={orgId ?? ''} pattern="org_[0-9a-f-]{36}" />
         </label>
-        <button type="submit">Open</button>
-      </form>
+      </FilterForm>
       {!orgId && (
         <p class="muted">
           Open an organisation from a grant's recipient on the Grants page, or paste its id.
