@@ -320,11 +320,9 @@ async function main() {
     });
     console.log(JSON.stringify(result, null, 2));
     // The import section owns the top of the file; other sections (between markers) are kept.
-    const kept = [
-      ...text.matchAll(
-        /<!-- (bench:resolution|bench:gaps|bench:console|eval:dedupe) -->[\s\S]*?<!-- \/\1 -->\n?/g,
-      ),
-    ].map((m) => m[0]);
+    const kept = [...text.matchAll(/<!-- ((?:bench|eval):[a-z]+) -->[\s\S]*?<!-- \/\1 -->\n?/g)].map(
+      (m) => m[0],
+    );
     text = `${[render(result).trimEnd(), ...kept.map((k) => k.trimEnd())].join('\n\n')}\n`;
   }
   if (runs('resolution')) {

@@ -15,6 +15,8 @@ export interface MoneyFacts {
   awardDate: string;
   title: string;
   regrantType: string | null;
+  /** When the grant was first written to the hub (absent on mentions written before it was kept). */
+  grantCreatedAt?: string | undefined;
 }
 
 /** What the hub knows about funders' collaborative ties, read through the tenancy repositories. */
@@ -70,20 +72,34 @@ export function isReupload(a: MoneyFacts, b: MoneyFacts): string[] | null {
 }
 
 /**
+ * Of two copies of one grant, the one the hub had first (first written, then by mention id): the other is the
+ * re-upload. Decided by the records, not by which is resolved first, so a re-delivered or re-resolved record
+ * links the same way as on its first run. Records without a creation time were written before it was kept.
+ */
+function firstCopy(a: MoneyFacts, b: MoneyFacts): [MoneyFacts, MoneyFacts] {
+  const key = (m: MoneyFacts) => `${m.grantCreatedAt ?? ''}|${m.mentionId}`;
+  return key(a) <= key(b) ? [a, b] : [b, a];
+}
+
+/**
  * Orders two records of one organisation's grants into a money link, or null when they are separate money
- * (co-funding included). `older` is the record already in the hub: a re-upload points at it.
+ * (co-funding included). A re-upload points at the copy the hub had first; a member's contribution at the
+ * pooled fund's grant.
  */
 export async function moneyMatch(
-  incoming: MoneyFacts,
-  older: MoneyFacts,
+  record: MoneyFacts,
+  other: MoneyFacts,
   relations: Pick<FunderRelations, 'pooledFundOf' | 'isMember'>,
 ): Promise<MoneyMatch | null> {
-  const reupload = isReupload(incoming, older);
-  if (reupload) return { kind: 'reupload', primary: older, secondary: incoming, evidence: reupload };
-  if (incoming.funderId === older.funderId || incoming.currency !== older.currency) return null;
+  const reupload = isReupload(record, other);
+  if (reupload) {
+    const [primary, secondary] = firstCopy(record, other);
+    return { kind: 'reupload', primary, secondary, evidence: reupload };
+  }
+  if (record.funderId === other.funderId || record.currency !== other.currency) return null;
   for (const [member, fund] of [
-    [incoming, older],
-    [older, incoming],
+    [record, other],
+    [other, record],
   ] as const) {
     if (member.regrantType !== FUNDER_COLLABORATION) continue;
     const collaborative = await relations.pooledFundOf(fund.funderId);

@@ -286,6 +286,7 @@ export function createResolver(deps: ResolverDeps) {
       grantId: grant.grantId,
       index,
       grantVersion: grant.version,
+      grantCreatedAt: grant.createdAt,
       visibility: record.visibility,
       amount: record.amountAwarded,
       currency: record.currency,

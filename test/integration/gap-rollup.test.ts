@@ -10,7 +10,13 @@ import { cellKeyOf, contributionOf } from '../../shared/gaps/contribution.ts';
 import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
-import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import {
+  faultyClient,
+  THROTTLE_RATES,
+  throttled,
+  throttlingClient,
+  transactionConflict,
+} from '../support/faults.ts';
 import { grantBody } from '../support/world.ts';
 import { useWorldHub } from '../support/world-hub.ts';
 
@@ -89,44 +95,64 @@ async function deliver(records: DynamoDBRecord[]) {
   }
 }
 
-describe('gap rollups from the stream', () => {
-  it('ends in the cells of the final mentions under throttling, cancelled transactions and repeated, stale deliveries', async () => {
-    const funders = ['osf', 'macarthur', 'nef', 'epim-detention'];
-    const first: StoredMention[] = [];
-    for (let i = 0; i < 24; i++) {
-      first.push(
-        await mentionOf(funders[i % 4] as string, {
-          themes: i % 5 === 0 ? ['governance', 'integration'] : ['governance'],
-          regions: i % 3 === 0 ? [] : ['europe'],
-          currency: i % 4 === 0 ? 'EUR' : 'USD',
-          awardDate: `${2015 + (i % 4)}-03-01`,
-          ...(i === 7 ? { regrantType: 'FRG040' } : {}),
-        }),
-      );
-    }
-    const records = first.map((m) => record(m, null));
-    const finals = new Map(first.map((m) => [m.mentionId, m]));
-    // Re-classified: a new revision in other cells.
-    for (const m of first.slice(0, 6)) {
-      const next = { ...m, regions: ['global'], themes: ['asylum-systems'], revision: m.revision + 1 };
-      records.push(record(next, m));
-      finals.set(m.mentionId, next);
-    }
-    // Deleted grants: the mention is removed.
-    for (const m of first.slice(6, 10)) {
-      records.push(record(null, m));
-      finals.delete(m.mentionId);
-    }
-    // Lambda delivers at least once: the whole stream again, then stale first versions of re-classified ones.
-    const stream = [
-      ...records,
-      ...records.map((r) => ({ ...r })),
-      ...first.slice(0, 6).map((m) => record(m, null)),
-    ];
-    stream.forEach((r, i) => {
-      if (r.dynamodb) r.dynamodb.SequenceNumber = String(10_000 + i);
-    });
+/** Every mention delivered so far, as it finally is: the expected cells are the sum of what each contributes. */
+const finals = new Map<string, StoredMention>();
 
+/**
+ * 24 new mentions in four funders' names, six of them then re-classified and four deleted; delivered at least
+ * once as Lambda does (the whole stream twice, then stale first versions of the re-classified ones).
+ */
+async function scenario(): Promise<DynamoDBRecord[]> {
+  const funders = ['osf', 'macarthur', 'nef', 'epim-detention'];
+  const first: StoredMention[] = [];
+  for (let i = 0; i < 24; i++) {
+    first.push(
+      await mentionOf(funders[i % 4] as string, {
+        themes: i % 5 === 0 ? ['governance', 'integration'] : ['governance'],
+        regions: i % 3 === 0 ? [] : ['europe'],
+        currency: i % 4 === 0 ? 'EUR' : 'USD',
+        awardDate: `${2015 + (i % 4)}-03-01`,
+        ...(i === 7 ? { regrantType: 'FRG040' } : {}),
+      }),
+    );
+  }
+  const records = first.map((m) => record(m, null));
+  for (const m of first) finals.set(m.mentionId, m);
+  // Re-classified: a new revision in other cells.
+  for (const m of first.slice(0, 6)) {
+    const next = { ...m, regions: ['global'], themes: ['asylum-systems'], revision: m.revision + 1 };
+    records.push(record(next, m));
+    finals.set(m.mentionId, next);
+  }
+  // Deleted grants: the mention is removed.
+  for (const m of first.slice(6, 10)) {
+    records.push(record(null, m));
+    finals.delete(m.mentionId);
+  }
+  const stream = [
+    ...records,
+    ...records.map((r) => ({ ...r })),
+    ...first.slice(0, 6).map((m) => record(m, null)),
+  ];
+  stream.forEach((r, i) => {
+    if (r.dynamodb) r.dynamodb.SequenceNumber = String(10_000 + sequence + i);
+  });
+  sequence += stream.length;
+  return stream;
+}
+
+async function deliverWith(client: ReturnType<typeof faultyClient>, stream: DynamoDBRecord[]) {
+  setServicesForTests(createServices(getConfig(), client));
+  try {
+    await deliver(stream);
+  } finally {
+    setServicesForTests(setup.hub.services);
+  }
+}
+
+describe('gap rollups from the stream', () => {
+  it('ends in the cells of the final mentions under cancelled transactions, throttled reads and repeated, stale deliveries', async () => {
+    const stream = await scenario();
     const random = seededRandom(11);
     const injected = { throttled: 0, cancelled: 0 };
     let calls = 0;
@@ -143,17 +169,37 @@ describe('gap rollups from the stream', () => {
       }
       return null;
     });
-    setServicesForTests(createServices(getConfig(), client));
-    try {
-      await deliver(stream);
-    } finally {
-      setServicesForTests(setup.hub.services);
-    }
+    await deliverWith(client, stream);
     expect(injected.cancelled).toBeGreaterThan(0);
     expect(injected.throttled).toBeGreaterThan(0);
     expect(calls).toBeGreaterThan(stream.length);
     expect(await storedCells()).toEqual(expectedCells([...finals.values()]));
   });
+
+  it.each(THROTTLE_RATES)(
+    'ends in the cells of the final mentions with %s of calls throttled',
+    async (_label, share) => {
+      const stream = await scenario();
+      let rate: number = share;
+      const { client, injected } = throttlingClient(() => rate, 13);
+      if (share === 1) {
+        // An outage: every record is reported and no cell moves; then the table recovers.
+        const before = await storedCells();
+        setServicesForTests(createServices(getConfig(), client));
+        try {
+          const response = await handler({ Records: stream } as DynamoDBStreamEvent);
+          expect(response.batchItemFailures).toHaveLength(stream.length);
+        } finally {
+          setServicesForTests(setup.hub.services);
+        }
+        expect(await storedCells()).toEqual(before);
+        rate = 0;
+      }
+      await deliverWith(client, stream);
+      expect(injected.throttled).toBeGreaterThan(0);
+      expect(await storedCells()).toEqual(expectedCells([...finals.values()]));
+    },
+  );
 
   it('counts a change delivered three times at once only once', async () => {
     const before = await storedCells();

@@ -1,5 +1,6 @@
-// The stream handler under injected faults (throttled calls, cancelled transactions) against DynamoDB Local:
-// failed records are reported, re-delivered from the first failure as Lambda does, and the end state is whole:
+// The stream handler under injected faults against DynamoDB Local: throttling of 10%, 50% and 100% of calls,
+// cancelled transactions, and the process dying at any call of a run. Failed records are re-delivered as Lambda
+// does (from the first reported failure; the whole batch after a crash), and the end state equals a clean run's:
 // every mention resolved once, organisation counts exact, block memberships exactly those the mentions list.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -10,29 +11,18 @@ import { getConfig } from '../../shared/config.ts';
 import { currentItem } from '../../shared/grants/grant-repository.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
-import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import {
+  crashingClient,
+  faultyClient,
+  THROTTLE_RATES,
+  throttled,
+  throttlingClient,
+  transactionConflict,
+} from '../support/faults.ts';
 import { grantBody } from '../support/world.ts';
 import { useWorldHub } from '../support/world-hub.ts';
 
 const setup = useWorldHub();
-
-/** A client that fails a share of writes and reads the way DynamoDB does under load (SDK retries off). */
-function unreliableClient() {
-  const random = seededRandom(7);
-  const injected = { throttled: 0, cancelled: 0 };
-  const client = faultyClient(1, (command) => {
-    if (command === 'TransactWriteItemsCommand' && random() < 0.25) {
-      injected.cancelled += 1;
-      return transactionConflict();
-    }
-    if (random() < 0.08) {
-      injected.throttled += 1;
-      return throttled();
-    }
-    return null;
-  });
-  return { client, injected };
-}
 
 async function scanAll() {
   const items: Array<Record<string, unknown>> = [];
@@ -47,129 +37,258 @@ async function scanAll() {
   return items;
 }
 
-describe('organisation resolution from the stream under faults', () => {
-  it('reports failed records, resolves them on re-delivery, and ends whole', async () => {
-    // 30 grants from three funders to 10 charities, each written a different way by each funder.
-    const writers = ['osf', 'macarthur', 'nef'];
-    const records: DynamoDBRecord[] = [];
-    for (let i = 0; i < 30; i++) {
-      const funder = writers[i % 3] as string;
-      const charity = i % 10;
-      const principal = setup.world.principals[funder]?.editor;
-      if (!principal) throw new Error('no editor');
-      const name = ['Ashdown Refugee Link', 'ASHDOWN REFUGEE LINK', 'Ashdown Refugee Link Ltd'][i % 3];
-      await setup.hub.services.grants.put({ principal }, funder, `sf-${i}`, {
-        ...grantBody(`sf-${i}`),
-        recipientOrganization: [
-          {
-            id: `360G-${funder}-${charity}`,
-            name: `${name} ${charity}`,
-            charityNumber: String(1_200_000 + charity),
-          },
-        ],
-      });
-      const stored = await setup.hub.services.repos.grants.getCurrent(funder, `sf-${i}`);
-      if (!stored) throw new Error('not stored');
-      records.push({
-        eventName: 'INSERT',
-        dynamodb: {
-          SequenceNumber: String(1000 + i),
-          // biome-ignore lint/suspicious/noExplicitAny: Lambda's and the SDK's AttributeValue types are the same JSON
-          NewImage: marshall(currentItem(stored), { removeUndefinedValues: true }) as any,
-        },
-      });
-    }
+let fixtures = 0;
+/**
+ * Writes one run's grants and returns their stream records. Grant ids start with `tag-`; each run has its own
+ * names and registered numbers, so runs never match each other. `charities` recipients get three grants each,
+ * from three funders, each writing the name another way; then a pooled fund's grant, a member's FRG040 report
+ * of its share, and a doubtful pair (one company number, two names).
+ */
+async function writeRun(tag: string, charities: number): Promise<DynamoDBRecord[]> {
+  const run = ++fixtures;
+  const word = `${'Ashdown Birchley Corran Dunmere Elstow Farleigh Glenholm Hartwell Ickworth Jesmond'.split(' ')[run % 10]}${'abcdefghijklmnopqrstuvwxyz'[Math.floor(run / 10) % 26]}`;
+  const charityNumber = (c: number) => String(1_200_000 + run * 100 + c);
+  const companyNumber = String(8_112_277 + run).padStart(8, '0');
+  const grants: Array<[string, string, Record<string, unknown>, Record<string, unknown>]> = [];
+  const writers = ['osf', 'macarthur', 'nef'];
+  for (let i = 0; i < charities * 3; i++) {
+    const funder = writers[i % 3] as string;
+    const charity = i % charities;
+    const name = [`${word} Refugee Link`, `${word.toUpperCase()} REFUGEE LINK`, `${word} Refugee Link Ltd`][
+      Math.floor(i / charities) % 3
+    ];
+    grants.push([
+      funder,
+      `${tag}-${i}`,
+      {},
+      {
+        id: `360G-${funder}-${run}-${charity}`,
+        name: `${name} ${charity}`,
+        charityNumber: charityNumber(charity),
+      },
+    ]);
+  }
+  grants.push(
+    [
+      'epim-detention',
+      `${tag}-pool`,
+      { amountAwarded: 300000, visibility: 'hub' },
+      { id: `360G-pool-${run}`, name: `${word} Refugee Link 0`, charityNumber: charityNumber(0) },
+    ],
+    [
+      'osf',
+      `${tag}-share`,
+      { amountAwarded: 100000, regrantType: 'FRG040', visibility: 'hub' },
+      { id: `360G-osf-share-${run}`, name: `${word} Refugee Link 0`, charityNumber: charityNumber(0) },
+    ],
+    [
+      'osf',
+      `${tag}-doubt-a`,
+      { visibility: 'hub' },
+      { id: `GB-COH-${companyNumber}`, name: `${word} Kestrel Migrant Voice` },
+    ],
+    [
+      'macarthur',
+      `${tag}-doubt-b`,
+      { visibility: 'hub' },
+      { id: `360G-mac-k-${run}`, name: `${word} Kestrel Voices Network`, companyNumber },
+    ],
+  );
+  const records: DynamoDBRecord[] = [];
+  for (const [funder, id, fields, org] of grants) {
+    await setup.hub.services.grants.put(setup.ctx(funder, 'editor'), funder, id, {
+      ...grantBody(id),
+      ...fields,
+      recipientOrganization: [org],
+    });
+    const stored = await setup.hub.services.repos.grants.getCurrent(funder, id);
+    if (!stored) throw new Error('not stored');
+    records.push({
+      eventName: 'INSERT',
+      dynamodb: {
+        SequenceNumber: String(run * 1000 + records.length),
+        // biome-ignore lint/suspicious/noExplicitAny: Lambda's and the SDK's AttributeValue types are the same JSON
+        NewImage: marshall(currentItem(stored), { removeUndefinedValues: true }) as any,
+      },
+    });
+  }
+  return records;
+}
 
-    // A pooled fund's grant, a member's FRG040 report of its share, and a doubtful pair (one company number).
-    const extra = [
-      [
-        'epim-detention',
-        'sf-pool',
-        { amountAwarded: 300000 },
-        { id: '360G-pool', name: 'Ashdown Refugee Link 0', charityNumber: '1200000' },
-      ],
-      [
-        'osf',
-        'sf-share',
-        { amountAwarded: 100000, regrantType: 'FRG040' },
-        { id: '360G-osf-share', name: 'Ashdown Refugee Link 0', charityNumber: '1200000' },
-      ],
-      ['osf', 'sf-doubt-a', {}, { id: 'GB-COH-08112277', name: 'Kestrel Migrant Voice' }],
-      [
-        'macarthur',
-        'sf-doubt-b',
-        {},
-        { id: '360G-mac-k', name: 'Kestrel Voices Network', companyNumber: '8112277' },
-      ],
-    ] as const;
-    for (const [funder, id, fields, org] of extra) {
-      const principal = setup.world.principals[funder]?.editor;
-      if (!principal) throw new Error('no editor');
-      await setup.hub.services.grants.put({ principal }, funder, id, {
-        ...grantBody(id),
-        ...fields,
-        visibility: 'hub',
-        recipientOrganization: [org],
-      });
-      const stored = await setup.hub.services.repos.grants.getCurrent(funder, id);
-      if (!stored) throw new Error('not stored');
-      records.push({
-        eventName: 'INSERT',
-        dynamodb: {
-          SequenceNumber: String(2000 + records.length),
-          // biome-ignore lint/suspicious/noExplicitAny: Lambda's and the SDK's AttributeValue types are the same JSON
-          NewImage: marshall(currentItem(stored), { removeUndefinedValues: true }) as any,
-        },
-      });
-    }
+/**
+ * What resolution left for one run's grants, with the run's tag taken out so two runs compare: which grants
+ * share an organisation, whether each organisation's count is exact, the pairs and queue entries, money links,
+ * and whether the stored block memberships are exactly those the mentions list.
+ */
+async function shapeOf(tag: string) {
+  const items = await scanAll();
+  const ours = (grantId: unknown) => String(grantId).startsWith(`${tag}-`);
+  const strip = (text: string) => text.replaceAll(`${tag}-`, '');
+  const mentions = items.filter((i) => i.entity === 'mention' && ours(i.grantId));
+  const byOrg = new Map<string, string[]>();
+  for (const m of mentions) {
+    byOrg.set(String(m.orgId), [
+      ...(byOrg.get(String(m.orgId)) ?? []),
+      `${m.funderId}/${strip(String(m.grantId))}`,
+    ]);
+  }
+  const organisations = items.filter((i) => i.entity === 'organisation' && byOrg.has(String(i.orgId)));
+  const pairs = items.filter((i) => i.entity === 'pair' && ours((i.a as { grantId: string }).grantId));
+  const pairIds = new Set(pairs.map((p) => p.pairId));
+  const expectedBlocks = mentions.flatMap((m) =>
+    (m.blockKeys as string[]).map((k) => `BLOCK#${k}|${m.mentionId}`),
+  );
+  const mentionIds = new Set(mentions.map((m) => m.mentionId));
+  const storedBlocks = items
+    .filter((i) => i.entity === 'block-member' && mentionIds.has(i.SK))
+    .map((i) => `${i.PK}|${i.SK}`);
+  return {
+    mentions: mentions.length,
+    organisations: [...byOrg.values()].map((g) => g.sort().join(' ')).sort(),
+    organisationItems: organisations.length,
+    countsExact: organisations.every((o) => o.mentionCount === byOrg.get(String(o.orgId))?.length),
+    pairs: pairs
+      .map((p) => {
+        const [a, b] = [p.a, p.b] as Array<{ grantId: string }>;
+        return `${p.kind} ${p.status} ${strip(a?.grantId ?? '')} ${strip(b?.grantId ?? '')}`;
+      })
+      .sort(),
+    queued: items.filter((i) => i.entity === 'pair-queue' && pairIds.has(i.pairId)).length,
+    moneyLinks: mentions
+      .filter((m) => m.moneyLink)
+      .map((m) => {
+        const { decidedAt: _when, ...link } = m.moneyLink as Record<string, unknown>;
+        return `${strip(String(m.grantId))} ${strip(JSON.stringify(link))}`;
+      })
+      .sort(),
+    blocksExact: JSON.stringify(storedBlocks.sort()) === JSON.stringify(expectedBlocks.sort()),
+    blockMembers: storedBlocks.length,
+  };
+}
 
-    const { client, injected } = unreliableClient();
-    setServicesForTests(createServices(getConfig(), client));
-    let pending = records;
-    let deliveries = 0;
-    let reported = 0;
-    while (pending.length > 0 && deliveries < 200) {
-      deliveries += 1;
-      const response = await handler({ Records: pending } as DynamoDBStreamEvent);
-      if (response.batchItemFailures.length === 0) break;
-      reported += response.batchItemFailures.length;
-      // Lambda checkpoints before the first failed record and re-delivers from it.
-      const first = response.batchItemFailures[0]?.itemIdentifier;
-      pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
-    }
+/** Delivers records as Lambda does: a reported failure checkpoints before it and re-delivers from there. */
+async function deliver(records: DynamoDBRecord[], maxDeliveries = 200) {
+  let pending = records;
+  const seen = { deliveries: 0, reported: 0 };
+  while (pending.length > 0 && seen.deliveries < maxDeliveries) {
+    seen.deliveries += 1;
+    const response = await handler({ Records: pending } as DynamoDBStreamEvent);
+    if (response.batchItemFailures.length === 0) return seen;
+    seen.reported += response.batchItemFailures.length;
+    const first = response.batchItemFailures[0]?.itemIdentifier;
+    pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
+  }
+  throw new Error(`records still failing after ${maxDeliveries} deliveries`);
+}
+
+/** Runs `work` with the stream handler's services on `client`, then puts the healthy ones back. */
+async function withClient<T>(client: ReturnType<typeof faultyClient>, work: () => Promise<T>): Promise<T> {
+  setServicesForTests(createServices(getConfig(), client));
+  try {
+    return await work();
+  } finally {
     setServicesForTests(setup.hub.services);
-    expect(injected.cancelled + injected.throttled).toBeGreaterThan(0);
-    expect(reported).toBeGreaterThan(0);
+  }
+}
 
-    const items = await scanAll();
-    const mentions = items.filter((i) => i.entity === 'mention');
-    expect(mentions).toHaveLength(34);
+/** A clean run's shape for the big and the small fixture, made once. */
+const cleanShapes = new Map<number, Awaited<ReturnType<typeof shapeOf>>>();
+async function cleanShape(charities: number) {
+  const known = cleanShapes.get(charities);
+  if (known) return known;
+  const tag = `clean${charities}`;
+  await deliver(await writeRun(tag, charities));
+  const shape = await shapeOf(tag);
+  cleanShapes.set(charities, shape);
+  return shape;
+}
+
+describe('organisation resolution from the stream under faults', () => {
+  it('resolves a clean run as expected', async () => {
+    const shape = await cleanShape(10);
     // One organisation per charity, holding exactly its mentions; the doubtful pair stays apart, queued.
-    const byOrg = new Map<string, string[]>();
-    for (const m of mentions)
-      byOrg.set(String(m.orgId), [...(byOrg.get(String(m.orgId)) ?? []), String(m.grantId)]);
-    expect(byOrg.size).toBe(12);
-    expect([...byOrg.values()].map((g) => g.length).sort((a, b) => a - b)).toEqual([
+    expect(shape.mentions).toBe(34);
+    expect(shape.organisations.map((o) => o.split(' ').length).sort((a, b) => a - b)).toEqual([
       1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5,
     ]);
-    expect(items.filter((i) => i.entity === 'pair')).toHaveLength(1);
-    expect(items.filter((i) => i.entity === 'pair-queue')).toHaveLength(2);
+    expect(shape.organisationItems).toBe(12);
+    expect(shape.countsExact).toBe(true);
+    expect(shape.pairs).toEqual(['duplicate open doubt-a doubt-b']);
+    expect(shape.queued).toBe(2);
     // The member's share counts within the pooled fund's grant.
-    expect(mentions.find((m) => m.grantId === 'sf-share')?.moneyLink).toMatchObject({
-      kind: 'contribution',
-      toMentionId: 'epim-detention#sf-pool#0',
+    expect(shape.moneyLinks).toHaveLength(1);
+    expect(shape.moneyLinks[0]).toMatch(/^share \{.*"toMentionId":"epim-detention#pool#0"/);
+    expect(shape.moneyLinks[0]).toContain('"kind":"contribution"');
+    expect(shape.blocksExact).toBe(true);
+    expect(shape.blockMembers).toBeGreaterThan(34);
+  });
+
+  it.each(THROTTLE_RATES)('ends equal to a clean run with %s of calls throttled', async (label, share) => {
+    const tag = `t${label.replace('%', '')}`;
+    const records = await writeRun(tag, 10);
+    let rate: number = share;
+    const { client, injected } = throttlingClient(() => rate, 5);
+    await withClient(client, async () => {
+      if (share === 1) {
+        // An outage: every record is reported, so Lambda retries the batch, and the table is not touched.
+        const before = await setup.hub.snapshot();
+        const response = await handler({ Records: records } as DynamoDBStreamEvent);
+        expect(response.batchItemFailures).toHaveLength(records.length);
+        expect(await setup.hub.snapshot()).toEqual(before);
+        rate = 0;
+      }
+      await deliver(records);
     });
-    for (const org of items.filter((i) => i.entity === 'organisation')) {
-      expect(org.mentionCount).toBe(byOrg.get(String(org.orgId))?.length ?? 0);
+    expect(injected.throttled).toBeGreaterThan(0);
+    expect(await shapeOf(tag)).toEqual(await cleanShape(10));
+  });
+
+  it('ends equal to a clean run with transactions cancelled and calls throttled, SDK retries off', async () => {
+    const records = await writeRun('tx', 10);
+    const random = seededRandom(7);
+    const injected = { throttled: 0, cancelled: 0 };
+    const client = faultyClient(1, (command) => {
+      if (command === 'TransactWriteItemsCommand' && random() < 0.25) {
+        injected.cancelled += 1;
+        return transactionConflict();
+      }
+      if (random() < 0.08) {
+        injected.throttled += 1;
+        return throttled();
+      }
+      return null;
+    });
+    const seen = await withClient(client, () => deliver(records));
+    expect(injected.cancelled).toBeGreaterThan(0);
+    expect(injected.throttled).toBeGreaterThan(0);
+    expect(seen.reported).toBeGreaterThan(0);
+    expect(await shapeOf('tx')).toEqual(await cleanShape(10));
+  });
+
+  it('ends equal to a clean run when the process dies at any point of a run and Lambda re-delivers the batch', async () => {
+    const clean = await cleanShape(2);
+    // How many calls a whole run of this fixture makes, counted on a run of its own.
+    const counting = crashingClient(Number.POSITIVE_INFINITY);
+    const records = await writeRun('count', 2);
+    await withClient(counting.client, () => deliver(records));
+    expect(await shapeOf('count')).toEqual(clean);
+    const total = counting.made.calls;
+    expect(total).toBeGreaterThan(20);
+    // Death before the first call, after the last, and at points spread over every step in between.
+    const step = Math.max(1, Math.ceil(total / 20));
+    const points = [...new Set([0, ...Array.from({ length: 20 }, (_, i) => i * step + 1), total - 1])].filter(
+      (p) => p < total,
+    );
+    for (const point of points) {
+      const tag = `crash${point}`;
+      const batch = await writeRun(tag, 2);
+      const dying = crashingClient(point);
+      // The dead process answers nothing: its response is lost and Lambda re-delivers the whole batch to a
+      // new one (new services, nothing remembered from the dead run).
+      await withClient(dying.client, () => handler({ Records: batch } as DynamoDBStreamEvent));
+      expect(dying.made.calls).toBe(point);
+      await withClient(setup.hub.services.client, () => deliver(batch));
+      expect({ point, shape: await shapeOf(tag) }).toEqual({ point, shape: clean });
     }
-    // Block memberships are exactly the ones the mentions list: none lost, none left over.
-    const expected = mentions
-      .flatMap((m) => (m.blockKeys as string[]).map((k) => `BLOCK#${k}|${m.mentionId}`))
-      .sort();
-    const stored = items
-      .filter((i) => i.entity === 'block-member')
-      .map((i) => `${i.PK}|${i.SK}`)
-      .sort();
-    expect(stored).toEqual(expected);
   });
 });
