@@ -21,6 +21,8 @@ import { THEMES } from '../../schemas/taxonomy.ts';
 import type { Funder, Member, Principal } from '../../schemas/tenancy.ts';
 import { canRead, hasRole, readableSharedScopes, requireRole } from '../access/policy.ts';
 import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { isTransient } from '../db/conditions.ts';
+import { backoff } from '../db/items.ts';
 import {
   digestPartition,
   funderDigestsPartition,
@@ -83,6 +85,25 @@ export function digestsNotConfigured(what: string): never {
 
 const overlaps = (wanted: string[], have: string[]) =>
   wanted.length === 0 || have.some((x) => wanted.includes(x));
+
+/** Tries of a write that records a delivery's outcome, beyond the SDK's own attempts at each. */
+const RECORD_TRIES = 5;
+
+/**
+ * Records a delivery's outcome, retrying with backoff while DynamoDB is throttling or briefly unavailable: a
+ * sent message left unrecorded would go out again, and a failed attempt left unreleased holds the period until
+ * its lease expires. A lost claim (failed condition) is not retried.
+ */
+async function untilRecorded(write: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= RECORD_TRIES || !isTransient(error)) throw error;
+      await backoff(attempt);
+    }
+  }
+}
 
 export function createDigestService(deps: {
   repo: DigestRepository;
@@ -438,7 +459,7 @@ export function createDigestService(deps: {
           // delivery alone; the member's state stays behind, so the next digest repeats this one's news rather
           // than this period getting a second message.
           logger.error('digest sent but its state was not recorded', { ...message, error });
-          await repo.markSent(message, token, outcome);
+          await untilRecorded(() => repo.markSent(message, token, outcome));
         }
         await audit.record(
           { principal, requestId: reference },
@@ -448,9 +469,9 @@ export function createDigestService(deps: {
       } catch (error) {
         const final = attempt.receiveCount >= maxAttempts;
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        await repo
-          .release(message, token, final ? 'failed' : 'retrying', reason, now().toISOString())
-          .catch((releaseError: unknown) => logger.error('digest release failed', { error: releaseError }));
+        await untilRecorded(() =>
+          repo.release(message, token, final ? 'failed' : 'retrying', reason, now().toISOString()),
+        ).catch((releaseError: unknown) => logger.error('digest release failed', { error: releaseError }));
         logger.warn('digest delivery failed', { ...message, attempt: attempt.receiveCount, final, reason });
         throw error;
       }

@@ -2,7 +2,11 @@
 // in front of the real DynamoDB Local): throttled transactions, unprocessed batch keys, timeouts. The end
 // state must equal a clean import's: nothing lost, nothing doubled, one version per grant.
 
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import {
   BatchGetCommand,
   DeleteCommand,
@@ -20,6 +24,7 @@ import { getConfig } from '../../shared/config.ts';
 import { createDocumentClient } from '../../shared/db/client.ts';
 import { createServices, resetServicesForTests, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
+import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
@@ -152,5 +157,71 @@ describe('import under injected DynamoDB faults', () => {
     const b = grantsOf(snapshot, 'nef').sort((x, y) => x.key.localeCompare(y.key));
     expect(b).toEqual(a);
     expect(b.every((g) => g.version === 1 && g.key.endsWith('|CURRENT'))).toBe(true);
+  });
+});
+
+describe('an import whose process is killed', () => {
+  it('resumes after SIGKILL mid-import and ends equal to a clean import: every grant once, one version each', async () => {
+    // A copy of the file in a folder of its own: the checkpoint and report are written beside it.
+    const dir = mkdtempSync(join(tmpdir(), 'cofund-killed-'));
+    const file = join(dir, 'alwf.json');
+    copyFileSync(FILE, file);
+    const statePath = `${file}.cofund-import-state.json`;
+    const key = world.keys.macarthur?.editor ?? '';
+    const args = [
+      'import',
+      file,
+      '--visibility',
+      'hub',
+      '--batch-size',
+      '25',
+      '--concurrency',
+      '4',
+      '--no-progress',
+    ];
+    try {
+      const child = spawn(process.execPath, [resolve('bin/cofund.mjs'), ...args], {
+        env: {
+          ...process.env,
+          COFUND_API_URL: hub.url,
+          COFUND_API_KEY: key,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        stdio: 'ignore',
+      });
+      const exited = once(child, 'exit');
+      // Killed without warning once three batches are checkpointed, with more in flight.
+      const checkpointed = () =>
+        existsSync(statePath) ? JSON.parse(readFileSync(statePath, 'utf8')).doneBatches.length : 0;
+      const deadline = Date.now() + 60_000;
+      while (checkpointed() < 3) {
+        if (child.exitCode !== null) throw new Error('the import ended before it could be killed');
+        if (Date.now() > deadline) throw new Error('no checkpoint within a minute');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill('SIGKILL');
+      const [, signal] = await exited;
+      expect(signal).toBe('SIGKILL');
+      const landed = grantsOf(await hub.snapshot(), 'macarthur').length;
+      expect(landed).toBeGreaterThanOrEqual(75);
+      expect(landed).toBeLessThan(475);
+
+      // The same command again: it resumes from the checkpoint and re-sends what was in flight.
+      const again = await runCofund(hub.url, args, key);
+      expect(again.code, again.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(`${file}.import-report.json`, 'utf8'));
+      expect(report).toMatchObject({ resumed: true, complete: true, rejected: 0 });
+      expect(report.skippedAlreadyImported).toBeGreaterThanOrEqual(75);
+      expect(existsSync(statePath)).toBe(false);
+
+      // Equal to the clean import of the same file (OSF's, in the test above), grant by grant.
+      const snapshot = await hub.snapshot();
+      const clean = grantsOf(snapshot, 'osf').sort((x, y) => x.key.localeCompare(y.key));
+      const killed = grantsOf(snapshot, 'macarthur').sort((x, y) => x.key.localeCompare(y.key));
+      expect(clean).toHaveLength(475);
+      expect(killed).toEqual(clean);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

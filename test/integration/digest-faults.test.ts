@@ -7,10 +7,18 @@ import { periodOf } from '../../shared/digests/periods.ts';
 import { useDigestTransport } from '../../shared/digests/transport.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { startDigestWorld } from '../support/digest-world.ts';
-import { faultyClient, throttled, transactionConflict } from '../support/faults.ts';
+import {
+  faultyClient,
+  THROTTLE_RATES,
+  throttled,
+  throttlingClient,
+  transactionConflict,
+} from '../support/faults.ts';
 import type { TestHub } from '../support/hub.ts';
+import { grantBody, type World } from '../support/world.ts';
 
 let hub: TestHub;
+let world: World;
 let queue: LocalDigestQueue;
 let sent: OutgoingMail[];
 
@@ -20,7 +28,7 @@ const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
 );
 
 beforeAll(async () => {
-  ({ hub, queue, sent } = await startDigestWorld({
+  ({ hub, world, queue, sent } = await startDigestWorld({
     maxAttempts: 5,
     retryDelayMs: 20,
     grant: { id: 'faults-1', title: 'Hub grant under faults' },
@@ -78,4 +86,72 @@ describe('digests under faults', () => {
     await queue.drain();
     expect(sent).toHaveLength(MEMBERS.length);
   });
+
+  let week = 0;
+  it.each(THROTTLE_RATES)(
+    'sends each member exactly one message for a period with %s of calls throttled',
+    async (label, share) => {
+      // A week of its own, with news for everyone: a new hub-wide grant.
+      week += 1;
+      const at = new Date(Date.UTC(2027, 0, 4 + 7 * week, 7)).toISOString();
+      const period = periodOf('weekly', new Date(at));
+      const res = await hub.request(
+        world.keys.macarthur?.editor ?? null,
+        'PUT',
+        `/v1/grants/macarthur/throttled-${week}`,
+        grantBody(`throttled-${week}`, { title: `Hub grant, ${label} throttled`, visibility: 'hub' }),
+      );
+      expect(res.status).toBe(201);
+      await hub.poller?.drain(60_000);
+      const sentFor = () =>
+        sent
+          .map((m) => m.reference)
+          .filter((r) => r.startsWith(`${period}--`))
+          .sort();
+      const parkedBefore = queue.deadLetters.length;
+
+      let rate: number = share;
+      const { client, injected } = throttlingClient(() => rate, 21 + week);
+      const faulty = createServices(hub.services.config, client);
+      setServicesForTests(faulty);
+      try {
+        if (share === 1) {
+          // An outage: the scheduled run cannot read who is due, and a run queued just before it began finds
+          // every delivery failing until SQS parks the messages. Nothing goes out, nothing is recorded as sent.
+          await expect(faulty.digests.startRun(null, { at })).rejects.toThrow(
+            /exceeds the allowed throughput/,
+          );
+          await hub.services.digests.startRun(null, { at });
+          await queue.drain();
+          expect(sentFor()).toEqual([]);
+          expect(queue.deadLetters.length - parkedBefore).toBe(MEMBERS.length);
+          rate = 0;
+        } else {
+          // EventBridge Scheduler retries a failed invocation: the run is started until it queues its messages.
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await faulty.digests.startRun(null, { at });
+              break;
+            } catch (error) {
+              if (attempt >= 10) throw error;
+            }
+          }
+          await queue.drain();
+        }
+      } finally {
+        setServicesForTests(hub.services);
+      }
+      expect(injected.throttled).toBeGreaterThan(0);
+      // The period's next trigger (the schedule's next run, or a redrive of what was parked) takes up the rest.
+      await hub.services.digests.startRun(null, { at });
+      await queue.drain();
+      expect(sentFor()).toEqual(MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort());
+      for (const who of MEMBERS) {
+        const [funderId = '', memberId = ''] = who.split('/');
+        expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
+          status: 'sent',
+        });
+      }
+    },
+  );
 });
