@@ -120,6 +120,8 @@ export function generateCorpus(organisations: number, seed = 7) {
       countedIn: null,
       truth: 'original',
       ...fields,
+      // Grants reach the hub in the order they are made (a copy too), a second apart.
+      grantCreatedAt: new Date(Date.UTC(2026, 0, 1) + grantNo * 1000).toISOString(),
     };
     grants.push(g);
     return g;

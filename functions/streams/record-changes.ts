@@ -1,13 +1,11 @@
 // Table stream -> change feed: one entry per new grant version, which digests read by day and visibility.
 // Keyed by version, so a re-delivered record writes nothing; failed records are retried from the first one.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { feedEntryOf } from '../../shared/digests/change-feed.ts';
 import { grantOfStreamImage } from '../../shared/organisations/grant-changes.ts';
 import { getServices } from '../../shared/services.ts';
-
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
+import { inOrderStreamHandler } from '../../shared/streams/in-order.ts';
 
 type Image = Record<string, AttributeValue> | undefined;
 
@@ -22,8 +20,4 @@ async function recordChange(record: DynamoDBRecord): Promise<void> {
   if (entry) await getServices().repos.digests.recordFeed(entry);
 }
 
-export const handler = async (event: DynamoDBStreamEvent) =>
-  processPartialResponse(event, recordChange, processor, {
-    processInParallel: false,
-    throwOnFullBatchFailure: false,
-  });
+export const handler = inOrderStreamHandler(recordChange);

@@ -1,13 +1,11 @@
 // Table stream -> organisation resolution. Records are processed in order; a failed record is reported so
 // Lambda retries from it (ReportBatchItemFailures) and later records of the batch wait their turn.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { logger } from '../../shared/logger.ts';
 import { grantOfStreamImage } from '../../shared/organisations/grant-changes.ts';
 import { getServices } from '../../shared/services.ts';
-
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
+import { inOrderStreamHandler } from '../../shared/streams/in-order.ts';
 
 async function resolveRecord(record: DynamoDBRecord): Promise<void> {
   // Lambda's stream image and the SDK's AttributeValue are the same JSON shape under two type names.
@@ -19,9 +17,4 @@ async function resolveRecord(record: DynamoDBRecord): Promise<void> {
   }
 }
 
-export const handler = async (event: DynamoDBStreamEvent) =>
-  processPartialResponse(event, resolveRecord, processor, {
-    processInParallel: false,
-    // Every record failing is reported like any failure: Lambda retries from the first one either way.
-    throwOnFullBatchFailure: false,
-  });
+export const handler = inOrderStreamHandler(resolveRecord);

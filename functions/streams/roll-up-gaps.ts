@@ -1,12 +1,10 @@
 // Table stream -> gap rollups. Records are processed in order; a failed record is reported so Lambda retries
 // from it (ReportBatchItemFailures) and later records of the batch wait their turn.
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { mentionOfStreamImage } from '../../shared/gaps/mention-changes.ts';
 import { getServices } from '../../shared/services.ts';
-
-const processor = new BatchProcessor(EventType.DynamoDBStreams);
+import { inOrderStreamHandler } from '../../shared/streams/in-order.ts';
 
 type Image = Record<string, AttributeValue> | undefined;
 
@@ -19,8 +17,4 @@ async function rollUpRecord(record: DynamoDBRecord): Promise<void> {
   await getServices().gapRollup.apply({ next, previous });
 }
 
-export const handler = async (event: DynamoDBStreamEvent) =>
-  processPartialResponse(event, rollUpRecord, processor, {
-    processInParallel: false,
-    throwOnFullBatchFailure: false,
-  });
+export const handler = inOrderStreamHandler(rollUpRecord);
