@@ -171,6 +171,7 @@ export async function runResolutionBench(options: {
           grantId,
           index: 0,
           grantVersion: 1,
+          grantCreatedAt: '2026-01-01T00:00:00.000Z',
           visibility: 'hub',
           amount: 25000,
           currency: 'GBP',

@@ -9,11 +9,12 @@ import { type ColdStartResult, runColdStartBench } from './cold-start.ts';
 import { GAP_BENCH_SLOTS, type GapBenchResult, runGapBench } from './gap-bench.ts';
 import { type ImportBenchResult, runImportBench } from './import-bench.ts';
 import { type LoadResult, runLoadBench } from './load-bench.ts';
+import { type ProofsResult, runProofs } from './proofs.ts';
 import { type ResolutionBenchResult, runResolutionBench } from './resolution-bench.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
-/** `import`, `resolution`, `gaps`, `load`, `console` or `coldstart` runs one benchmark and rewrites its section. */
+/** `import`, `resolution`, `gaps`, `load`, `console`, `coldstart` or `proofs` runs one part and rewrites its section. */
 const ONLY = process.env.BENCH_ONLY;
 const RESOLUTION_SIZES = (process.env.BENCH_RESOLUTION_SIZES ?? '10000,100000').split(',').map(Number);
 const RESOLUTIONS = Number(process.env.BENCH_RESOLUTIONS ?? 300);
@@ -304,6 +305,38 @@ ${rows.join('\n')}
 `;
 }
 
+function renderProofs(result: ProofsResult): string {
+  const { matrix, fuzz } = result;
+  const failed = result.suites.reduce((n, s) => n + s.failed, 0);
+  const rows = result.suites.map(
+    (s) =>
+      `| \`${s.file.replace(/^test\//, '')}\` | ${s.kind} | ${s.what} | ${fmt(s.tests)} | ${fmt(s.passed)} | ${fmt(s.failed)} | ${fmt(s.seconds, 1)} |`,
+  );
+  return `<!-- bench:proofs -->
+## Security and fault suites: results
+
+Written by \`npm run bench\` (\`BENCH_ONLY=proofs\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above.
+
+Method: \`bench/proofs.ts\` runs the security and fault suites (the same files \`npm test\` runs, against DynamoDB
+Local) once more with vitest's JSON reporter and counts what they found. A leak, a 5xx, or a lost or doubled record
+fails its test, so each figure below is a count of failed checks.
+
+- **Cross-tenant matrix**: ${fmt(matrix.cases)} generated attack cases (every funder and role of the test world against
+  every grant and ask another funder owns), each checked to change nothing and followed by its positive twin:
+  **${fmt(matrix.leaks)} leaks**.
+- **Fuzzing**: ${fmt(fuzz.requests)} generated requests over every route: **${fmt(fuzz.serverErrors)} answered 5xx**;
+  ${fmt(fuzz.rejected)} rejected with a 4xx (${fmt(fuzz.checkedUnchanged)} of them writes, each checked to leave every
+  table item as it was), ${fmt(fuzz.accepted)} accepted.
+- **Faults**: every fault suite compares its end state with a clean run's (records, versions, organisations, cells,
+  messages): **${fmt(failed)} failed tests** over all suites below.
+
+| suite | kind | what it covers | tests | passed | failed | seconds |
+|---|---|---|---|---|---|---|
+${rows.join('\n')}
+<!-- /bench:proofs -->
+`;
+}
+
 function replaceSection(text: string, marker: string, section: string): string {
   const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->\\n?`);
   return pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}`;
@@ -375,6 +408,11 @@ async function main() {
       log: (l) => console.log(l),
     });
     text = replaceSection(text, 'bench:coldstart', renderColdStart(result));
+  }
+  if (runs('proofs')) {
+    const result = runProofs((l) => console.log(l));
+    console.log(JSON.stringify(result, null, 2));
+    text = replaceSection(text, 'bench:proofs', renderProofs(result));
   }
   writeFileSync(path, text);
   console.log('BENCHMARKS.md written');

@@ -1,9 +1,9 @@
 // Fuzzing every route (OWASP API4/API8): fast-check generates requests (path values, query strings, bodies,
 // headers and keys of every role) and the hub must never answer 5xx, and a request it rejects (4xx) must leave
 // every item of the table as it was (audit events aside: denials are recorded by design).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ const PER_ROUTE = Math.ceil(TOTAL / routes.length);
 let hub: TestHub;
 let world: World;
 const outbox = mkdtempSync(join(tmpdir(), 'cofund-fuzz-'));
-const counts = { requests: 0, rejected: 0, accepted: 0, checkedUnchanged: 0 };
+const counts = { requests: 0, serverErrors: 0, rejected: 0, accepted: 0, checkedUnchanged: 0 };
 
 beforeAll(async () => {
   hub = await startTestHub({ server: true });
@@ -151,6 +151,7 @@ describe('fuzzing every route', () => {
             >,
           );
           counts.requests++;
+          if (res.status >= 500) counts.serverErrors++;
           expect(
             res.status,
             `${route.method} ${route.path} answered ${res.status}: ${res.text.slice(0, 300)}`,
@@ -177,5 +178,8 @@ describe('fuzzing every route', () => {
     expect(counts.accepted).toBeGreaterThan(0);
     expect(counts.checkedUnchanged).toBeGreaterThan(TOTAL / 10);
     console.log(`fuzz: ${JSON.stringify(counts)}`);
+    // For BENCHMARKS.md (`npm run bench` runs this file and reports the counts).
+    mkdirSync(resolve('test-results'), { recursive: true });
+    writeFileSync(resolve('test-results/fuzz-counts.json'), `${JSON.stringify(counts, null, 2)}\n`);
   });
 });
