@@ -100,6 +100,11 @@ async function expectDigestsInOutbox(started: Started, dir: string) {
   const html = readFileSync(join(outbox, officer.replace(/\.eml$/, '.html')), 'utf8');
   expect(html).toContain('New and changed grants');
   expect(html).toContain('<li>Funder exiting: John D. and Catherine T. MacArthur Foundation</li>');
+  // ABCT's officer reviews the demo's doubtful pairs: the digest says they are waiting.
+  const abct = emails.find((f) => f.includes('--abct-officer')) ?? '';
+  expect(readFileSync(join(outbox, abct.replace(/\.eml$/, '.html')), 'utf8')).toMatch(
+    /New possible duplicates for your review \(\d+\)/,
+  );
 }
 
 // One `npm start` serves every test below in order: the API, the first digest run, the web console in a browser,
