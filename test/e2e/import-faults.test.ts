@@ -22,10 +22,11 @@ import { createApiClient } from '../../cli/api-client.ts';
 import { runImport } from '../../cli/commands/import.ts';
 import { getConfig } from '../../shared/config.ts';
 import { createDocumentClient } from '../../shared/db/client.ts';
-import { createServices, resetServicesForTests, setServicesForTests } from '../../shared/services.ts';
+import { createServices, resetServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
+import { withServices } from '../support/handlers.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
 const FILE = resolve('local/demo/360giving/andrew-lloyd-webber-foundation.json');
@@ -140,9 +141,7 @@ describe('import under injected DynamoDB faults', () => {
     expect(clean).toMatchObject({ created: 475, rejected: 0, complete: true });
 
     const counts: Record<string, number> = {};
-    setServicesForTests(faultyServices(counts));
-    const faulty = await importAs('nef');
-    resetServicesForTests();
+    const faulty = await withServices(faultyServices(counts), () => importAs('nef'));
 
     expect(faulty.rejections).toEqual([]);
     expect(faulty.complete).toBe(true);

@@ -15,6 +15,7 @@ import {
   transactionConflict,
 } from '../support/faults.ts';
 import type { TestHub } from '../support/hub.ts';
+import { withServices } from '../support/handlers.ts';
 import { grantBody, type World } from '../support/world.ts';
 
 let hub: TestHub;
@@ -57,14 +58,11 @@ describe('digests under faults', () => {
       return null;
     });
     const faulty = createServices(hub.services.config, client);
-    setServicesForTests(faulty);
     const period = periodOf('weekly', new Date());
-    try {
+    await withServices(faulty, async () => {
       await Promise.all([faulty.digests.startRun(null, {}), faulty.digests.startRun(null, {})]);
       await queue.drain();
-    } finally {
-      setServicesForTests(hub.services);
-    }
+    });
     expect(injected.claims).toBe(6);
     expect(injected.transactions).toBe(MEMBERS.length);
     expect(queue.deadLetters).toEqual([]);
@@ -113,8 +111,7 @@ describe('digests under faults', () => {
       let rate: number = share;
       const { client, injected } = throttlingClient(() => rate, 21 + week);
       const faulty = createServices(hub.services.config, client);
-      setServicesForTests(faulty);
-      try {
+      await withServices(faulty, async () => {
         if (share === 1) {
           // An outage: the scheduled run cannot read who is due, and a run queued just before it began finds
           // every delivery failing until SQS parks the messages. Nothing goes out, nothing is recorded as sent.
@@ -138,9 +135,7 @@ describe('digests under faults', () => {
           }
           await queue.drain();
         }
-      } finally {
-        setServicesForTests(hub.services);
-      }
+      });
       expect(injected.throttled).toBeGreaterThan(0);
       // The period's next trigger (the schedule's next run, or a redrive of what was parked) takes up the rest.
       await hub.services.digests.startRun(null, { at });

@@ -1,14 +1,13 @@
 // The gap rollups from the stream handler against DynamoDB Local: repeated, concurrent, stale and faulty
 // deliveries end in exactly the cells a clean run of the final mentions gives: nothing lost, nothing doubled.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/roll-up-gaps.ts';
 import type { StoredMention } from '../../schemas/organisation.ts';
-import { getConfig } from '../../shared/config.ts';
 import { cellKeyOf, contributionOf } from '../../shared/gaps/contribution.ts';
 import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
-import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import {
   faultyClient,
@@ -17,6 +16,7 @@ import {
   throttlingClient,
   transactionConflict,
 } from '../support/faults.ts';
+import { deliverAsLambda, withClient } from '../support/handlers.ts';
 import { grantBody } from '../support/world.ts';
 import { useWorldHub } from '../support/world-hub.ts';
 
@@ -83,18 +83,6 @@ function expectedCells(finals: StoredMention[]): Record<string, number> {
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0));
 }
 
-async function deliver(records: DynamoDBRecord[]) {
-  let pending = records;
-  for (let deliveries = 0; pending.length > 0; deliveries++) {
-    if (deliveries > 300) throw new Error('records still failing after 300 deliveries');
-    const response = await handler({ Records: pending } as DynamoDBStreamEvent);
-    if (response.batchItemFailures.length === 0) return;
-    // Lambda checkpoints before the first failed record and re-delivers from it.
-    const first = response.batchItemFailures[0]?.itemIdentifier;
-    pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
-  }
-}
-
 /** Every mention delivered so far, as it finally is: the expected cells are the sum of what each contributes. */
 const finals = new Map<string, StoredMention>();
 
@@ -141,14 +129,9 @@ async function scenario(): Promise<DynamoDBRecord[]> {
   return stream;
 }
 
-async function deliverWith(client: ReturnType<typeof faultyClient>, stream: DynamoDBRecord[]) {
-  setServicesForTests(createServices(getConfig(), client));
-  try {
-    await deliver(stream);
-  } finally {
-    setServicesForTests(setup.hub.services);
-  }
-}
+/** Delivers the stream as Lambda does, the handler's services on `client`. */
+const deliverWith = (client: DynamoDBClient, stream: DynamoDBRecord[]) =>
+  withClient(client, () => deliverAsLambda(handler, stream));
 
 describe('gap rollups from the stream', () => {
   it('ends in the cells of the final mentions under cancelled transactions, throttled reads and repeated, stale deliveries', async () => {
@@ -185,13 +168,8 @@ describe('gap rollups from the stream', () => {
       if (share === 1) {
         // An outage: every record is reported and no cell moves; then the table recovers.
         const before = await storedCells();
-        setServicesForTests(createServices(getConfig(), client));
-        try {
-          const response = await handler({ Records: stream } as DynamoDBStreamEvent);
-          expect(response.batchItemFailures).toHaveLength(stream.length);
-        } finally {
-          setServicesForTests(setup.hub.services);
-        }
+        const response = await withClient(client, () => handler({ Records: stream } as DynamoDBStreamEvent));
+        expect(response.batchItemFailures).toHaveLength(stream.length);
         expect(await storedCells()).toEqual(before);
         rate = 0;
       }

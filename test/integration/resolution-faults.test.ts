@@ -7,9 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/resolve-organisations.ts';
-import { getConfig } from '../../shared/config.ts';
 import { currentItem } from '../../shared/grants/grant-repository.ts';
-import { createServices, setServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import {
   crashingClient,
@@ -19,6 +17,7 @@ import {
   throttlingClient,
   transactionConflict,
 } from '../support/faults.ts';
+import { deliverAsLambda, withClient } from '../support/handlers.ts';
 import { grantBody } from '../support/world.ts';
 import { useWorldHub } from '../support/world-hub.ts';
 
@@ -168,30 +167,7 @@ async function shapeOf(tag: string) {
   };
 }
 
-/** Delivers records as Lambda does: a reported failure checkpoints before it and re-delivers from there. */
-async function deliver(records: DynamoDBRecord[], maxDeliveries = 200) {
-  let pending = records;
-  const seen = { deliveries: 0, reported: 0 };
-  while (pending.length > 0 && seen.deliveries < maxDeliveries) {
-    seen.deliveries += 1;
-    const response = await handler({ Records: pending } as DynamoDBStreamEvent);
-    if (response.batchItemFailures.length === 0) return seen;
-    seen.reported += response.batchItemFailures.length;
-    const first = response.batchItemFailures[0]?.itemIdentifier;
-    pending = pending.slice(pending.findIndex((r) => r.dynamodb?.SequenceNumber === first));
-  }
-  throw new Error(`records still failing after ${maxDeliveries} deliveries`);
-}
-
-/** Runs `work` with the stream handler's services on `client`, then puts the healthy ones back. */
-async function withClient<T>(client: ReturnType<typeof faultyClient>, work: () => Promise<T>): Promise<T> {
-  setServicesForTests(createServices(getConfig(), client));
-  try {
-    return await work();
-  } finally {
-    setServicesForTests(setup.hub.services);
-  }
-}
+const deliver = (records: DynamoDBRecord[]) => deliverAsLambda(handler, records, 200);
 
 /** A clean run's shape for the big and the small fixture, made once. */
 const cleanShapes = new Map<number, Awaited<ReturnType<typeof shapeOf>>>();
