@@ -6,6 +6,8 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { FUNCTION_BUNDLE } from '../infra/bundling.ts';
+import { percentile } from './percentile.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -38,11 +40,6 @@ function originOf(input: string): string {
   return input.split('/').slice(0, 2).join('/');
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
-
 /** The environment a deployed function has, so top-level configuration parses as it would in Lambda. */
 const LAMBDA_ENV = {
   PATH: process.env.PATH ?? '',
@@ -71,15 +68,13 @@ export async function runColdStartBench(options: { runs: number; log: (line: str
         bundle: true,
         platform: 'node',
         format: 'esm',
-        target: 'node22',
-        minify: true,
-        sourcemap: true,
+        target: FUNCTION_BUNDLE.target,
+        minify: FUNCTION_BUNDLE.minify,
+        sourcemap: FUNCTION_BUNDLE.sourcemap,
         metafile: true,
-        mainFields: ['module', 'main'],
-        banner: {
-          js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-        },
-        external: ['@aws-sdk/*'],
+        mainFields: FUNCTION_BUNDLE.mainFields,
+        banner: { js: FUNCTION_BUNDLE.banner },
+        external: FUNCTION_BUNDLE.external,
         logLevel: 'silent',
       });
       const output = Object.entries(result.metafile.outputs).find(([p]) => p.endsWith('.mjs'))?.[1];
@@ -103,7 +98,13 @@ export async function runColdStartBench(options: { runs: number; log: (line: str
           .sort((a, b) => b[1] - a[1])
           .slice(0, 3)
           .map(([origin, bytes]) => ({ origin, bytes })),
-        initMs: { p50: median(times), max: Math.max(...times) },
+        initMs: {
+          p50: percentile(
+            [...times].sort((a, b) => a - b),
+            0.5,
+          ),
+          max: Math.max(...times),
+        },
       };
       samples.push(sample);
       options.log(

@@ -14,6 +14,7 @@ import { seededRandom } from '../tools/seeded-random.ts';
 import { stubMention } from '../tools/stub-mention.ts';
 import { benchServices } from './bench-hub.ts';
 import { itemSize } from './capacity.ts';
+import { percentile } from './percentile.ts';
 
 const FUNDERS = Array.from({ length: 20 }, (_, i) => `funder-${String(i).padStart(2, '0')}`);
 const VISIBILITIES = ['hub', 'public', 'private', 'collaborative:collab-a'] as const;
@@ -71,9 +72,6 @@ function mentionOf(i: number, random: () => number, grantees: number): StoredMen
     orgId: `org_${Math.floor(random() * grantees)}`,
   });
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 export async function runGapBench(options: {
   sizes: number[];
@@ -185,15 +183,15 @@ export async function runGapBench(options: {
         samples.push({
           grants: size,
           query: label,
-          p50Ms: percentile(times, 50),
-          p95Ms: percentile(times, 95),
+          p50Ms: percentile(times, 0.5),
+          p95Ms: percentile(times, 0.95),
           rcu: rcu / options.repeats,
           rcuReported: reported / options.repeats,
           calls: Object.fromEntries(Object.entries(calls).map(([k, v]) => [k, v / options.repeats])),
           cells: shown,
         });
         log(
-          `gaps: ${size} grants, ${label}: p50 ${percentile(times, 50).toFixed(1)} ms, ${(rcu / options.repeats).toFixed(1)} RCU`,
+          `gaps: ${size} grants, ${label}: p50 ${percentile(times, 0.5).toFixed(1)} ms, ${(rcu / options.repeats).toFixed(1)} RCU`,
         );
       }
     } finally {

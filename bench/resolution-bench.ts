@@ -12,6 +12,7 @@ import { featuresHash, mentionBlockKeys, withMention } from '../shared/organisat
 import { FIRST_LONG_WORD, inventedWord } from '../tools/invented-names.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import { benchServices } from './bench-hub.ts';
+import { percentile } from './percentile.ts';
 
 const NOUNS = [
   'Refugee Project',
@@ -94,9 +95,6 @@ function grantFor(funderId: string, grantId: string, recipient: ReturnType<typeo
     updatedBy: 'bench',
   };
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 
 export async function runResolutionBench(options: {
   sizes: number[];
