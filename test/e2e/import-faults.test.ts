@@ -25,8 +25,8 @@ import { createDocumentClient } from '../../shared/db/client.ts';
 import { createServices, resetServicesForTests } from '../../shared/services.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import { runCofund } from '../support/cli.ts';
-import { startTestHub, type TestHub } from '../support/hub.ts';
 import { withServices } from '../support/handlers.ts';
+import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, type World } from '../support/world.ts';
 
 const FILE = resolve('local/demo/360giving/andrew-lloyd-webber-foundation.json');

@@ -14,8 +14,8 @@ import {
   throttlingClient,
   transactionConflict,
 } from '../support/faults.ts';
-import type { TestHub } from '../support/hub.ts';
 import { withServices } from '../support/handlers.ts';
+import type { TestHub } from '../support/hub.ts';
 import { grantBody, type World } from '../support/world.ts';
 
 let hub: TestHub;
