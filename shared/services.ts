@@ -47,7 +47,8 @@ export function createServices(
   const funders = createFunderRepository(repoDeps);
   const members = createMemberRepository(repoDeps);
   const collaboratives = createCollaborativeRepository(repoDeps);
-  const audit = createAuditService({ repo: createAuditRepository(repoDeps) });
+  const auditRepo = createAuditRepository(repoDeps);
+  const audit = createAuditService({ repo: auditRepo });
   const tenancy = createTenancyService({ funders, collaboratives, members, audit });
   const grantRepo = createGrantRepository(repoDeps);
   const grants = createGrantService({ repo: grantRepo, audit });
@@ -103,6 +104,7 @@ export function createServices(
       resolution,
       gaps: gapRepo,
       digests: digestRepo,
+      audit: auditRepo,
     },
     audit,
     tenancy,

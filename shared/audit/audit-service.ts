@@ -41,6 +41,11 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
       await repo.put(newAuditEvent(ctx, fields, ctx.principal.funderId, now()));
     },
 
+    /** An event built beforehand (newAuditEvent), so a retried write is the same event, not a second one. */
+    async write(event: AuditEvent) {
+      await repo.put(event);
+    },
+
     /** A denied attempt goes to the caller's log and to the log of any funder whose data was targeted. */
     async recordDenied(ctx: AuditContext, denial: DenialAudit): Promise<void> {
       const at = now();

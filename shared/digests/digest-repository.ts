@@ -10,6 +10,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../../schemas/audit.ts';
 import {
   type DigestCounts,
   type DigestRecord,
@@ -19,6 +20,7 @@ import {
   type FeedEntry,
   FeedEntrySchema,
 } from '../../schemas/digest.ts';
+import { auditItem } from '../audit/audit-repository.ts';
 import { createdUnlessExists, isConditionFailure, withCondition } from '../db/conditions.ts';
 import { getItem, putIfAbsent } from '../db/items.ts';
 import {
@@ -214,7 +216,8 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
 
     /**
      * Finishes the claimed delivery and moves the member's state on, in one transaction, only while the
-     * claim is still ours and the state is where this digest started from.
+     * claim is still ours and the state is where this digest started from; a sent digest's audit event is
+     * written in the same transaction.
      */
     async complete(
       r: Pick<DigestRecord, 'funderId' | 'memberId' | 'period'>,
@@ -222,12 +225,14 @@ export function createDigestRepository(deps: { doc: DynamoDBDocumentClient; tabl
       outcome: DigestOutcome,
       state: DigestState,
       previousWindowTo: string | undefined,
+      audit?: AuditEvent,
     ): Promise<void> {
       await withCondition(`digest ${r.funderId}/${r.memberId}/${r.period} claim`, () =>
         doc.send(
           new TransactWriteCommand({
             TransactItems: [
               { Update: finishing(r, token, outcome) },
+              ...(audit ? [{ Put: { TableName: tableName, Item: auditItem(audit) } }] : []),
               {
                 Put: {
                   TableName: tableName,

@@ -20,7 +20,7 @@ import { GapQuerySchema } from '../../schemas/gaps.ts';
 import { THEMES } from '../../schemas/taxonomy.ts';
 import type { Funder, Member, Principal } from '../../schemas/tenancy.ts';
 import { canRead, hasRole, readableSharedScopes, requireRole } from '../access/policy.ts';
-import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { type AuditContext, type AuditService, newAuditEvent } from '../audit/audit-service.ts';
 import { isTransient } from '../db/conditions.ts';
 import { backoff } from '../db/items.ts';
 import {
@@ -444,27 +444,33 @@ export function createDigestService(deps: {
           reference,
           unsubscribeUrl: link,
         });
+        const sentAt = now();
         const outcome = {
           status: 'sent' as const,
-          at: now().toISOString(),
+          at: sentAt.toISOString(),
           windowFrom: window.from,
           windowTo: window.to,
           counts,
           messageId,
         };
-        try {
-          await repo.complete(message, token, outcome, next, state.lastWindowTo);
-        } catch (error) {
-          // The message is out: whatever happens now, it must not go out again for this period. Record the
-          // delivery alone; the member's state stays behind, so the next digest repeats this one's news rather
-          // than this period getting a second message.
-          logger.error('digest sent but its state was not recorded', { ...message, error });
-          await untilRecorded(() => repo.markSent(message, token, outcome));
-        }
-        await audit.record(
+        // One event, written with the outcome: a send is never recorded without its audit event.
+        const event = newAuditEvent(
           { principal, requestId: reference },
           { action: 'digest.send', resource: `member:${member.id}`, outcome: 'allowed' },
+          principal.funderId,
+          sentAt,
         );
+        try {
+          await repo.complete(message, token, outcome, next, state.lastWindowTo, event);
+        } catch (error) {
+          // The message is out: whatever happens now, it must not go out again for this period. Record the
+          // delivery alone, then the same audit event (a second write of it is the same item); the member's
+          // state stays behind, so the next digest repeats this one's news rather than this period getting a
+          // second message.
+          logger.error('digest sent but its state was not recorded', { ...message, error });
+          await untilRecorded(() => repo.markSent(message, token, outcome));
+          await untilRecorded(() => audit.write(event));
+        }
         return 'sent';
       } catch (error) {
         const final = attempt.receiveCount >= maxAttempts;

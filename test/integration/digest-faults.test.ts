@@ -6,7 +6,7 @@ import type { OutgoingMail } from '../../shared/digests/mailer.ts';
 import { periodOf } from '../../shared/digests/periods.ts';
 import { useDigestTransport } from '../../shared/digests/transport.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
-import { startDigestWorld } from '../support/digest-world.ts';
+import { sendAuditsOf, startDigestWorld } from '../support/digest-world.ts';
 import {
   faultyClient,
   THROTTLE_RATES,
@@ -27,6 +27,8 @@ let sent: OutgoingMail[];
 const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
   ['viewer', 'editor', 'admin'].map((r) => `${f}/${f}-${r}`),
 );
+const FUNDERS = MEMBERS.map((w) => w.split('/')[0] ?? '');
+const referencesOf = (period: string) => MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort();
 
 beforeAll(async () => {
   ({ hub, world, queue, sent } = await startDigestWorld({
@@ -66,9 +68,9 @@ describe('digests under faults', () => {
     expect(injected.claims).toBe(6);
     expect(injected.transactions).toBe(MEMBERS.length);
     expect(queue.deadLetters).toEqual([]);
-    expect(sent.map((m) => m.reference).sort()).toEqual(
-      MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort(),
-    );
+    expect(sent.map((m) => m.reference).sort()).toEqual(referencesOf(period));
+    // Each send audited once, although its finishing transaction (which carries the event) never committed.
+    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
     for (const who of MEMBERS) {
       const [funderId = '', memberId = ''] = who.split('/');
       expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
@@ -83,24 +85,29 @@ describe('digests under faults', () => {
     await hub.services.digests.startRun(null, {});
     await queue.drain();
     expect(sent).toHaveLength(MEMBERS.length);
+    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
   });
 
   let week = 0;
+  /** A week of its own (each after the last), with news for everyone: a new hub-wide grant. */
+  async function nextWeekWithNews(title: string) {
+    week += 1;
+    const at = new Date(Date.UTC(2027, 0, 4 + 7 * week, 7)).toISOString();
+    const res = await hub.request(
+      world.keys.macarthur?.editor ?? null,
+      'PUT',
+      `/v1/grants/macarthur/week-${week}`,
+      grantBody(`week-${week}`, { title, visibility: 'hub' }),
+    );
+    expect(res.status).toBe(201);
+    await hub.poller?.drain(60_000);
+    return { at, period: periodOf('weekly', new Date(at)) };
+  }
+
   it.each(THROTTLE_RATES)(
     'sends each member exactly one message for a period with %s of calls throttled',
     async (label, share) => {
-      // A week of its own, with news for everyone: a new hub-wide grant.
-      week += 1;
-      const at = new Date(Date.UTC(2027, 0, 4 + 7 * week, 7)).toISOString();
-      const period = periodOf('weekly', new Date(at));
-      const res = await hub.request(
-        world.keys.macarthur?.editor ?? null,
-        'PUT',
-        `/v1/grants/macarthur/throttled-${week}`,
-        grantBody(`throttled-${week}`, { title: `Hub grant, ${label} throttled`, visibility: 'hub' }),
-      );
-      expect(res.status).toBe(201);
-      await hub.poller?.drain(60_000);
+      const { at, period } = await nextWeekWithNews(`Hub grant, ${label} throttled`);
       const sentFor = () =>
         sent
           .map((m) => m.reference)
@@ -140,7 +147,8 @@ describe('digests under faults', () => {
       // The period's next trigger (the schedule's next run, or a redrive of what was parked) takes up the rest.
       await hub.services.digests.startRun(null, { at });
       await queue.drain();
-      expect(sentFor()).toEqual(MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort());
+      expect(sentFor()).toEqual(referencesOf(period));
+      expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
       for (const who of MEMBERS) {
         const [funderId = '', memberId = ''] = who.split('/');
         expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
@@ -149,4 +157,32 @@ describe('digests under faults', () => {
       }
     },
   );
+
+  it('records each send in the audit log when writes of audit events alone are failing', async () => {
+    const { at, period } = await nextWeekWithNews('Hub grant, audit writes failing');
+    // An audit event written on its own (a PutItem of an audit item) fails, SDK retries included: a send's
+    // event must reach the log with the send's own outcome, not in a write after it.
+    let refused = 0;
+    const client = faultyClient(1, (command, input) => {
+      const item = input.Item as { entity?: { S?: string } } | undefined;
+      if (command === 'PutItemCommand' && item?.entity?.S === 'audit') {
+        refused += 1;
+        return throttled();
+      }
+      return null;
+    });
+    const faulty = createServices(hub.services.config, client);
+    await withServices(faulty, async () => {
+      await faulty.digests.startRun(null, { at });
+      await queue.drain();
+    });
+    expect(
+      sent
+        .filter((m) => m.reference.startsWith(`${period}--`))
+        .map((m) => m.reference)
+        .sort(),
+    ).toEqual(referencesOf(period));
+    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
+    expect(refused).toBe(0);
+  });
 });

@@ -48,3 +48,24 @@ export async function startDigestWorld(options: {
   });
   return { hub, world, queue, sent };
 }
+
+/**
+ * The request ids (`period--funder--member`) of the `digest.send` audit events of one period in these funders'
+ * logs, sorted, one entry per event: a send recorded twice, or not at all, shows.
+ */
+export async function sendAuditsOf(hub: TestHub, funderIds: string[], period: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (const funderId of new Set(funderIds)) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await hub.services.repos.audit.list(funderId, 500, startKey);
+      for (const event of page.items) {
+        if (event.action === 'digest.send' && event.requestId?.startsWith(`${period}--`)) {
+          ids.push(event.requestId);
+        }
+      }
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+  return ids.sort();
+}

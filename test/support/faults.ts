@@ -26,9 +26,13 @@ function quickRetries(maxAttempts: number): NonNullable<DynamoDBClientConfig['re
 
 /**
  * A client of the test's DynamoDB Local; `decide` may return an error to throw instead of sending a call. It is
- * asked before every attempt, the SDK's retries included.
+ * asked before every attempt, the SDK's retries included, with the command's name and its input (attribute
+ * values in DynamoDB's own JSON, as sent).
  */
-export function faultyClient(maxAttempts: number, decide: (command: string) => Error | null): DynamoDBClient {
+export function faultyClient(
+  maxAttempts: number,
+  decide: (command: string, input: Record<string, unknown>) => Error | null,
+): DynamoDBClient {
   const config = getConfig();
   const client = new DynamoDBClient({
     region: config.AWS_REGION,
@@ -39,7 +43,7 @@ export function faultyClient(maxAttempts: number, decide: (command: string) => E
   });
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const fault = decide(String(context.commandName));
+      const fault = decide(String(context.commandName), (args.input ?? {}) as Record<string, unknown>);
       if (fault) throw fault;
       return next(args);
     },
