@@ -1,13 +1,17 @@
 // Import benchmark: N generated grants through the hub (CLI -> local gateway -> handlers -> DynamoDB Local)
-// versus a plain BatchWriteItem loop writing the same grant items into the same DynamoDB Local.
+// versus a plain BatchWriteItem loop writing the same grant items, and versus plain loops of each conditional
+// write API over the same items (what any writer that never overwrites a racing version could reach).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
+  type AttributeValue,
+  BatchExecuteStatementCommand,
   BatchWriteItemCommand,
   type DynamoDBClient,
+  PutItemCommand,
   TransactWriteItemsCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
@@ -39,28 +43,48 @@ export interface ImportBenchResult {
     calls: Record<string, number>;
   };
   baseline: { seconds: number; perSecond: number; wcuPerGrant: number; wcuPerGrantReported: number };
-  conditional: { seconds: number; perSecond: number };
+  /** Every write loop of WRITE_LOOPS over the same items, each in its own fresh DynamoDB Local. */
+  loops: Record<WriteLoop, { seconds: number; perSecond: number }>;
   minimumWcuPerGrant: number;
   averageItemBytes: number;
   ratio: number;
 }
 
 /**
- * The plain loops over the same CURRENT items the hub writes: `batch` is BatchWriteItem 25 at a time with
- * UnprocessedItems retried (no conditions); `transactions` is TransactWriteItems of 99 puts, each conditioned on
- * the item not existing (the cheapest writer that, like the hub, can never overwrite a racing version).
+ * The ways DynamoDB can write many items, each as a plain loop over the same CURRENT items the hub writes: only
+ * `batch` (BatchWriteItem, the issue's baseline) has no conditions; the others are the write APIs that can refuse to
+ * overwrite an item that exists, which a writer that never loses a racing version needs.
  */
-export async function baselineLoop(
-  client: DynamoDBClient,
-  table: string,
-  file: string,
-  concurrency: number,
-  mode: 'batch' | 'transactions' = 'batch',
-) {
+export const WRITE_LOOPS = {
+  batch: {
+    label: 'BatchWriteItem, 25 puts per call, UnprocessedItems retried',
+    conditional: false,
+    inFlight: 4,
+  },
+  transactions: {
+    label: 'TransactWriteItems, 99 puts per call, each `attribute_not_exists(PK)`',
+    conditional: true,
+    inFlight: 4,
+  },
+  'transactions, one caller': {
+    label: 'the same transactions',
+    conditional: true,
+    inFlight: 1,
+  },
+  statements: {
+    label: 'BatchExecuteStatement, 25 PartiQL INSERTs per call (an INSERT fails if the item exists)',
+    conditional: true,
+    inFlight: 4,
+  },
+  puts: { label: 'PutItem, one item per call, `attribute_not_exists(PK)`', conditional: true, inFlight: 16 },
+} as const;
+export type WriteLoop = keyof typeof WRITE_LOOPS;
+
+/** The grant items the hub would write for a file, built with the importer's own reader and mapping. */
+async function grantItemsOf(file: string) {
   const items: Record<string, unknown>[] = [];
   const at = new Date().toISOString();
   let bytes = 0;
-  // The same reader and mapping the importer uses, so the loop writes exactly what the hub writes.
   for await (const { grant } of openGrantSource(file, 'json').items) {
     const record = BatchGrantItemSchema.parse(fromPublishedGrant(grant, { visibility: 'hub' }));
     const item = currentItem({
@@ -77,54 +101,80 @@ export async function baselineLoop(
     bytes += itemSize(item);
     items.push(item);
   }
-  if (mode === 'transactions') {
-    const groups: Array<Record<string, unknown>[]> = [];
-    for (let i = 0; i < items.length; i += 99) groups.push(items.slice(i, i + 99));
-    const started = Date.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < groups.length) {
-          const group = groups[next++] ?? [];
-          await client.send(
-            new TransactWriteItemsCommand({
-              TransactItems: group.map((item) => ({
-                Put: {
-                  TableName: table,
-                  Item: marshall(item, { removeUndefinedValues: true }),
-                  ConditionExpression: 'attribute_not_exists(PK)',
-                },
-              })),
-            }),
-          );
-        }
-      }),
-    );
-    return { seconds: (Date.now() - started) / 1000, averageItemBytes: bytes / items.length };
-  }
-  const batches: WriteRequest[][] = [];
-  for (let i = 0; i < items.length; i += 25) {
-    batches.push(
-      items
-        .slice(i, i + 25)
-        .map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } })),
-    );
-  }
-  const started = Date.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < batches.length) {
-        let pending = batches[next++];
-        for (let attempt = 0; pending && pending.length > 0; attempt++) {
+  return { items, averageItemBytes: bytes / items.length };
+}
+
+/** One call of a loop: writes its group of items, all of them, or throws. */
+function writerOf(client: DynamoDBClient, table: string, loop: WriteLoop) {
+  const wire = (item: Record<string, unknown>) => marshall(item, { removeUndefinedValues: true });
+  switch (loop) {
+    case 'batch':
+      return async (group: Record<string, unknown>[]) => {
+        let pending: WriteRequest[] = group.map((item) => ({ PutRequest: { Item: wire(item) } }));
+        for (let attempt = 0; pending.length > 0; attempt++) {
           if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
           const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
           pending = out.UnprocessedItems?.[table] ?? [];
         }
-      }
+      };
+    case 'transactions':
+    case 'transactions, one caller':
+      return async (group: Record<string, unknown>[]) => {
+        await client.send(
+          new TransactWriteItemsCommand({
+            TransactItems: group.map((item) => ({
+              Put: { TableName: table, Item: wire(item), ConditionExpression: 'attribute_not_exists(PK)' },
+            })),
+          }),
+        );
+      };
+    case 'statements':
+      return async (group: Record<string, unknown>[]) => {
+        const out = await client.send(
+          new BatchExecuteStatementCommand({
+            Statements: group.map((item) => {
+              const attributes = wire(item);
+              const names = Object.keys(attributes);
+              return {
+                Statement: `INSERT INTO "${table}" VALUE {${names.map((n) => `'${n}': ?`).join(', ')}}`,
+                Parameters: names.map((n) => attributes[n] as AttributeValue),
+              };
+            }),
+          }),
+        );
+        const failed = (out.Responses ?? []).find((r) => r.Error);
+        if (failed?.Error) throw new Error(`INSERT failed: ${failed.Error.Code} ${failed.Error.Message}`);
+      };
+    case 'puts':
+      return async (group: Record<string, unknown>[]) => {
+        for (const item of group) {
+          await client.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: wire(item),
+              ConditionExpression: 'attribute_not_exists(PK)',
+            }),
+          );
+        }
+      };
+  }
+}
+
+/** Writes a file's grant items with one loop; the items are built before the clock starts. */
+export async function baselineLoop(client: DynamoDBClient, table: string, file: string, loop: WriteLoop) {
+  const { items, averageItemBytes } = await grantItemsOf(file);
+  const size = loop === 'puts' ? 1 : loop.startsWith('transactions') ? 99 : 25;
+  const groups: Array<Record<string, unknown>[]> = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  const write = writerOf(client, table, loop);
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WRITE_LOOPS[loop].inFlight }, async () => {
+      while (next < groups.length) await write(groups[next++] ?? []);
     }),
   );
-  return { seconds: (Date.now() - started) / 1000, averageItemBytes: bytes / items.length };
+  return { seconds: (Date.now() - started) / 1000, averageItemBytes };
 }
 
 /**
@@ -222,7 +272,7 @@ async function baselineRun(
   file: string,
   startDynamo: () => Promise<{ endpoint: string; stop(): Promise<void> }>,
   metered: boolean,
-  mode: 'batch' | 'transactions' = 'batch',
+  loop: WriteLoop = 'batch',
 ) {
   const dynamo = await startDynamo();
   try {
@@ -231,7 +281,7 @@ async function baselineRun(
     const names = tableNames('base');
     await ensureTables(client, names);
     meter?.reset();
-    const run = await baselineLoop(client, names.TABLE_NAME, file, 4, mode);
+    const run = await baselineLoop(client, names.TABLE_NAME, file, loop);
     return { ...run, meter };
   } finally {
     await dynamo.stop();
@@ -264,8 +314,15 @@ export async function runImportBench(options: {
     const hub = await hubRun(file, options.grants, startDynamo, false);
     log('timed: plain BatchWriteItem loop over the same items...');
     const base = await baselineRun(file, startDynamo, false);
-    log('timed: conditional TransactWriteItems loop over the same items...');
-    const conditional = await baselineRun(file, startDynamo, false, 'transactions');
+    const loops: Partial<Record<WriteLoop, { seconds: number; perSecond: number }>> = {
+      batch: { seconds: base.seconds, perSecond: options.grants / base.seconds },
+    };
+    for (const loop of Object.keys(WRITE_LOOPS) as WriteLoop[]) {
+      if (loop === 'batch') continue;
+      log(`timed: ${WRITE_LOOPS[loop].label}, over the same items...`);
+      const run = await baselineRun(file, startDynamo, false, loop);
+      loops[loop] = { seconds: run.seconds, perSecond: options.grants / run.seconds };
+    }
     log(`metered: both again with ${meteredGrants} grants...`);
     const hubMeter = (await hubRun(sample, meteredGrants, startDynamo, true)).meter;
     const baseMeter = (await baselineRun(sample, startDynamo, true)).meter;
@@ -285,7 +342,7 @@ export async function runImportBench(options: {
         rcuPerGrant: hubMeter.read / meteredGrants,
         calls: Object.fromEntries(Object.entries(hubMeter.calls).map(([k, v]) => [k, v / meteredGrants])),
       },
-      conditional: { seconds: conditional.seconds, perSecond: options.grants / conditional.seconds },
+      loops: loops as Record<WriteLoop, { seconds: number; perSecond: number }>,
       baseline: {
         seconds: base.seconds,
         perSecond: basePerSecond,
