@@ -36,12 +36,13 @@ export function whenSignedOut(callback: () => void) {
 export async function request(
   method: string,
   path: string,
-  options: { query?: Query; body?: unknown; key?: string } = {},
+  options: { query?: Query; body?: unknown; key?: string; idempotencyKey?: string } = {},
 ): Promise<Response> {
   const key = options.key ?? readKey();
   if (!key) throw new ApiError(401, { title: 'Not signed in' });
   const headers: Record<string, string> = { authorization: `Bearer ${key}`, accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
   const response = await fetch(withQuery(path, options.query), {
     method,
     headers,
@@ -79,6 +80,12 @@ export async function getJson<T>(path: string, query?: Query): Promise<T> {
   return (await request('GET', path, { query })).json() as Promise<T>;
 }
 
-export async function sendJson<T>(method: string, path: string, body: unknown): Promise<T> {
-  return (await request(method, path, { body })).json() as Promise<T>;
+/** With `idempotencyKey`, the hub answers a repeat of the same request with the first answer and writes once. */
+export async function sendJson<T>(
+  method: string,
+  path: string,
+  body: unknown,
+  options: { idempotencyKey?: string } = {},
+): Promise<T> {
+  return (await request(method, path, { body, ...options })).json() as Promise<T>;
 }

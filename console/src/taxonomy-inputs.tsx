@@ -40,17 +40,24 @@ function Checks(props: {
   );
 }
 
-/** Checkboxes named `themes` and `regions`, as the digest preferences call them; none ticked means all. */
-export function TaxonomyChecks({ themes, regions }: { themes: Theme[]; regions: Region[] }) {
+/**
+ * Checkboxes named `themes` and `regions`, as the API calls them. For digest preferences none ticked means all
+ * (`noneMeansAll`); an ask needs at least one of each.
+ */
+export function TaxonomyChecks({
+  themes,
+  regions,
+  noneMeansAll = true,
+}: {
+  themes: Theme[];
+  regions: Region[];
+  noneMeansAll?: boolean;
+}) {
+  const hint = noneMeansAll ? ' (none ticked: all)' : ' (at least one)';
   return (
     <>
-      <Checks legend="Themes (none ticked: all)" name="themes" selected={themes} options={THEME_OPTIONS} />
-      <Checks
-        legend="Regions (none ticked: all)"
-        name="regions"
-        selected={regions}
-        options={REGION_OPTIONS}
-      />
+      <Checks legend={`Themes${hint}`} name="themes" selected={themes} options={THEME_OPTIONS} />
+      <Checks legend={`Regions${hint}`} name="regions" selected={regions} options={REGION_OPTIONS} />
     </>
   );
 }

@@ -235,6 +235,55 @@ export function defineConsoleTests(target: () => ConsoleTarget) {
       expect(problemsOf(page)).toEqual([]);
     });
 
+    it('posts an ask from the board, names the field the hub refused, and posts it once', async () => {
+      const page = await open();
+      await signIn(page, 'alwf-officer');
+      await goTo(page, 'Opportunities');
+      await page.getByText('Post an ask', { exact: true }).click();
+      const form = page.getByRole('form', { name: 'Post an ask' });
+      const panel = page.locator('.post-ask');
+      const title = 'Music workshops for young refugees in Calais';
+      await form.getByLabel('Title').fill(title);
+      await form.getByLabel('Recipient organisation').fill('Refugee Youth Service');
+      await form.getByLabel('Arts & culture').check();
+      await form.getByLabel('Europe', { exact: true }).check();
+      await form.getByLabel('Currency').selectOption('GBP');
+      await form.getByLabel('Budget').fill('60000');
+      await form.getByLabel('Already secured').fill('75000');
+      await form.getByLabel('Deadline').fill('2027-03-31');
+      // Only ALWF may see it: the other scenarios' figures stay as they are.
+      await form.getByLabel('Visible to').selectOption('private');
+      await form.getByRole('button', { name: 'Post ask' }).click();
+      // The hub refuses more secured than budget, naming the field, and nothing is posted.
+      await expect
+        .poll(() => panel.getByRole('alert').textContent())
+        .toMatch(/amountSecured: must not exceed budget/);
+      const listed = () =>
+        api<{ items: Array<{ title: string; unmet: number; currency: string }> }>(
+          'alwf-officer',
+          '/v1/opportunities?status=open&theme=arts-culture&limit=50',
+        ).then((r) => r.body.items.filter((o) => o.title === title));
+      expect(await listed()).toEqual([]);
+      await form.getByLabel('Already secured').fill('15000');
+      // Two quick clicks: one ask.
+      await form.getByRole('button', { name: 'Post ask' }).dblclick();
+      await expect
+        .poll(() => panel.getByRole('status').textContent())
+        .toBe(`Posted “${title}”: unmet £45,000.`);
+      const card = page.getByTestId('ask').filter({ hasText: title });
+      await expect.poll(() => card.getByTestId('unmet').textContent()).toBe('£45,000');
+      expect(await listed()).toEqual([expect.objectContaining({ unmet: 45_000, currency: 'GBP' })]);
+      // Private to its funder: another funder does not see it.
+      const others = await api<{ items: Array<{ title: string }> }>(
+        'osf-officer',
+        '/v1/opportunities?status=open&theme=arts-culture&limit=50',
+      );
+      expect(others.body.items.map((o) => o.title)).not.toContain(title);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      await screenshot(page, '03b-opportunity-posted');
+      expect(problemsOf(page)).toEqual([]);
+    });
+
     it('confirms a duplicate after showing its evidence', async () => {
       const page = await open();
       await signIn(page, 'abct-officer');

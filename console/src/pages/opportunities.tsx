@@ -1,12 +1,13 @@
 // Opportunities board: the co-funding asks the caller may see with their derived unmet amounts, the caller's
-// own pledge on each (interested -> committed -> paid, or withdrawn) and the suggested co-funders with reasons.
+// own pledge on each (interested -> committed -> paid, or withdrawn) and the suggested co-funders with reasons;
+// editors and admins post new asks from it.
 import { useState } from 'preact/hooks';
 import type { OpportunityView } from '../../../schemas/opportunity.ts';
 import { getJson, sendJson } from '../api.ts';
 import { date, money, regionLabel, themeLabel } from '../format.ts';
 import { useFunders } from '../funders.ts';
 import type { Me } from '../main.tsx';
-import { TaxonomyFilters } from '../taxonomy-inputs.tsx';
+import { TaxonomyChecks, TaxonomyFilters } from '../taxonomy-inputs.tsx';
 import { ErrorBox, FilterForm, formValues, Loading, Page, Select, Status, useLoad } from '../ui.tsx';
 
 const CAN_WRITE = ['editor', 'admin'];
@@ -23,6 +24,7 @@ export function OpportunitiesPage({ me }: { me: Me }) {
   );
   return (
     <Page title="Co-funding opportunities">
+      {CAN_WRITE.includes(me.member.role) && <PostAsk me={me} onPosted={list.reload} />}
       <FilterForm label="Filter asks" submit="Show" onFilters={setFilters}>
         <Select
           label="Status"
@@ -49,6 +51,118 @@ export function OpportunitiesPage({ me }: { me: Me }) {
       </ul>
       {list.data?.nextCursor && <p class="muted">More asks match; narrow the filters to see them.</p>}
     </Page>
+  );
+}
+
+/** The currencies offered first; the API takes any ISO 4217 code, and the gap figures convert those in its FX table. */
+const CURRENCIES = ['USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'JPY'];
+
+/**
+ * A new ask. The hub checks every field and answers by field; a resubmission of the same ask (a double click, a
+ * retry after a lost answer) carries the same Idempotency-Key, so it is posted once.
+ */
+function PostAsk({ me, onPosted }: { me: Me; onPosted: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const [posted, setPosted] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [last, setLast] = useState<{ body: string; key: string } | null>(null);
+  const visibilities: Array<[string, string]> = [
+    ['hub', 'Hub members'],
+    ['public', 'Public (open data)'],
+    ['private', 'Only my funder'],
+    ...me.principal.collaboratives.map((c): [string, string] => [`collaborative:${c}`, `Collaborative ${c}`]),
+  ];
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const form = event.currentTarget as HTMLFormElement;
+    const values = formValues(form);
+    const data = new FormData(form);
+    const ask = {
+      title: values.title ?? '',
+      ...(values.description ? { description: values.description } : {}),
+      recipient: {
+        name: values.recipientName ?? '',
+        ...(values.recipientIdentifier ? { identifier: values.recipientIdentifier } : {}),
+      },
+      themes: data.getAll('themes'),
+      regions: data.getAll('regions'),
+      currency: values.currency,
+      budget: Number(values.budget ?? 0),
+      amountSecured: Number(values.amountSecured ?? 0),
+      deadline: values.deadline ?? '',
+      visibility: values.visibility,
+    };
+    const body = JSON.stringify(ask);
+    const key = last?.body === body ? last.key : crypto.randomUUID();
+    setLast({ body, key });
+    setError(null);
+    setPosted(null);
+    setBusy(true);
+    try {
+      const created = await sendJson<OpportunityView>('POST', '/v1/opportunities', ask, {
+        idempotencyKey: key,
+      });
+      form.reset();
+      setLast(null);
+      setPosted(`Posted “${created.title}”: unmet ${money(created.unmet, created.currency)}.`);
+      onPosted();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <details class="post-ask">
+      <summary>Post an ask</summary>
+      <form class="prefs" aria-label="Post an ask" onSubmit={submit}>
+        <label>
+          Title
+          <input name="title" required maxLength={300} />
+        </label>
+        <label>
+          Description
+          <textarea name="description" maxLength={5000} rows={3} />
+        </label>
+        <label>
+          Recipient organisation
+          <input name="recipientName" required maxLength={1000} />
+        </label>
+        <label>
+          Recipient identifier (org-id, optional)
+          <input name="recipientIdentifier" maxLength={256} placeholder="GB-CHC-1234567" />
+        </label>
+        <TaxonomyChecks themes={[]} regions={[]} noneMeansAll={false} />
+        <div class="inline">
+          <Select
+            label="Currency"
+            name="currency"
+            initial="USD"
+            options={CURRENCIES.map((c): [string, string] => [c, c])}
+          />
+          <label>
+            Budget
+            <input name="budget" type="number" min="0" step="any" required />
+          </label>
+          <label>
+            Already secured
+            <input name="amountSecured" type="number" min="0" step="any" defaultValue="0" />
+          </label>
+          <label>
+            Deadline
+            <input name="deadline" type="date" required />
+          </label>
+          <Select label="Visible to" name="visibility" initial="hub" options={visibilities} />
+        </div>
+        <button type="submit" disabled={busy}>
+          {busy ? 'Posting…' : 'Post ask'}
+        </button>
+      </form>
+      {posted && <Status>{posted}</Status>}
+      <ErrorBox error={error} />
+    </details>
   );
 }
 
