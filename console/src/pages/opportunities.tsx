@@ -1,7 +1,7 @@
 // Opportunities board: the co-funding asks the caller may see with their derived unmet amounts, the caller's
 // own pledge on each (interested -> committed -> paid, or withdrawn) and the suggested co-funders with reasons;
 // editors and admins post new asks from it.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { OpportunityView } from '../../../schemas/opportunity.ts';
 import { getJson, sendJson } from '../api.ts';
 import { date, money, regionLabel, themeLabel } from '../format.ts';
@@ -65,7 +65,9 @@ function PostAsk({ me, onPosted }: { me: Me; onPosted: () => void }) {
   const [error, setError] = useState<unknown>(null);
   const [posted, setPosted] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [last, setLast] = useState<{ body: string; key: string } | null>(null);
+  // The last submission's body and key, read and written in the same event (a ref, not state, so a second click
+  // before the page re-renders still sees the first one's key).
+  const last = useRef<{ body: string; key: string } | null>(null);
   const visibilities: Array<[string, string]> = [
     ['hub', 'Hub members'],
     ['public', 'Public (open data)'],
@@ -94,8 +96,8 @@ function PostAsk({ me, onPosted }: { me: Me; onPosted: () => void }) {
       visibility: values.visibility,
     };
     const body = JSON.stringify(ask);
-    const key = last?.body === body ? last.key : crypto.randomUUID();
-    setLast({ body, key });
+    const key = last.current?.body === body ? last.current.key : crypto.randomUUID();
+    last.current = { body, key };
     setError(null);
     setPosted(null);
     setBusy(true);
@@ -104,7 +106,7 @@ function PostAsk({ me, onPosted }: { me: Me; onPosted: () => void }) {
         idempotencyKey: key,
       });
       form.reset();
-      setLast(null);
+      last.current = null;
       setPosted(`Posted “${created.title}”: unmet ${money(created.unmet, created.currency)}.`);
       onPosted();
     } catch (e) {
