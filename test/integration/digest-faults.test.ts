@@ -6,7 +6,7 @@ import type { OutgoingMail } from '../../shared/digests/mailer.ts';
 import { periodOf } from '../../shared/digests/periods.ts';
 import { useDigestTransport } from '../../shared/digests/transport.ts';
 import { createServices, setServicesForTests } from '../../shared/services.ts';
-import { sendAuditsOf, startDigestWorld } from '../support/digest-world.ts';
+import { digestReferences, sendAuditsOf, startDigestWorld } from '../support/digest-world.ts';
 import {
   faultyClient,
   THROTTLE_RATES,
@@ -27,8 +27,6 @@ let sent: OutgoingMail[];
 const MEMBERS = ['osf', 'macarthur', 'nef', 'epim-detention'].flatMap((f) =>
   ['viewer', 'editor', 'admin'].map((r) => `${f}/${f}-${r}`),
 );
-const FUNDERS = MEMBERS.map((w) => w.split('/')[0] ?? '');
-const referencesOf = (period: string) => MEMBERS.map((w) => `${period}--${w.replace('/', '--')}`).sort();
 
 beforeAll(async () => {
   ({ hub, world, queue, sent } = await startDigestWorld({
@@ -68,9 +66,9 @@ describe('digests under faults', () => {
     expect(injected.claims).toBe(6);
     expect(injected.transactions).toBe(MEMBERS.length);
     expect(queue.deadLetters).toEqual([]);
-    expect(sent.map((m) => m.reference).sort()).toEqual(referencesOf(period));
+    expect(sent.map((m) => m.reference).sort()).toEqual(digestReferences(period, MEMBERS));
     // Each send audited once, although its finishing transaction (which carries the event) never committed.
-    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
+    expect(await sendAuditsOf(hub, MEMBERS, period)).toEqual(digestReferences(period, MEMBERS));
     for (const who of MEMBERS) {
       const [funderId = '', memberId = ''] = who.split('/');
       expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
@@ -85,7 +83,7 @@ describe('digests under faults', () => {
     await hub.services.digests.startRun(null, {});
     await queue.drain();
     expect(sent).toHaveLength(MEMBERS.length);
-    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
+    expect(await sendAuditsOf(hub, MEMBERS, period)).toEqual(digestReferences(period, MEMBERS));
   });
 
   let week = 0;
@@ -147,8 +145,8 @@ describe('digests under faults', () => {
       // The period's next trigger (the schedule's next run, or a redrive of what was parked) takes up the rest.
       await hub.services.digests.startRun(null, { at });
       await queue.drain();
-      expect(sentFor()).toEqual(referencesOf(period));
-      expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
+      expect(sentFor()).toEqual(digestReferences(period, MEMBERS));
+      expect(await sendAuditsOf(hub, MEMBERS, period)).toEqual(digestReferences(period, MEMBERS));
       for (const who of MEMBERS) {
         const [funderId = '', memberId = ''] = who.split('/');
         expect(await hub.services.repos.digests.get(funderId, memberId, period)).toMatchObject({
@@ -181,8 +179,8 @@ describe('digests under faults', () => {
         .filter((m) => m.reference.startsWith(`${period}--`))
         .map((m) => m.reference)
         .sort(),
-    ).toEqual(referencesOf(period));
-    expect(await sendAuditsOf(hub, FUNDERS, period)).toEqual(referencesOf(period));
+    ).toEqual(digestReferences(period, MEMBERS));
+    expect(await sendAuditsOf(hub, MEMBERS, period)).toEqual(digestReferences(period, MEMBERS));
     expect(refused).toBe(0);
   });
 });

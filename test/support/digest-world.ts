@@ -49,13 +49,22 @@ export async function startDigestWorld(options: {
   return { hub, world, queue, sent };
 }
 
+/** The reference (`period--funder--member`) of each member's digest of a period, sorted; members as `funder/member`. */
+export const digestReferences = (period: string, members: readonly string[]): string[] =>
+  members.map((who) => `${period}--${who.replace('/', '--')}`).sort();
+
 /**
- * The request ids (`period--funder--member`) of the `digest.send` audit events of one period in these funders'
- * logs, sorted, one entry per event: a send recorded twice, or not at all, shows.
+ * The request ids (`period--funder--member`) of the `digest.send` audit events of one period in the logs of these
+ * members' funders (members as `funder/member`), sorted, one entry per event: a send recorded twice, or not at
+ * all, shows.
  */
-export async function sendAuditsOf(hub: TestHub, funderIds: string[], period: string): Promise<string[]> {
+export async function sendAuditsOf(
+  hub: TestHub,
+  members: readonly string[],
+  period: string,
+): Promise<string[]> {
   const ids: string[] = [];
-  for (const funderId of new Set(funderIds)) {
+  for (const funderId of new Set(members.map((who) => who.split('/')[0] ?? ''))) {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await hub.services.repos.audit.list(funderId, 500, startKey);
