@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { pageOf } from '../schemas/common.ts';
+import { DeadLetterViewSchema, ReplayResultSchema } from '../schemas/dead-letter.ts';
 import {
   DigestPreferencesSchema,
   DigestPreviewSchema,
@@ -18,7 +19,8 @@ import { formatPreferences, formatRun, formatStatus } from './commands/digest.ts
 import { decide, formatPair, formatQueue, listDuplicates } from './commands/duplicates.ts';
 import { runExport } from './commands/export.ts';
 import { formatGaps, formatPortfolios } from './commands/gaps.ts';
-import { runImport } from './commands/import.ts';
+import { formatImportSummary, runImport } from './commands/import.ts';
+import { fetchTaxonomyRules, followUpload, formatUploadStatus } from './commands/uploads.ts';
 
 const program = new Command();
 program
@@ -75,11 +77,18 @@ program
 program
   .command('import')
   .description(
-    'import a 360Giving JSON package or CSV file; re-running it changes nothing, an interrupted run resumes',
+    'import a 360Giving JSON package, CSV file or .xlsx spreadsheet; re-running it changes nothing, an interrupted run resumes',
   )
-  .argument('<file>', 'path to a .json (360Giving package) or .csv (360Giving column titles) file')
+  .argument(
+    '<file>',
+    'a .json (360Giving package), .csv or .xlsx (360Giving column titles, or field paths) file',
+  )
   .addOption(
-    new Option('--format <format>', 'file format (default: from the extension)').choices(['json', 'csv']),
+    new Option('--format <format>', 'file format (default: from the extension)').choices([
+      'json',
+      'csv',
+      'xlsx',
+    ]),
   )
   .option(
     '--visibility <visibility>',
@@ -100,8 +109,16 @@ program
   )
   .option(
     '--infer-themes',
-    'tag themes from each grant’s programme, title and description when --theme is not given',
+    'tag themes (and, without --region, regions) from each grant’s classifications, programme, title, description and locations, by the hub’s rules',
   )
+  .addOption(
+    new Option(
+      '--date-order <order>',
+      'how to read numeric dates such as 05/03/2014 when the file does not settle it: dmy (day first) or mdy',
+    ).choices(['dmy', 'mdy']),
+  )
+  .option('--wait', 'after the import, wait until the hub has resolved and rolled up every grant it wrote')
+  .option('--wait-timeout <seconds>', 'give up waiting after this long', positiveInt(86_400), 1800)
   .option('--batch-size <n>', 'grants per request (max 100)', positiveInt(100), 99)
   .option('--concurrency <n>', 'requests in flight', positiveInt(16), 4)
   .option('--report <path>', 'where to write the JSON report (default: <file>.import-report.json)')
@@ -113,17 +130,19 @@ program
       throw new ApiError(0, 'bad_option', `--visibility: ${visibility.error.issues[0]?.message}`);
     const { client: api, apiUrl } = client();
     const reportPath = typeof opts.report === 'string' ? opts.report : `${file}.import-report.json`;
+    const hub = {
+      visibility: visibility.data,
+      themes: z.array(z.enum(THEMES)).parse(opts.theme),
+      regions: z.array(z.enum(REGIONS)).parse(opts.region),
+      inferThemes: opts.inferThemes === true,
+    };
     const report = await runImport({
       file,
       ...(typeof opts.format === 'string' ? { format: opts.format } : {}),
+      ...(opts.dateOrder === 'dmy' || opts.dateOrder === 'mdy' ? { dateOrder: opts.dateOrder } : {}),
       client: api,
       apiUrl,
-      hub: {
-        visibility: visibility.data,
-        themes: z.array(z.enum(THEMES)).parse(opts.theme),
-        regions: z.array(z.enum(REGIONS)).parse(opts.region),
-        inferThemes: opts.inferThemes === true,
-      },
+      hub: hub.inferThemes ? { ...hub, rules: await fetchTaxonomyRules(api) } : hub,
       batchSize: Number(opts.batchSize),
       concurrency: Number(opts.concurrency),
       reportPath,
@@ -131,26 +150,77 @@ program
       progress: opts.progress !== false,
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    const changed = report.created + report.updated;
-    console.log(
-      `${report.rowsRead} rows read in ${report.seconds.toFixed(1)} s: ${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged, ${report.rejected} rejected` +
-        (report.skippedAlreadyImported
-          ? `, ${report.skippedAlreadyImported} already imported by the interrupted run`
-          : ''),
-    );
-    if (report.complete && changed === 0 && report.rejected === 0)
-      console.log('Nothing changed: the hub already had every grant in this file.');
-    for (const r of report.rejections.slice(0, 20))
-      console.log(`  row ${r.row}${r.id ? ` (${r.id})` : ''}: ${r.field} ${r.reason}`);
-    if (report.rejections.length > 20) console.log(`  ... and ${report.rejections.length - 20} more`);
+    for (const line of formatImportSummary(report)) console.log(line);
+    const written = report.created + report.updated;
+    if (written > 0 && !report.fatal) {
+      const status = await followUpload(api, report.uploadId, {
+        wait: opts.wait === true,
+        timeoutSeconds: Number(opts.waitTimeout),
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      for (const line of formatUploadStatus(status)) console.log(line);
+      if (opts.wait === true && !status.done) process.exitCode = 2;
+    }
     console.log(`Report: ${reportPath}`);
     if (report.fatal) {
       console.error(`Import stopped: ${report.fatal}`);
-      console.error('Run the same command again to resume where it stopped.');
+      if (report.fatalKind !== 'not-a-grants-file')
+        console.error('Run the same command again to resume where it stopped.');
       process.exitCode = 2;
     } else if (report.rejected > 0) {
-      process.exitCode = 1;
+      process.exitCode ??= 1;
     }
+  });
+
+program
+  .command('dead-letters')
+  .description(
+    'stream records the hub set aside after their bounded retries (operator): list them, or replay them after a fix',
+  )
+  .argument('[action]', 'list (default) or replay')
+  .argument('[ids...]', 'for replay: the ids to replay (default: every record set aside)')
+  .addOption(
+    new Option('--status <status>', 'which records to list')
+      .choices(['set-aside', 'retrying', 'replayed'])
+      .default('set-aside'),
+  )
+  .action(async (action: string | undefined, ids: string[], opts: { status: string }) => {
+    const api = client().client;
+    const list = async (status: string) =>
+      (
+        await api.json(
+          z.object({ items: z.array(DeadLetterViewSchema) }),
+          'GET',
+          `/v1/dead-letters?status=${status}`,
+        )
+      ).items;
+    if (action === undefined || action === 'list') {
+      const items = await list(opts.status);
+      if (items.length === 0) console.log(`No stream records ${opts.status}.`);
+      for (const d of items) {
+        console.log(
+          `${d.id}\n  ${d.consumer} · ${d.funderId ?? '?'}/${d.grantId ?? '?'} · ${d.attempts} attempts · ${d.setAsideAt ?? d.lastFailedAt}${d.recordKept ? '' : ' · record too large to keep (replay reads the item as it is now)'}\n  ${d.reason}`,
+        );
+      }
+      return;
+    }
+    if (action !== 'replay')
+      throw new ApiError(0, 'bad_option', `unknown action ${action}: use list or replay`);
+    const targets = ids.length > 0 ? ids : (await list('set-aside')).map((d) => d.id);
+    if (targets.length === 0) console.log('Nothing to replay: no stream records are set aside.');
+    let failed = 0;
+    for (const id of targets) {
+      const out = await api.json(
+        ReplayResultSchema,
+        'POST',
+        `/v1/dead-letters/${encodeURIComponent(id)}/replay`,
+      );
+      console.log(
+        `${out.outcome === 'replayed' ? 'replayed' : 'still failing'}: ${id}${out.reason ? ` (${out.reason})` : ''}`,
+      );
+      if (out.outcome !== 'replayed') failed += 1;
+    }
+    if (failed > 0) process.exitCode = 1;
   });
 
 program

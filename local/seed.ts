@@ -1,4 +1,5 @@
 // Seeds the demo dataset (local/demo/demo-data.json plus two real 360Giving files) and issues demo keys.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -54,6 +55,8 @@ export interface SeedReport {
   grants: { created: number; updated: number; unchanged: number; rejected: number };
   opportunities: { created: number; existing: number };
   rejected: Array<{ funderId: string; id: string | null; errors: unknown }>;
+  /** Each funder's upload: its processing status says when the hub has resolved and rolled it up. */
+  uploads: Array<{ principal: Principal; uploadId: string }>;
 }
 
 /** Safe to run again: existing funders, members and grants are left as they are (grants: unchanged). */
@@ -102,9 +105,7 @@ export async function seedDemo(
       .parse(JSON.parse(readFileSync(resolve(DEMO_DIR, '360giving', f.publicFile), 'utf8')));
     grantsByFunder.set(
       f.id,
-      file.grants.map((g) =>
-        fromPublishedGrant(g, { regions: ['united-kingdom'], visibility: 'public', inferThemes: true }),
-      ),
+      file.grants.map((g) => fromPublishedGrant(g, { visibility: 'public', inferThemes: true })),
     );
   }
 
@@ -125,12 +126,17 @@ export async function seedDemo(
 
   const totals = { created: 0, updated: 0, unchanged: 0, rejected: 0 };
   const rejected: SeedReport['rejected'] = [];
+  // One upload per funder and seed, so `npm start` can tell when the hub has processed all of it.
+  const uploads: SeedReport['uploads'] = [];
+  const seedRun = randomBytes(6).toString('hex');
   for (const [funderId, grants] of grantsByFunder) {
     const principal = await writerOf(funderId);
+    const uploadId = `seed-${seedRun}-${funderId}`.slice(0, 64);
+    uploads.push({ principal, uploadId });
     for (let i = 0; i < grants.length; i += MAX_BATCH_GRANTS) {
       const { summary, results } = await services.grants.batchUpsert(
         { principal, requestId: 'seed' },
-        { grants: grants.slice(i, i + MAX_BATCH_GRANTS) },
+        { uploadId, grants: grants.slice(i, i + MAX_BATCH_GRANTS) },
       );
       for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += summary[k];
       for (const r of results)
@@ -152,5 +158,5 @@ export async function seedDemo(
     opportunities.created++;
   }
   if (fixture.opportunities.length > 0) log(`  seeded ${opportunities.created} co-funding asks`);
-  return { keys, grants: totals, opportunities, rejected };
+  return { keys, grants: totals, opportunities, rejected, uploads };
 }

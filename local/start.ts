@@ -16,7 +16,7 @@ import { consoleFiles } from './console-files.ts';
 import { createLocalDigestQueue } from './digest-queue.ts';
 import { startDynamoLocal } from './dynamodb-local.ts';
 import { createOutboxMailer } from './outbox-mailer.ts';
-import { type DemoKey, seedDemo } from './seed.ts';
+import { type DemoKey, type SeedReport, seedDemo } from './seed.ts';
 import { startLocalServer } from './server.ts';
 import { startStreamPoller } from './stream-poller.ts';
 import { ensureTables, tableNames } from './tables.ts';
@@ -80,6 +80,7 @@ async function main() {
 
   const keysFile = resolve(dataDir, 'demo-keys.json');
   let keys: DemoKey[];
+  let uploads: SeedReport['uploads'] = [];
   if (created || inMemory || !existsSync(keysFile)) {
     console.log(
       'Seeding demo data (funders, the EPIM collaborative, OSF and MacArthur grants, two real 360Giving files)...',
@@ -91,6 +92,7 @@ async function main() {
     for (const r of report.rejected.slice(0, 10))
       console.log(`  rejected ${r.funderId}/${r.id}: ${JSON.stringify(r.errors)}`);
     keys = report.keys;
+    uploads = report.uploads;
     if (!inMemory) writeFileSync(keysFile, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   } else {
     keys = DemoKeysSchema.parse(JSON.parse(readFileSync(keysFile, 'utf8')));
@@ -118,12 +120,39 @@ async function main() {
   const poller = await startStreamPoller(services.config, {
     onError: (error) => console.error(`stream poller: ${error instanceof Error ? error.message : error}`),
   });
-  let shown = 0;
+  /** What the seeded uploads still wait for: "resolved" is printed only when that is nothing. */
+  const seedStatus = async () => {
+    const all = await Promise.all(uploads.map((u) => services.uploads.status(u.principal, u.uploadId)));
+    return all.reduce(
+      (t, s) => ({
+        grants: t.grants + s.grants,
+        done: t.done + s.rolledUp,
+        setAside: t.setAside + s.setAside,
+        pending: t.pending + s.pending.resolution + s.pending.rollup,
+      }),
+      { grants: 0, done: 0, setAside: 0, pending: 0 },
+    );
+  };
+  let shown = '';
   const progress = setInterval(() => {
-    if (poller.processed === shown) return;
-    shown = poller.processed;
-    console.log(`  resolving organisations and rolling up gaps: ${shown} stream records read...`);
+    void seedStatus().then(
+      (s) => {
+        const line = `  resolving organisations and rolling up gaps: ${s.done} of ${s.grants} demo grants done...`;
+        if (s.pending > 0 && line !== shown) console.log(line);
+        shown = line;
+      },
+      () => undefined,
+    );
   }, 10_000);
+  const settled = async () => {
+    await poller.drain(30 * 60_000);
+    // The stream is quiet: every record was handled or set aside. Say which, from the grants themselves.
+    for (;;) {
+      const s = await seedStatus();
+      if (s.pending === 0) return s;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
   const digestIntervalMs = Math.max(10, Number(flags['digest-interval'])) * 1000;
   let digestTimer: NodeJS.Timeout | undefined;
   const runDigests = async () => {
@@ -135,14 +164,25 @@ async function main() {
         `${digestQueue.delivered - before} handled; messages in ${outbox.dir}`,
     );
   };
-  void poller
-    .drain(30 * 60_000)
-    .then(() =>
-      console.log(
-        `Organisations resolved and gap cells rolled up from the table stream (${poller.processed} records read).`,
-      ),
+  void settled()
+    .then((s) => {
+      if (uploads.length === 0) {
+        console.log(
+          `Stream caught up (${poller.processed} records read); the demo data was seeded on an earlier run.`,
+        );
+      } else if (s.setAside === 0) {
+        console.log(
+          `Organisations resolved and gap cells rolled up: all ${s.grants} demo grants (${poller.processed} stream records read).`,
+        );
+      } else {
+        console.log(
+          `Organisations resolved and gap cells rolled up for ${s.done} of ${s.grants} demo grants; ${s.setAside} wait for stream records set aside (\`cofund dead-letters\` as the operator).`,
+        );
+      }
+    })
+    .catch((error: unknown) =>
+      console.error(`stream processing: ${error instanceof Error ? error.message : error}`),
     )
-    .catch(() => undefined)
     .finally(() => clearInterval(progress))
     // The first scheduled run waits for the demo's stream records, so its digests include them.
     .then(() => new Promise((r) => setTimeout(r, (services.config.DIGEST_SETTLE_SECONDS + 1) * 1000)))

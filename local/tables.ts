@@ -45,7 +45,9 @@ export function createTableInput(definition: TableDefinition, tableName: string)
               { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
               { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: index.include
+              ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include }
+              : { ProjectionType: 'ALL' as const },
           })),
         }
       : {}),

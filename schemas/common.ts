@@ -17,6 +17,14 @@ export const DateOrDateTimeSchema = z
   .string()
   .refine(isRealDateOrDateTime, 'must be a real date as YYYY-MM-DD or an ISO 8601 date-time with offset');
 
+/** An event's date, which the standard also allows as a year or a year-month (YYYY, YYYY-MM). */
+export const PartialDateSchema = z
+  .string()
+  .refine(
+    (v) => /^\d{4}(-(0[1-9]|1[012]))?$/.test(v) || isRealDateOrDateTime(v),
+    'must be YYYY, YYYY-MM, a real date as YYYY-MM-DD or an ISO 8601 date-time with offset',
+  );
+
 function isRealDateOrDateTime(value: string): boolean {
   const match =
     /^(\d{4})-(\d{2})-(\d{2})(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/.exec(

@@ -1,19 +1,28 @@
 // Grant records in the 360Giving model plus the hub's own fields (themes, regions, visibility).
 import { z } from 'zod';
 import { CURRENCY_CODES, REGRANT_TYPE_CODES } from './codelists/codes.ts';
-import { DateOrDateTimeSchema, IsoDateTimeSchema, SlugSchema } from './common.ts';
+import { DateOrDateTimeSchema, IsoDateTimeSchema, PartialDateSchema, SlugSchema } from './common.ts';
+import { FieldErrorSchema } from './problem.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
 export const MAX_BATCH_GRANTS = 100;
 
-/** A grant id as its publisher wrote it (360Giving prefix + local id). */
+/**
+ * A grant id as its publisher wrote it (360Giving prefix + local id). Single spaces inside are kept (publishers
+ * use them); whitespace at either end, runs of it, and characters that cannot sit in a URL path or a key are not.
+ */
 export const GrantIdSchema = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[^\s/?#\\\p{Cc}]+$/u, 'must not contain spaces, "/", "?", "#", "\\" or control characters');
+  .regex(
+    /^[^\s/?#\\\p{Cc}]+(?: [^\s/?#\\\p{Cc}]+)*$/u,
+    'must not contain "/", "?", "#", "\\", control characters, or spaces other than single ones inside',
+  )
+  .refine((id) => id !== '.' && id !== '..', 'must not be "." or ".."');
 
-const Amount = z.number().finite().min(0).max(1e13);
+/** Amounts in the grant's currency; negative amounts are allowed, as the standard allows (a returned grant). */
+const Amount = z.number().finite().min(-1e13).max(1e13);
 const ShortText = z.string().max(1000);
 const LongText = z.string().max(20000);
 
@@ -30,8 +39,8 @@ export const OrganizationSchema = z.looseObject({
 
 const EventSchema = z.looseObject({
   title: ShortText.optional(),
-  startDate: DateOrDateTimeSchema.optional(),
-  endDate: DateOrDateTimeSchema.optional(),
+  startDate: PartialDateSchema.optional(),
+  endDate: PartialDateSchema.optional(),
   duration: z.number().finite().min(0).optional(),
   description: LongText.optional(),
 });
@@ -123,8 +132,17 @@ export const BatchGrantItemSchema = GrantFieldsSchema.extend({ id: GrantIdSchema
 );
 export type GrantInput = z.infer<typeof BatchGrantItemSchema>;
 
+/** An upload's id: the grants of one import share it (its processing status is read by it). */
+export const UploadIdSchema = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be 8-64 letters, digits, "-" or "_"');
+
 export const BatchUpsertRequestSchema = z.strictObject({
   grants: z.array(z.unknown()).min(1).max(MAX_BATCH_GRANTS),
+  /** The import these grants belong to (a re-upload is a later upload repeating an earlier one). */
+  uploadId: UploadIdSchema.optional(),
 });
 
 /** What the table holds for the current state of a grant and for each immutable version. */
@@ -135,6 +153,8 @@ export const StoredGrantSchema = z.object({
   contentHash: z.string(),
   deleted: z.boolean(),
   record: BatchGrantItemSchema.or(z.null()),
+  /** The upload (an import, or one PUT) that wrote this version; versions written before it was kept have none. */
+  uploadId: z.string().optional(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
   updatedBy: SlugSchema,
@@ -166,6 +186,7 @@ export type WriteOutcome = z.infer<typeof WriteOutcomeSchema>;
 export const GrantWriteResultSchema = z.object({
   outcome: WriteOutcomeSchema,
   grant: GrantViewSchema.optional(),
+  warnings: z.array(FieldErrorSchema).optional(),
 });
 
 export const BatchItemResultSchema = z.object({
@@ -174,10 +195,14 @@ export const BatchItemResultSchema = z.object({
   outcome: WriteOutcomeSchema,
   version: z.number().int().optional(),
   code: z.string().optional(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  errors: z.array(FieldErrorSchema).optional(),
+  /** Accepted, with something the funder should know (a funding organisation the hub could not check). */
+  warnings: z.array(FieldErrorSchema).optional(),
 });
 
 export const BatchUpsertResponseSchema = z.object({
+  /** The upload the written grants belong to: GET /v1/uploads/{uploadId} says how far their processing is. */
+  uploadId: z.string(),
   summary: z.object({
     created: z.number().int(),
     updated: z.number().int(),

@@ -248,4 +248,12 @@ export const OrganisationViewSchema = z.object({
 });
 export type OrganisationView = z.infer<typeof OrganisationViewSchema>;
 
-export const GrantOrganisationsSchema = z.object({ items: z.array(MentionViewSchema) });
+export const GrantOrganisationsSchema = z.object({
+  /**
+   * resolved: every recipient resolved at the grant's current version; pending: the table stream has not got
+   * to it yet (items empty: ask again shortly); no-recipient-organisation: a grant to an individual.
+   */
+  status: z.enum(['resolved', 'pending', 'no-recipient-organisation']),
+  grantVersion: z.number().int(),
+  items: z.array(MentionViewSchema),
+});

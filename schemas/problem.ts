@@ -1,6 +1,13 @@
 // RFC 9457 problem details, the body of every error response.
 import { z } from 'zod';
 
+/** One failing field: its dotted path, why, and (for a value the caller sent) that value, shortened. */
+export const FieldErrorSchema = z.object({
+  field: z.string(),
+  message: z.string(),
+  value: z.string().optional().describe('The value that was refused, as text (at most 200 characters)'),
+});
+
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
@@ -9,7 +16,7 @@ export const ProblemSchema = z.object({
   detail: z.string().optional(),
   instance: z.string().optional(),
   errors: z
-    .array(z.object({ field: z.string(), message: z.string() }))
+    .array(FieldErrorSchema)
     .optional()
     .describe('Each failing field, as a dotted path into the request'),
 });

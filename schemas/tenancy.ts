@@ -7,7 +7,11 @@ import { DigestPreferencesSchema } from './digest.ts';
 export const OrgIdSchema = z
   .string()
   .max(128)
-  .regex(/^[A-Z]{2}-[A-Z0-9]{2,8}-\S+$/, 'must be an org-id identifier such as GB-CHC-1000147');
+  // A funder registered nowhere has a 360Giving publisher id (360G-...), as the standard allows.
+  .regex(
+    /^(?:[A-Z]{2}-[A-Z0-9]{2,8}|360G)-\S+$/,
+    'must be an org-id identifier such as GB-CHC-1000147 (or a 360G- id)',
+  );
 
 export const FunderStatusSchema = z.enum(['active', 'exiting']);
 export const FunderKindSchema = z.enum(['funder', 'pooled-fund', 'operator']);

@@ -3,6 +3,16 @@
 export interface FieldError {
   field: string;
   message: string;
+  /** The refused value as text, shortened (see shownValue). */
+  value?: string;
+}
+
+/** A refused value as an error may show it: primitives as text, at most 200 characters; objects not at all. */
+export function shownValue(value: unknown): string | undefined {
+  if (value === undefined || value === null || typeof value === 'object' || typeof value === 'function')
+    return undefined;
+  const text = String(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 /** Why a request was denied, so the HTTP layer can audit it without the service knowing about HTTP. */

@@ -14,13 +14,18 @@ import { createExportService } from './exports/export-service.ts';
 import { createGapRepository } from './gaps/gap-repository.ts';
 import { createGapRollup } from './gaps/gap-rollup.ts';
 import { createGapService } from './gaps/gap-service.ts';
+import { createFundingDirectory } from './grants/funding-organisation.ts';
 import { createGrantRepository } from './grants/grant-repository.ts';
 import { createGrantService } from './grants/grant-service.ts';
+import { createUploadStatus } from './grants/upload-status.ts';
 import { createOpportunityRepository } from './opportunities/opportunity-repository.ts';
 import { createOpportunityService } from './opportunities/opportunity-service.ts';
 import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
+import { streamProcessors } from './streams/consumers.ts';
+import { createDeadLetterRepository } from './streams/dead-letter-repository.ts';
+import { createDeadLetterService } from './streams/dead-letter-service.ts';
 import { createCollaborativeRepository } from './tenancy/collaborative-repository.ts';
 import { createFunderRelations } from './tenancy/funder-relations.ts';
 import { createFunderRepository } from './tenancy/funder-repository.ts';
@@ -51,13 +56,22 @@ export function createServices(
   const audit = createAuditService({ repo: auditRepo });
   const tenancy = createTenancyService({ funders, collaboratives, members, audit });
   const grantRepo = createGrantRepository(repoDeps);
-  const grants = createGrantService({ repo: grantRepo, audit });
+  const grants = createGrantService({
+    repo: grantRepo,
+    audit,
+    funding: createFundingDirectory({ funders, collaboratives }),
+  });
   const resolution = createResolutionRepository(repoDeps);
   const resolver = createResolver({
     repo: resolution,
     relations: createFunderRelations({ funders, collaboratives, tenancy }),
   });
-  const duplicates = createDuplicateService({ repo: resolution, resolver, audit });
+  const duplicates = createDuplicateService({
+    repo: resolution,
+    resolver,
+    audit,
+    currentGrant: (funderId, grantId) => grantRepo.getCurrent(funderId, grantId),
+  });
   const gapRepo = createGapRepository(repoDeps);
   const opportunities = createOpportunityService({
     repo: createOpportunityRepository(repoDeps),
@@ -92,6 +106,9 @@ export function createServices(
       publicUrl: config.PUBLIC_API_URL,
     }),
   });
+  const resolverAndRollup = { resolver, gapRollup: createGapRollup({ repo: gapRepo }) };
+  const processors = streamProcessors(() => ({ ...resolverAndRollup, digests: digestRepo }));
+  const deadLetterRepo = createDeadLetterRepository(repoDeps);
   return {
     config,
     client,
@@ -105,6 +122,7 @@ export function createServices(
       gaps: gapRepo,
       digests: digestRepo,
       audit: auditRepo,
+      deadLetters: deadLetterRepo,
     },
     audit,
     tenancy,
@@ -117,8 +135,19 @@ export function createServices(
     gaps,
     opportunities,
     /** Run from the table's stream (AWS) or the local stream poller, never from a request. */
-    gapRollup: createGapRollup({ repo: gapRepo }),
+    gapRollup: resolverAndRollup.gapRollup,
     digests,
+    /** What each stream consumer does with one record (the handlers and the operator's replay run these). */
+    processors,
+    /** Stream records set aside, for the operator (list, replay). */
+    deadLetters: createDeadLetterService({
+      repo: deadLetterRepo,
+      processors,
+      readItem: (key) => deadLetterRepo.readItem(key),
+      audit,
+    }),
+    /** How far an upload's grants are processed. */
+    uploads: createUploadStatus({ ...repoDeps, deadLetters: deadLetterRepo }),
   };
 }
 export type Services = ReturnType<typeof createServices>;

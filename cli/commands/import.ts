@@ -16,9 +16,21 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { BatchUpsertResponseSchema, MAX_BATCH_GRANTS } from '../../schemas/grant.ts';
 import { MeSchema } from '../../schemas/tenancy.ts';
+import type { DateOrder } from '../../shared/threesixty/dates.ts';
+import { normaliseGrant } from '../../shared/threesixty/normalise.ts';
 import { fromPublishedGrant, type HubFields } from '../../shared/threesixty/published.ts';
+import { FileQuality, qualityFindings } from '../../shared/threesixty/quality.ts';
+import { valueAt } from '../../shared/threesixty/validate.ts';
 import { type ApiClient, ApiError } from '../api-client.ts';
-import { detectFormat, openGrantSource, type SourceItem } from '../readers/grant-source.ts';
+import {
+  type DateOrderDecision,
+  decideDateOrder,
+  type Survey,
+  surveyedId,
+  surveyFile,
+} from '../import/survey.ts';
+import { type WarningGroup, WarningTally } from '../import/warnings.ts';
+import { detectFormat, openGrantSource, type SourceItem, SourceShapeError } from '../readers/grant-source.ts';
 
 export interface ImportOptions {
   file: string;
@@ -36,12 +48,19 @@ export interface ImportOptions {
   log?: (line: string) => void;
   /** Stop reading after this many batches were sent (tests use it to simulate an interruption). */
   stopAfterBatches?: number;
+  /** How to read numeric dates such as 05/03/2014 when the file itself does not settle it. */
+  dateOrder?: DateOrder;
+  /** The day quality checks take as today (YYYY-MM-DD); tests pin it. */
+  today?: string;
 }
 
+/** One refused field of one row: a row with three bad fields has three, and counts once in `rejected`. */
 export interface Rejection {
   row: number;
   id: string | null;
   field: string;
+  /** The value as the file had it (or as sent, when the hub refused it), as text. */
+  value?: string | undefined;
   reason: string;
   code: string;
 }
@@ -53,21 +72,36 @@ export interface ImportReport {
   startedAt: string;
   finishedAt: string;
   seconds: number;
+  /** The upload id the hub filed these grants under (GET /v1/uploads/{uploadId}). */
+  uploadId: string;
   rowsRead: number;
+  /** Rows, each counted once: created + updated + unchanged + rejected (+ skippedAlreadyImported) = rowsRead. */
   created: number;
   updated: number;
   unchanged: number;
   rejected: number;
+  /** How numeric dates were read. */
+  dateOrder: DateOrderDecision;
+  /** Conversions and data quality findings, per check: counts and examples. */
+  warnings: { total: number; groups: WarningGroup[] };
+  /** What the reader noticed about the file (columns outside the standard, sheets not read). */
+  notes: string[];
   /** Rows an interrupted earlier run had already imported, not sent again. */
   skippedAlreadyImported: number;
   resumed: boolean;
   complete: boolean;
   fatal?: string;
+  /** not-a-grants-file: nothing to resume, fix the file; otherwise running the command again resumes. */
+  fatalKind?: 'not-a-grants-file' | 'unreadable' | 'stopped';
   rejections: Rejection[];
   peakRssMiB: number;
 }
 
-const StateSchema = z.object({ fingerprint: z.string(), doneBatches: z.array(z.number().int()) });
+const StateSchema = z.object({
+  fingerprint: z.string(),
+  uploadId: z.string().optional(),
+  doneBatches: z.array(z.number().int()),
+});
 const MAX_ITEM_ATTEMPTS = 10;
 
 /** Binds a checkpoint to the file's content and size, the hub, the funder and the import options. */
@@ -103,10 +137,13 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
 
   const done = new Set<number>();
   let resumed = false;
+  // A resumed run continues the interrupted run's upload, so its processing status covers the whole file.
+  let uploadId = `imp-${randomBytes(9).toString('base64url')}`;
   if (!options.restart && existsSync(statePath)) {
     const state = StateSchema.safeParse(JSON.parse(readFileSync(statePath, 'utf8')));
     if (state.success && state.data.fingerprint === fingerprint) {
       for (const b of state.data.doneBatches) done.add(b);
+      if (state.data.uploadId) uploadId = state.data.uploadId;
       resumed = done.size > 0;
       if (resumed)
         log(`Resuming: ${done.size} batches of this file were already imported by an interrupted run.`);
@@ -114,17 +151,39 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
   const saveState = () => {
     const tmp = `${statePath}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ fingerprint, doneBatches: [...done].sort((a, b) => a - b) }));
+    writeFileSync(
+      tmp,
+      JSON.stringify({ fingerprint, uploadId, doneBatches: [...done].sort((a, b) => a - b) }),
+    );
     renameSync(tmp, statePath);
   };
+
+  // First pass: what only the whole file can say (date order, repeated ids, the file's date).
+  let survey: Survey;
+  try {
+    survey = await surveyFile(options.file, format);
+  } catch (error) {
+    return fatalReport(options, format, funderId, uploadId, started, error);
+  }
+  const dateOrder = decideDateOrder(survey, options.dateOrder);
+  const quality = {
+    today: options.today ?? new Date().toISOString().slice(0, 10),
+    fileDate: survey.fileDate,
+  };
+  const fileQuality = new FileQuality();
+  const warnings = new WarningTally();
 
   const report: ImportReport = {
     file: options.file,
     format,
     funderId,
+    uploadId,
     startedAt: new Date(started).toISOString(),
     finishedAt: '',
     seconds: 0,
+    dateOrder,
+    warnings: { total: 0, groups: [] },
+    notes: [],
     rowsRead: 0,
     created: 0,
     updated: 0,
@@ -136,8 +195,13 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     rejections: [],
     peakRssMiB: 0,
   };
+  /** Rows refused: counted once each, however many of their fields were refused. */
+  const rejectedRows = new Set<number>();
   const reject = (r: Rejection) => {
-    report.rejected += 1;
+    if (!rejectedRows.has(r.row)) {
+      rejectedRows.add(r.row);
+      report.rejected += 1;
+    }
     report.rejections.push(r);
   };
 
@@ -180,12 +244,53 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   });
   const ticker = setInterval(tick, 200);
 
+  /**
+   * One row made ready to send: converted to the standard's forms (every conversion a warning), checked for
+   * quality, or refused here (a value that cannot be converted, an id an earlier row used) without a request.
+   */
+  function prepare(item: SourceItem): ReadyItem | null {
+    const rawId = typeof item.grant.id === 'string' ? item.grant.id : null;
+    const id = surveyedId(item.grant.id);
+    const first = id === null ? undefined : survey.firstRowOf.get(id);
+    if (first !== undefined && first !== item.row) {
+      warnings.quality(item.row, id, [{ code: 'duplicate_id_in_file', field: 'id', value: id }]);
+      reject({
+        row: item.row,
+        id,
+        field: 'id',
+        value: rawId ?? undefined,
+        reason: `repeats the id of row ${first}: one grant, one row (the first is imported)`,
+        code: 'duplicate_id_in_file',
+      });
+      return null;
+    }
+    const normalised = normaliseGrant(item.grant, { dateOrder: dateOrder.order });
+    warnings.conversions(item.row, id, normalised.conversions);
+    if (normalised.errors.length > 0) {
+      for (const e of normalised.errors)
+        reject({ row: item.row, id, field: e.field, value: shown(e.value), reason: e.message, code: e.code });
+      return null;
+    }
+    warnings.quality(item.row, id, [
+      ...qualityFindings(normalised.grant, quality),
+      ...fileQuality.observe(normalised.grant),
+    ]);
+    const sent = fromPublishedGrant(normalised.grant, options.hub);
+    const converted = new Map(normalised.conversions.map((c) => [c.field, c.value]));
+    return {
+      row: item.row,
+      sent,
+      // What the file had at a field, for a refusal's value: the written value where the importer converted it.
+      original: (field) => (converted.has(field) ? converted.get(field) : valueAt(normalised.grant, field)),
+    };
+  }
+
   /** Sends one batch until every grant in it is settled; busy grants are re-sent with backoff. */
-  async function sendBatch(batchIndex: number, items: SourceItem[]) {
+  async function sendBatch(batchIndex: number, items: ReadyItem[]) {
     let pending = items.map((item) => ({ ...item, attempts: 0 }));
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) await sleep(Math.random() * Math.min(5000, 100 * 2 ** round));
-      const body = { grants: pending.map((p) => fromPublishedGrant(p.grant, options.hub)) };
+      const body = { uploadId, grants: pending.map((p) => p.sent) };
       let response: z.infer<typeof BatchUpsertResponseSchema>;
       try {
         response = await options.client.json(BatchUpsertResponseSchema, 'POST', '/v1/grants/batch', {
@@ -205,7 +310,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
           if (only)
             reject({
               row: only.row,
-              id: idOf(only.grant),
+              id: idOf(only.sent),
               field: 'body',
               reason: error.message,
               code: error.code,
@@ -226,11 +331,13 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
           retry.push({ ...item, attempts: item.attempts + 1 });
         } else if (result.outcome === 'rejected') {
           for (const e of result.errors ?? [{ field: `grants.${result.index}`, message: 'rejected' }]) {
+            // The API names fields inside the batch ("grants.7.awardDate"); the file only knows the row.
+            const field = e.field.replace(/^grants\.\d+\.?/, '') || '(grant)';
             reject({
               row: item.row,
               id: result.id,
-              // The API names fields inside the batch ("grants.7.awardDate"); the file only knows the row.
-              field: e.field.replace(/^grants\.\d+\.?/, '') || '(grant)',
+              field,
+              value: e.value ?? shown(item.original(field)),
               reason: e.message,
               code: result.code ?? 'rejected',
             });
@@ -241,6 +348,22 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
           result.outcome === 'unchanged'
         ) {
           report[result.outcome] += 1;
+          if (result.outcome === 'updated') {
+            warnings.quality(item.row, result.id, [
+              { code: 'replaced_in_hub', field: 'id', value: `${result.id} (now version ${result.version})` },
+            ]);
+          }
+          for (const w of result.warnings ?? []) {
+            const field = w.field.replace(/^grants\.\d+\.?/, '');
+            warnings.fromHub(
+              item.row,
+              result.id,
+              'funding_organisation_unverified',
+              field,
+              w.value,
+              w.message,
+            );
+          }
         }
       }
       pending = retry;
@@ -248,7 +371,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
 
   const inFlight = new Set<Promise<void>>();
-  let batch: SourceItem[] = [];
+  let batch: ReadyItem[] = [];
   let batchIndex = 0;
   let sent = 0;
   let failure: unknown;
@@ -278,7 +401,9 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     try {
       for await (const item of source.items) {
         report.rowsRead += 1;
-        batch.push(item);
+        const ready = prepare(item);
+        if (!ready) continue;
+        batch.push(ready);
         if (batch.length >= batchSize) await flush();
         if (failure) break;
         if (options.stopAfterBatches !== undefined && sent >= options.stopAfterBatches) {
@@ -286,7 +411,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
         }
       }
     } catch (error) {
-      if (error instanceof InterruptedError) throw error;
+      if (error instanceof InterruptedError || error instanceof SourceShapeError) throw error;
       // The rows read before the damage are whole grants: they still land.
       if (batch.length > 0 && !failure) await flush();
       await Promise.allSettled(inFlight);
@@ -303,6 +428,7 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   } catch (error) {
     await Promise.allSettled(inFlight);
     report.fatal = error instanceof Error ? error.message : String(error);
+    report.fatalKind = error instanceof SourceShapeError ? 'not-a-grants-file' : 'stopped';
   } finally {
     clearInterval(ticker);
     tick();
@@ -310,6 +436,8 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   }
   for (const problem of source.problems) reject({ ...problem, id: null, code: 'unreadable_row' });
   report.rejections.sort((a, b) => a.row - b.row);
+  report.notes = source.notes;
+  report.warnings = { total: warnings.total, groups: warnings.list() };
   if (report.complete) rmSync(statePath, { force: true });
   report.finishedAt = new Date().toISOString();
   report.seconds = (Date.now() - started) / 1000;
@@ -320,6 +448,94 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
 
 class InterruptedError extends Error {}
 
+interface ReadyItem {
+  row: number;
+  /** The grant as sent to the hub. */
+  sent: Record<string, unknown>;
+  original(field: string): unknown;
+}
+
 function idOf(grant: Record<string, unknown>): string | null {
   return typeof grant.id === 'string' ? grant.id : null;
+}
+
+/** A value as the report shows it: text, objects as JSON, at most 200 characters. */
+function shown(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
+
+/** A file the importer could not read as grants at all: nothing was sent, and nothing is left to resume. */
+function fatalReport(
+  options: ImportOptions,
+  format: string,
+  funderId: string,
+  uploadId: string,
+  started: number,
+  error: unknown,
+): ImportReport {
+  const report: ImportReport = {
+    file: options.file,
+    format,
+    funderId,
+    uploadId,
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
+    dateOrder: { order: undefined, because: 'not read' },
+    warnings: { total: 0, groups: [] },
+    notes: [],
+    rowsRead: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    rejected: 0,
+    skippedAlreadyImported: 0,
+    resumed: false,
+    complete: false,
+    fatal: error instanceof Error ? error.message : String(error),
+    fatalKind: error instanceof SourceShapeError ? 'not-a-grants-file' : 'unreadable',
+    rejections: [],
+    peakRssMiB: Math.round(process.memoryUsage().rss / 1048576),
+  };
+  if (options.reportPath) writeFileSync(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
+
+/** What `cofund import` prints: rows (each counted once), how dates were read, warnings per check, rejections. */
+export function formatImportSummary(report: ImportReport): string[] {
+  const lines: string[] = [];
+  const already = report.skippedAlreadyImported
+    ? `, ${report.skippedAlreadyImported} already imported by the interrupted run`
+    : '';
+  lines.push(
+    `${report.rowsRead} rows read in ${report.seconds.toFixed(1)} s: ${report.created} created, ${report.updated} updated, ` +
+      `${report.unchanged} unchanged, ${report.rejected} rejected${already}`,
+  );
+  if (report.fatal) return lines;
+  if (report.complete && report.created + report.updated === 0 && report.rejected === 0)
+    lines.push('Nothing changed: the hub already had every grant in this file.');
+  lines.push(`Dates: ${report.dateOrder.because}.`);
+  for (const note of report.notes) lines.push(`Note: ${note}.`);
+  if (report.warnings.total > 0) {
+    lines.push(`${report.warnings.total} warnings (the report lists examples of each):`);
+    for (const g of report.warnings.groups) {
+      const first = g.examples[0];
+      const example = first
+        ? ` e.g. row ${first.row} ${first.field}${first.value === null || first.value === undefined ? '' : ` ${JSON.stringify(first.value).slice(0, 60)}`}${g.kind === 'conversion' ? `: ${first.message}` : ''}`
+        : '';
+      lines.push(`  ${String(g.rows).padStart(6)} rows  ${g.heading}${example}`);
+    }
+  }
+  if (report.rejections.length > 0) {
+    lines.push(`Rejected rows (${report.rejected}; ${report.rejections.length} problems):`);
+    for (const r of report.rejections.slice(0, 20)) {
+      const value = r.value === undefined ? '' : ` ${JSON.stringify(r.value)}`;
+      lines.push(`  row ${r.row}${r.id ? ` (${r.id})` : ''}: ${r.field}${value} ${r.reason}`);
+    }
+    if (report.rejections.length > 20)
+      lines.push(`  ... and ${report.rejections.length - 20} more in the report`);
+  }
+  return lines;
 }

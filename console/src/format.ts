@@ -12,6 +12,12 @@ export const THEME_LABELS = {
   'access-to-justice': 'Access to justice',
   'arts-culture': 'Arts & culture',
   education: 'Education',
+  'human-rights-equality': 'Human rights & equality',
+  'criminal-justice': 'Criminal justice',
+  'health-disability': 'Health & disability',
+  'poverty-housing': 'Poverty & housing',
+  'community-development': 'Community development',
+  environment: 'Environment',
 } satisfies Record<Theme, string>;
 
 export const REGION_LABELS = {

@@ -1,20 +1,17 @@
-// Table stream -> organisation resolution. Records are processed in order; a failed record is reported so
-// Lambda retries from it (ReportBatchItemFailures) and later records of the batch wait their turn.
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBRecord } from 'aws-lambda';
-import { logger } from '../../shared/logger.ts';
-import { grantOfStreamImage } from '../../shared/organisations/grant-changes.ts';
+// Table stream -> organisation resolution. Records are processed in order; a failed record is reported so Lambda retries
+// from it (ReportBatchItemFailures), and one that keeps failing is set aside after its bounded attempts
+// (shared/streams/set-aside.ts) so the records after it go on.
 import { getServices } from '../../shared/services.ts';
+import { streamConsumer } from '../../shared/streams/event-sources.ts';
 import { inOrderStreamHandler } from '../../shared/streams/in-order.ts';
 
-async function resolveRecord(record: DynamoDBRecord): Promise<void> {
-  // Lambda's stream image and the SDK's AttributeValue are the same JSON shape under two type names.
-  const grant = grantOfStreamImage(record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined);
-  if (!grant) return;
-  const results = await getServices().resolver.resolveGrant(grant);
-  for (const r of results) {
-    if (r.outcome !== 'unchanged') logger.info('mention resolved', { ...r });
-  }
-}
+const consumer = streamConsumer('resolve-organisations');
 
-export const handler = inOrderStreamHandler(resolveRecord);
+export const handler = inOrderStreamHandler(
+  (record) => getServices().processors['resolve-organisations'](record),
+  {
+    consumer: consumer.name,
+    maxAttempts: consumer.recordAttempts,
+    deadLetters: () => getServices().repos.deadLetters,
+  },
+);

@@ -20,6 +20,7 @@ export interface HubFunctionProps {
 
 export class HubFunction extends Construct {
   readonly fn: NodejsFunction;
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
     super(scope, id);
@@ -27,6 +28,7 @@ export class HubFunction extends Construct {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.logGroup = logGroup;
     this.fn = new NodejsFunction(this, 'Function', {
       entry: resolve(REPO_ROOT, props.entry),
       handler: 'handler',

@@ -1,6 +1,13 @@
 // A DynamoDB table built from shared/db/table-definition.ts: the same shape the tests and `npm start` use.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '../../shared/db/table-definition.ts';
@@ -38,6 +45,9 @@ export class HubTable extends Construct {
         indexName: index.indexName,
         partitionKey: attribute(index.partitionKey),
         sortKey: attribute(index.sortKey),
+        ...(index.include
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: index.include }
+          : { projectionType: ProjectionType.ALL }),
       });
     }
   }

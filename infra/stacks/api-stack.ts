@@ -17,15 +17,15 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { MENTION_CHANGE_FILTER } from '../../shared/gaps/mention-changes.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
-import { GRANT_CHANGE_FILTER } from '../../shared/organisations/grant-changes.ts';
+import { STREAM_CONSUMERS } from '../../shared/streams/event-sources.ts';
+import { SET_ASIDE_LOG_MESSAGE } from '../../shared/streams/set-aside.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { WebConsole } from '../constructs/web-console.ts';
 
@@ -131,21 +131,21 @@ export class ApiStack extends Stack {
       });
     }
 
-    // Stream consumers: in order per item; a record that keeps failing is retried, then parked in a dead-letter
-    // queue (with an alarm) instead of blocking its shard.
-    const consumer = (
-      id: string,
-      queueId: string,
-      entry: string,
-      description: string,
-      filter: object,
-      parked: string,
-    ) => {
-      const fn = new HubFunction(this, id, { entry, description, environment, timeout: Duration.seconds(60) })
-        .fn;
+    // Stream consumers (shared/streams/event-sources.ts, which the local poller follows too): in order per item;
+    // a record that keeps failing is set aside by the consumer itself after its bounded attempts (dead-letter
+    // store, audit event, and this alarm on the log line), and Lambda's own retry limit, bisect on error and
+    // on-failure queue (alarmed) are the backstop when even that cannot be written.
+    const consumers = STREAM_CONSUMERS.map((config) => {
+      const built = new HubFunction(this, config.constructId, {
+        entry: config.entry,
+        description: config.description,
+        environment,
+        timeout: Duration.seconds(60),
+      });
+      const fn = built.fn;
       table.grantReadWriteData(fn);
       key.grantEncryptDecrypt(fn);
-      const deadLetters = new Queue(this, queueId, {
+      const deadLetters = new Queue(this, config.queueId, {
         encryption: QueueEncryption.KMS_MANAGED,
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
@@ -153,52 +153,45 @@ export class ApiStack extends Stack {
       fn.addEventSource(
         new DynamoEventSource(table, {
           startingPosition: StartingPosition.TRIM_HORIZON,
-          batchSize: 100,
-          maxBatchingWindow: Duration.seconds(1),
-          parallelizationFactor: 4,
-          retryAttempts: 10,
+          batchSize: config.batchSize,
+          maxBatchingWindow: Duration.seconds(config.maxBatchingWindowSeconds),
+          parallelizationFactor: config.parallelizationFactor,
+          bisectBatchOnError: config.bisectBatchOnFunctionError,
+          retryAttempts: config.maxRetryAttempts,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(deadLetters),
-          filters: [FilterCriteria.filter(structuredClone(filter) as Record<string, unknown>)],
+          filters: [FilterCriteria.filter(structuredClone(config.filter) as Record<string, unknown>)],
         }),
       );
-      new Alarm(this, `${queueId}Alarm`, {
-        alarmDescription: parked,
+      new Alarm(this, `${config.queueId}Alarm`, {
+        alarmDescription: config.parked,
         metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
+      const setAside = new MetricFilter(this, `${config.constructId}SetAsideFilter`, {
+        logGroup: built.logGroup,
+        filterPattern: FilterPattern.stringValue('$.message', '=', SET_ASIDE_LOG_MESSAGE),
+        metricNamespace: 'DonorDataHub',
+        metricName: `${config.constructId}RecordsSetAside`,
+        metricValue: '1',
+      });
+      new Alarm(this, `${config.constructId}SetAsideAlarm`, {
+        alarmDescription: `${config.name}: stream records were set aside after ${config.recordAttempts} failed attempts; \`cofund dead-letters\` lists them and replays them after a fix`,
+        metric: setAside.metric({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
       return { fn, deadLetters };
-    };
-    // The resolver keeps its construct ids from before the rollups, so a deployed queue (and what it parked) stays.
-    const resolver = consumer(
-      'ResolveOrganisations',
-      'ResolverDeadLetters',
-      'functions/streams/resolve-organisations.ts',
-      'Resolves recipient organisations of changed grants from the table stream',
-      GRANT_CHANGE_FILTER,
-      'Grant changes could not be resolved to organisations and were parked; replay them',
-    );
+    });
+    const [resolver, rollup, feed] = consumers;
+    if (!resolver || !rollup || !feed) throw new Error('three stream consumers expected');
     this.functions.resolveOrganisations = resolver.fn;
-    const rollup = consumer(
-      'RollUpGaps',
-      'RollUpGapsDeadLetters',
-      'functions/streams/roll-up-gaps.ts',
-      'Keeps the gap rollup cells current from mention changes on the table stream',
-      MENTION_CHANGE_FILTER,
-      'Mention changes could not be rolled up into gap cells and were parked; replay them',
-    );
     this.functions.rollUpGaps = rollup.fn;
-    const feed = consumer(
-      'RecordChanges',
-      'RecordChangesDeadLetters',
-      'functions/streams/record-changes.ts',
-      'Records each new grant version in the change feed digests read',
-      GRANT_CHANGE_FILTER,
-      'Grant changes could not be written to the digest change feed and were parked; replay them',
-    );
     this.functions.recordChanges = feed.fn;
     this.streamDeadLetters = [resolver.deadLetters, rollup.deadLetters, feed.deadLetters];
 

@@ -61,8 +61,21 @@ export async function batchGetAll(
   doc: DynamoDBDocumentClient,
   tableName: string,
   keys: ItemKey[],
-  options: { consistentRead?: boolean; onConsumed?: (units: number) => void } = {},
+  options: {
+    consistentRead?: boolean;
+    onConsumed?: (units: number) => void;
+    /** Only these attributes (the keys PK and SK are always included). */
+    attributes?: string[];
+  } = {},
 ): Promise<Array<Record<string, NativeAttributeValue>>> {
+  const projection = options.attributes
+    ? {
+        ProjectionExpression: ['PK', 'SK', ...options.attributes].map((_, i) => `#p${i}`).join(', '),
+        ExpressionAttributeNames: Object.fromEntries(
+          ['PK', 'SK', ...options.attributes].map((name, i) => [`#p${i}`, name]),
+        ),
+      }
+    : {};
   const found: Array<Record<string, NativeAttributeValue>> = [];
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
     let pending: Array<Record<string, NativeAttributeValue>> = keys.slice(i, i + BATCH_GET_LIMIT);
@@ -73,7 +86,9 @@ export async function batchGetAll(
       }
       const out = await doc.send(
         new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: pending, ConsistentRead: options.consistentRead ?? false } },
+          RequestItems: {
+            [tableName]: { Keys: pending, ConsistentRead: options.consistentRead ?? false, ...projection },
+          },
           ...(options.onConsumed ? { ReturnConsumedCapacity: 'TOTAL' as const } : {}),
         }),
       );

@@ -1,7 +1,7 @@
 // Every key the hub writes or queries is built here, so access patterns can be read in one place.
 // Ids are slugs (no '#'); grant ids may contain '#'-free publisher text and always come last.
 
-export const INDEX = { GSI1: 'GSI1', GSI2: 'GSI2' } as const;
+export const INDEX = { GSI1: 'GSI1', GSI2: 'GSI2', GSI3: 'GSI3' } as const;
 
 export interface ItemKey {
   PK: string;
@@ -73,6 +73,12 @@ export const grantIndexKeys = (funderId: string, grantId: string, awardDay: stri
   GSI2SK: `${funderId}#${awardDay}#${grantId}`,
 });
 export const funderGrantsPartition = (funderId: string) => `FUNDER#${funderId}#GRANTS`;
+/** The grants one upload (an import) wrote, on GSI3: what its processing status reads. */
+export const uploadPartition = (funderId: string, uploadId: string) => `UPLOAD#${funderId}#${uploadId}`;
+export const uploadIndexKeys = (funderId: string, uploadId: string, grantId: string) => ({
+  GSI3PK: uploadPartition(funderId, uploadId),
+  GSI3SK: grantId,
+});
 export const visibilityPartition = (visibility: string) => `VIS#${visibility}`;
 
 export const auditPartition = (funderId: string) => `AUDIT#${funderId}`;
@@ -212,4 +218,23 @@ export const funderDigestsPartition = (funderId: string) => `FUNDER#${funderId}#
 export const digestStateKey = (funderId: string, memberId: string): ItemKey => ({
   PK: digestPartition(funderId, memberId),
   SK: 'STATE',
+});
+
+// --- Stream records set aside (dead letters) ---
+/** One partition for every consumer's dead letters: they are rare, and the operator lists them all. */
+export const DEAD_LETTER_PARTITION = 'DEADLETTER';
+export const deadLetterKey = (consumer: string, eventId: string): ItemKey => ({
+  PK: DEAD_LETTER_PARTITION,
+  SK: `${consumer}#${eventId}`,
+});
+/** A funder's records set aside (GSI1), for its uploads' processing status; present only while set aside. */
+export const funderDeadLettersPartition = (funderId: string) => `FUNDER#${funderId}#DEADLETTERS`;
+export const deadLetterIndexKeys = (
+  funderId: string,
+  grantId: string,
+  consumer: string,
+  eventId: string,
+) => ({
+  GSI1PK: funderDeadLettersPartition(funderId),
+  GSI1SK: `${grantId}#${consumer}#${eventId}`,
 });

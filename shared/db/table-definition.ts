@@ -9,6 +9,8 @@ export interface IndexDefinition {
   indexName: string;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
+  /** Attributes copied into the index besides the keys; every attribute when absent. */
+  include?: string[];
 }
 
 export interface TableDefinition {
@@ -36,6 +38,13 @@ export const mainTable: TableDefinition = {
       indexName: 'GSI2',
       partitionKey: { name: 'GSI2PK', type: 'S' },
       sortKey: { name: 'GSI2SK', type: 'S' },
+    },
+    // The grants of one upload, for its processing status: only what that needs is copied.
+    {
+      indexName: 'GSI3',
+      partitionKey: { name: 'GSI3PK', type: 'S' },
+      sortKey: { name: 'GSI3SK', type: 'S' },
+      include: ['funderId', 'grantId', 'version', 'deleted', 'recipientCount'],
     },
   ],
   timeToLiveAttribute: 'ttl',

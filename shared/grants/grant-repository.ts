@@ -11,7 +11,13 @@ import { type StoredGrant, StoredGrantSchema } from '../../schemas/grant.ts';
 import { auditItem } from '../audit/audit-repository.ts';
 import { withCondition } from '../db/conditions.ts';
 import { batchGetAll } from '../db/items.ts';
-import { grantCurrentKey, grantIndexKeys, grantPartition, grantVersionKey } from '../db/keys.ts';
+import {
+  grantCurrentKey,
+  grantIndexKeys,
+  grantPartition,
+  grantVersionKey,
+  uploadIndexKeys,
+} from '../db/keys.ts';
 
 export interface VersionWrite {
   next: StoredGrant;
@@ -55,9 +61,13 @@ export function currentItem(stored: StoredGrant) {
   return {
     ...grantCurrentKey(stored.funderId, stored.grantId),
     ...indexKeys,
+    // An upload's grants (GSI3), as far as this version came with it: its processing status reads them.
+    ...(stored.uploadId ? uploadIndexKeys(stored.funderId, stored.uploadId, stored.grantId) : {}),
     entity: 'grant',
     ...stored,
     ...searchableAttributes(stored),
+    /** Recipients the resolver writes a mention for (none for a deleted grant). */
+    recipientCount: stored.deleted ? 0 : (stored.record?.recipientOrganization?.length ?? 0),
   };
 }
 

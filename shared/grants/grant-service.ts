@@ -1,4 +1,5 @@
 // Grants: idempotent, versioned writes by the owner funder, and reads filtered by what the caller may see.
+import { randomBytes } from 'node:crypto';
 import {
   BatchGrantItemSchema,
   BatchUpsertRequestSchema,
@@ -24,6 +25,7 @@ import {
   InvalidCursorError,
   NotFoundError,
   PreconditionFailedError,
+  shownValue,
   UnprocessableError,
   ValidationError,
 } from '../errors.ts';
@@ -34,8 +36,11 @@ import {
   requireStartKeyWithin,
   toCursorKey,
 } from '../pagination/cursor.ts';
+import { toPublishedGrant } from '../threesixty/published.ts';
+import { standardProblems } from '../threesixty/validate.ts';
 import { fieldErrors, parseOrThrow } from '../validation.ts';
 import { contentHash } from './content-hash.ts';
+import { checkFundingOrganisation, type FundingDirectory } from './funding-organisation.ts';
 import type { GrantQuery, GrantRepository, VersionWrite } from './grant-repository.ts';
 
 /** Index queries one list or count request may make before it returns what it has with a cursor. */
@@ -62,9 +67,35 @@ export function toGrantView(stored: StoredGrant): GrantView {
   };
 }
 
-export function createGrantService(deps: { repo: GrantRepository; audit: AuditService; now?: () => Date }) {
+export function createGrantService(deps: {
+  repo: GrantRepository;
+  audit: AuditService;
+  funding: FundingDirectory;
+  now?: () => Date;
+}) {
   const { repo, audit } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /**
+   * What the hub checks beyond the request schema, so nothing gets in that its own 360Giving export would refuse
+   * or that is another funder's grant: the official schema (URLs, dates, codelists) and fundingOrganization.
+   */
+  async function admissible(principal: Principal, input: GrantInput, prefix: string) {
+    const at = (field: string) => `${prefix}${field}`;
+    const errors: FieldError[] = standardProblems(toPublishedGrant(input)).map((p) => {
+      const value = shownValue(p.value);
+      return { field: at(p.field), message: p.message, ...(value !== undefined ? { value } : {}) };
+    });
+    if (errors.length > 0) return { code: 'validation_failed', errors, warnings: [] };
+    const funding = checkFundingOrganisation(
+      input.fundingOrganization,
+      await deps.funding.identities(principal.funderId),
+      prefix,
+    );
+    if (funding.error)
+      return { code: 'funding_organisation_mismatch', errors: [funding.error], warnings: [] };
+    return { code: null, errors: [], warnings: funding.warning ? [funding.warning] : [] };
+  }
 
   function requireOwnFunder(principal: Principal, funderId: string, action: string, grantId: string) {
     requireRole(principal, 'editor', action, `grant:${funderId}/${grantId}`);
@@ -89,7 +120,13 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
   }
 
   /** What writing `input` over `current` means: nothing (unchanged) or the next version. */
-  function planWrite(principal: Principal, input: GrantInput, current: StoredGrant | null, at: string) {
+  function planWrite(
+    principal: Principal,
+    input: GrantInput,
+    current: StoredGrant | null,
+    at: string,
+    uploadId: string,
+  ) {
     const hash = contentHash(input);
     if (current && !current.deleted && current.contentHash === hash) {
       return { outcome: 'unchanged' as const, stored: current };
@@ -102,6 +139,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       contentHash: hash,
       deleted: false,
       record: input,
+      uploadId,
       createdAt: exists ? current.createdAt : at,
       updatedAt: at,
       updatedBy: principal.memberId,
@@ -120,6 +158,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
     ctx: AuditContext,
     input: GrantInput,
     ifMatch: number | undefined,
+    uploadId: string,
   ): Promise<{ outcome: WriteOutcome; stored?: StoredGrant }> {
     const { principal } = ctx;
     const current = await repo.getCurrent(principal.funderId, input.id);
@@ -128,7 +167,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         `If-Match was ${ifMatch} but the grant is at version ${current?.version ?? 0}.`,
       );
     }
-    const plan = planWrite(principal, input, current, now().toISOString());
+    const plan = planWrite(principal, input, current, now().toISOString(), uploadId);
     if (plan.outcome === 'unchanged') return plan;
     const event = newAuditEvent(ctx, {
       action: `grant.${plan.outcome === 'created' ? 'create' : 'update'}`,
@@ -154,6 +193,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
     ctx: AuditContext,
     planned: Array<{ index: number; write: VersionWrite; outcome: 'created' | 'updated' }>,
     report: (index: number, result: BatchItemResult) => void,
+    uploadId: string,
   ) {
     const groups: (typeof planned)[] = [];
     let group: typeof planned = [];
@@ -206,7 +246,7 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
             await settle(e.index, e.write.next.grantId, report, async () => {
               const input = e.write.next.record;
               if (!input) throw new Error('planned write without a record');
-              const { outcome, stored } = await writeRecord(ctx, input, undefined);
+              const { outcome, stored } = await writeRecord(ctx, input, undefined, uploadId);
               return { outcome, ...(stored ? { version: stored.version } : {}) };
             });
           }
@@ -336,8 +376,22 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           visibilityErrors,
         );
       }
-      const { outcome, stored } = await writeRecord(ctx, input, ifMatch);
-      return { outcome, ...(stored ? { grant: toGrantView(stored) } : {}) };
+      const checked = await admissible(ctx.principal, input, '');
+      if (checked.code === 'validation_failed') throw new ValidationError(checked.errors);
+      if (checked.code) {
+        throw new UnprocessableError(
+          checked.code,
+          'The grant is not your funder’s to write.',
+          checked.errors,
+        );
+      }
+      // One PUT is an upload of its own.
+      const { outcome, stored } = await writeRecord(ctx, input, ifMatch, newUploadId());
+      return {
+        outcome,
+        ...(stored ? { grant: toGrantView(stored) } : {}),
+        ...(checked.warnings.length > 0 ? { warnings: checked.warnings } : {}),
+      };
     },
 
     /**
@@ -346,12 +400,14 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
      */
     async batchUpsert(ctx: AuditContext, body: unknown) {
       requireRole(ctx.principal, 'editor', 'grant.batch', `funder:${ctx.principal.funderId}/grants`);
-      const { grants } = parseOrThrow(BatchUpsertRequestSchema, body);
+      const { grants, uploadId: sentUploadId } = parseOrThrow(BatchUpsertRequestSchema, body);
+      const uploadId = sentUploadId ?? newUploadId();
       const seen = new Map<string, number>();
+      const warningsOf = new Map<number, FieldError[]>();
       const results: BatchItemResult[] = new Array(grants.length);
       const valid: Array<{ index: number; input: GrantInput }> = [];
       for (const [index, raw] of grants.entries()) {
-        const parsed = BatchGrantItemSchema.safeParse(raw);
+        const parsed = BatchGrantItemSchema.safeParse(raw, { reportInput: true });
         const rawId =
           typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string'
             ? raw.id
@@ -371,16 +427,27 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
         const earlier = seen.get(parsed.data.id);
         if (earlier !== undefined) {
           reject('duplicate_in_batch', [
-            { field: `grants.${index}.id`, message: `repeats the id of grants.${earlier}` },
+            {
+              field: `grants.${index}.id`,
+              message: `repeats the id of grants.${earlier}`,
+              value: parsed.data.id,
+            },
           ]);
           continue;
         }
+        const checked = await admissible(ctx.principal, parsed.data, `grants.${index}.`);
+        if (checked.code) {
+          reject(checked.code, checked.errors);
+          continue;
+        }
+        if (checked.warnings.length > 0) warningsOf.set(index, checked.warnings);
         seen.set(parsed.data.id, index);
         valid.push({ index, input: parsed.data });
       }
 
       const report = (index: number, result: BatchItemResult) => {
-        results[index] = result;
+        const warnings = result.outcome === 'rejected' ? undefined : warningsOf.get(index);
+        results[index] = warnings ? { ...result, warnings } : result;
       };
       let currents: Map<string, StoredGrant>;
       try {
@@ -391,12 +458,12 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
       } catch (error) {
         if (!isTransient(error)) throw error;
         for (const v of valid) report(v.index, busy(v.index, v.input.id));
-        return summarise(results);
+        return { uploadId, ...summarise(results) };
       }
       const at = now().toISOString();
       const planned: Array<{ index: number; write: VersionWrite; outcome: 'created' | 'updated' }> = [];
       for (const { index, input } of valid) {
-        const plan = planWrite(ctx.principal, input, currents.get(input.id) ?? null, at);
+        const plan = planWrite(ctx.principal, input, currents.get(input.id) ?? null, at, uploadId);
         if (plan.outcome === 'unchanged') {
           report(index, { index, id: input.id, outcome: 'unchanged', version: plan.stored.version });
         } else {
@@ -407,8 +474,8 @@ export function createGrantService(deps: { repo: GrantRepository; audit: AuditSe
           });
         }
       }
-      await commitBatch(ctx, planned, report);
-      return summarise(results);
+      await commitBatch(ctx, planned, report, uploadId);
+      return { uploadId, ...summarise(results) };
     },
 
     async get(ctx: AuditContext, funderId: string, grantId: string): Promise<GrantView> {
@@ -586,6 +653,12 @@ export interface BatchItemResult {
   version?: number;
   code?: string;
   errors?: FieldError[];
+  warnings?: FieldError[];
+}
+
+/** An upload id for writes that did not come with one (a PUT, a batch sent without `uploadId`). */
+function newUploadId(): string {
+  return `u${randomBytes(12).toString('base64url')}`;
 }
 
 /** TransactWriteItems takes at most 100 actions and 4 MB; one action of each is the audit event. */

@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { AuditEventSchema, ListAuditQuerySchema } from '../../schemas/audit.ts';
 import { PageQuerySchema, pageOf } from '../../schemas/common.ts';
 import {
+  DeadLetterIdSchema,
+  DeadLetterViewSchema,
+  ListDeadLettersQuerySchema,
+  ReplayResultSchema,
+} from '../../schemas/dead-letter.ts';
+import {
   DigestPreferencesSchema,
   DigestPreviewSchema,
   DigestRunSchema,
@@ -29,6 +35,7 @@ import {
   ListGrantsQuerySchema,
   MAX_BATCH_GRANTS,
   PutGrantRequestSchema,
+  UploadIdSchema,
 } from '../../schemas/grant.ts';
 import {
   CreateOpportunityRequestSchema,
@@ -56,6 +63,7 @@ import {
   KeyParamsSchema,
   MemberParamsSchema,
 } from '../../schemas/params.ts';
+import { TaxonomyViewSchema } from '../../schemas/taxonomy.ts';
 import {
   ApiKeyViewSchema,
   CollaborativeViewSchema,
@@ -71,6 +79,7 @@ import {
   UpdateFunderRequestSchema,
   UpdateMemberRequestSchema,
 } from '../../schemas/tenancy.ts';
+import { UploadParamsSchema, UploadStatusSchema } from '../../schemas/upload.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -99,7 +108,10 @@ export interface RouteDefinition {
   access: 'read' | 'write';
 }
 
-const BatchRequestDoc = z.object({ grants: z.array(BatchGrantItemSchema).min(1).max(MAX_BATCH_GRANTS) });
+const BatchRequestDoc = z.object({
+  grants: z.array(BatchGrantItemSchema).min(1).max(MAX_BATCH_GRANTS),
+  uploadId: UploadIdSchema.optional(),
+});
 const DeletedDoc = z.object({ outcome: z.literal('deleted'), version: z.number().int() });
 
 export const routes: RouteDefinition[] = [
@@ -350,6 +362,58 @@ export const routes: RouteDefinition[] = [
     response: BatchUpsertResponseSchema,
     successStatus: 200,
     idempotent: true,
+    access: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/v1/taxonomy',
+    entry: 'functions/taxonomy/get-taxonomy.ts',
+    operationId: 'getTaxonomy',
+    summary: "The hub's themes and regions, and the rules `cofund import --infer-themes` tags grants by",
+    tag: 'grants',
+    auth: true,
+    response: TaxonomyViewSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/uploads/{uploadId}',
+    entry: 'functions/uploads/get-upload.ts',
+    operationId: 'getUpload',
+    summary: "How far the hub has resolved and rolled up one of your funder's uploads (an import)",
+    tag: 'grants',
+    auth: true,
+    params: UploadParamsSchema,
+    response: UploadStatusSchema,
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'GET',
+    path: '/v1/dead-letters',
+    entry: 'functions/dead-letters/list-dead-letters.ts',
+    operationId: 'listDeadLetters',
+    summary:
+      'Stream records set aside after their bounded retries (operator): where and why, not their content',
+    tag: 'operations',
+    auth: true,
+    query: ListDeadLettersQuerySchema,
+    response: z.object({ items: z.array(DeadLetterViewSchema) }),
+    successStatus: 200,
+    access: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/v1/dead-letters/{deadLetterId}/replay',
+    entry: 'functions/dead-letters/replay-dead-letter.ts',
+    operationId: 'replayDeadLetter',
+    summary: 'Run the consumer on a record set aside once more, after a fix (operator)',
+    tag: 'operations',
+    auth: true,
+    params: z.strictObject({ deadLetterId: DeadLetterIdSchema }),
+    response: ReplayResultSchema,
+    successStatus: 200,
     access: 'write',
   },
   {

@@ -1,5 +1,6 @@
 // The review queue and the organisation views: what a caller sees of resolution, only through records it may
 // see, and the decisions people make (confirm, reject, split) that a later automatic run never undoes.
+import type { StoredGrant } from '../../schemas/grant.ts';
 import type {
   DecideDuplicateRequest,
   DuplicateView,
@@ -101,6 +102,8 @@ export function createDuplicateService(deps: {
   repo: ResolutionRepository;
   resolver: Resolver;
   audit: AuditService;
+  /** The grant as it is now (to tell a grant not yet resolved from one that does not exist). */
+  currentGrant(funderId: string, grantId: string): Promise<StoredGrant | null>;
   now?: () => Date;
 }) {
   const { repo, resolver, audit } = deps;
@@ -311,18 +314,34 @@ export function createDuplicateService(deps: {
       };
     },
 
-    /** The organisations a grant's recipients resolved to, for a caller who may read the grant. */
+    /**
+     * The organisations a grant's recipients resolved to, for a caller who may read the grant. A grant the
+     * caller may read that the stream has not resolved yet says so (`pending`), instead of answering 404.
+     */
     async ofGrant(ctx: AuditContext, funderId: string, grantId: string) {
-      const { mentions } = await repo.readGrant(funderId, grantId);
-      const seen = mentions.filter((m) => visible(ctx.principal, m));
-      if (seen.length === 0) {
+      const [grant, { mentions }] = await Promise.all([
+        deps.currentGrant(funderId, grantId),
+        repo.readGrant(funderId, grantId),
+      ]);
+      const record = grant && !grant.deleted ? grant.record : null;
+      if (!grant || !record || !canRead(ctx.principal, funderId, record.visibility)) {
+        // Hidden and missing answer alike.
         throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
           action: 'grant.organisations',
           resource: `grant:${funderId}/${grantId}`,
-          reason: mentions.length ? 'not visible to caller' : 'not resolved or no such grant',
-          ...(mentions.length ? { alsoNotify: [funderId] } : {}),
+          reason: record ? 'not visible to caller' : 'no such grant',
+          ...(record ? { alsoNotify: [funderId] } : {}),
         });
       }
+      const recipients = record.recipientOrganization?.length ?? 0;
+      const current = mentions.filter((m) => m.index < recipients && m.grantVersion >= grant.version);
+      const status =
+        recipients === 0
+          ? 'no-recipient-organisation'
+          : current.length === recipients
+            ? 'resolved'
+            : 'pending';
+      const seen = current.filter((m) => visible(ctx.principal, m));
       const through = await repo.getMentions(
         seen
           .flatMap((m) => [m.link.withMentionId, m.moneyLink?.toMentionId ?? null])
@@ -331,7 +350,11 @@ export function createDuplicateService(deps: {
       const visibleIds = new Set(
         [...seen, ...through.values()].filter((m) => visible(ctx.principal, m)).map((m) => m.mentionId),
       );
-      return { items: seen.map((m) => mentionView(m, visibleIds)) };
+      return {
+        status,
+        grantVersion: grant.version,
+        items: status === 'pending' ? [] : seen.map((m) => mentionView(m, visibleIds)),
+      } as const;
     },
   };
 }

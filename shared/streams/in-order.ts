@@ -3,13 +3,21 @@
 // a later change never overtakes an earlier one, and no work is done twice for nothing.
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { afterFailure, type SetAsideOptions } from './set-aside.ts';
 
 /** Reported for a record left for the re-delivery because one before it in the batch failed. */
 export class AwaitingEarlierRecord extends Error {
   override name = 'AwaitingEarlierRecord';
 }
 
-export function inOrderStreamHandler(processRecord: (record: DynamoDBRecord) => Promise<void>) {
+/**
+ * With `setAside`, a record that keeps failing (not a passing fault) is set aside after its bounded attempts, and
+ * the records after it go on; without it, every failure waits for Lambda's re-delivery.
+ */
+export function inOrderStreamHandler(
+  processRecord: (record: DynamoDBRecord) => Promise<void>,
+  setAside?: SetAsideOptions,
+) {
   return async (event: DynamoDBStreamEvent) => {
     // One processor per invocation: it holds the batch's records and failures.
     const processor = new BatchProcessor(EventType.DynamoDBStreams);
@@ -21,7 +29,12 @@ export function inOrderStreamHandler(processRecord: (record: DynamoDBRecord) => 
         try {
           await processRecord(record);
         } catch (error) {
+          // Failed until it is set aside: if even the dead-letter write fails, the rest wait as before.
           failed = true;
+          if (setAside && (await afterFailure(record, error, setAside)) === 'set-aside') {
+            failed = false;
+            return;
+          }
           throw error;
         }
       },

@@ -1,5 +1,6 @@
 // 360Giving's flattened CSV: column titles such as "Recipient Org:Identifier" or "Beneficiary Location:1:Name",
 // mapped to and from JSON paths using the titles in the official schema, so nothing here is hand-listed.
+import { fieldKindAt } from './field-kinds.ts';
 import { GRANT_PROPERTIES, type JsonSchemaNode, resolveNode } from './standard-schema.ts';
 
 type Kind = 'string' | 'number' | 'object' | 'array-object' | 'array-string';
@@ -57,9 +58,16 @@ export interface ColumnMapping {
 const byTitle = (nodes: FieldNode[], title: string) =>
   nodes.find((n) => n.title.toLowerCase() === title.toLowerCase() || n.key === title);
 
-/** Where a column title puts its value, or null for a column the standard does not define. */
+/**
+ * Where a column puts its value, or null for a column the standard does not define. Columns are titled
+ * ("Recipient Org:Identifier") or, in a flat file without titles, JSON paths ("recipientOrganization/0/id").
+ */
 export function parseColumn(header: string): ColumnMapping | null {
-  const tokens = header.split(':').map((t) => t.trim());
+  return parseTokens(header.split(':')) ?? (header.includes('/') ? parseTokens(header.split('/')) : null);
+}
+
+function parseTokens(raw: string[]): ColumnMapping | null {
+  const tokens = raw.map((t) => t.trim());
   let nodes = ROOT;
   const path: JsonPath = [];
   for (let i = 0; i < tokens.length; i++) {
@@ -106,27 +114,38 @@ function toNumber(value: string): number | string {
   return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : value;
 }
 
-/** One CSV row as a 360Giving grant; columns outside the standard land in `extra`, by title. */
-export function rowToGrant(row: Record<string, string>): {
+/** A spreadsheet cell's value in a text column: dates stay dates (the importer reads them), numbers become text. */
+function cellValue(mapping: ColumnMapping, value: unknown): unknown {
+  if (typeof value === 'string') {
+    if (mapping.kind === 'number') return toNumber(value);
+    if (mapping.kind === 'array-string') return value.split(';').map((v) => v.trim());
+    return value;
+  }
+  if (mapping.kind === 'number') return value;
+  // A number in a date column is a spreadsheet date serial; in any other text column it is text ("12345").
+  if (typeof value === 'number' && !fieldKindAt(mapping.path)) return String(value);
+  if (mapping.kind === 'array-string') return [String(value)];
+  return value;
+}
+
+/**
+ * One CSV or spreadsheet row as a 360Giving grant; columns outside the standard land in `extra`, by title.
+ * Cells are text (CSV) or spreadsheet values (numbers, dates, booleans).
+ */
+export function rowToGrant(row: Record<string, unknown>): {
   grant: Record<string, unknown>;
-  extra: Record<string, string>;
+  extra: Record<string, unknown>;
 } {
   const grant: Record<string, unknown> = {};
-  const extra: Record<string, string> = {};
+  const extra: Record<string, unknown> = {};
   for (const [header, value] of Object.entries(row)) {
-    if (value === undefined || value === '') continue;
+    if (value === undefined || value === null || value === '') continue;
     const mapping = parseColumn(header);
     if (!mapping) {
       extra[header] = value;
       continue;
     }
-    const converted =
-      mapping.kind === 'number'
-        ? toNumber(value)
-        : mapping.kind === 'array-string'
-          ? value.split(';').map((v) => v.trim())
-          : value;
-    setPath(grant, mapping.path, converted);
+    setPath(grant, mapping.path, cellValue(mapping, value));
   }
   // Sparse indexes ("Beneficiary Location:2:Name" without :1:) must not leave holes.
   for (const [key, value] of Object.entries(grant)) {

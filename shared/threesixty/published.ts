@@ -2,39 +2,20 @@
 // everything else kept in additionalData on the way in and put back on the way out, so nothing is lost.
 import type { GrantInput, Visibility } from '../../schemas/grant.ts';
 import type { Region, Theme } from '../../schemas/taxonomy.ts';
+import { inferRegions, inferThemes, type TaxonomyRules } from '../taxonomy/inference.ts';
 import { STANDARD_FIELDS } from './standard-schema.ts';
-
-const THEME_WORDS: Array<[RegExp, Theme]> = [
-  [/asylum|refugee/i, 'asylum-systems'],
-  [/detention|detain/i, 'enforcement-detention'],
-  [/destitut/i, 'destitution'],
-  [/justice|legal|law\b/i, 'access-to-justice'],
-  [/migra|integration/i, 'integration'],
-  [/music|art|theatre|dance|heritage|cultur/i, 'arts-culture'],
-  [/school|educat|bursar|scholar|college/i, 'education'],
-];
-
-/** The hub's themes for a published grant, from its programme, title and description. */
-export function inferThemes(grant: Record<string, unknown>): Theme[] {
-  const programmes = Array.isArray(grant.grantProgramme) ? grant.grantProgramme : [];
-  const text = [
-    grant.title,
-    grant.description,
-    ...programmes.map((p: unknown) =>
-      typeof p === 'object' && p !== null && 'title' in p ? String(p.title) : '',
-    ),
-  ].join(' ');
-  const themes = new Set<Theme>();
-  for (const [pattern, theme] of THEME_WORDS) if (pattern.test(text)) themes.add(theme);
-  return [...themes];
-}
 
 export interface HubFields {
   themes?: Theme[];
   regions?: Region[];
   visibility?: Visibility;
-  /** Tag themes from the grant's programme, title and description when none are given. */
+  /**
+   * Tag themes (when none are given) and regions (when none are given) by the hub's rules, from the grant's
+   * classifications, programmes, title, description and locations.
+   */
   inferThemes?: boolean;
+  /** The hub's inference rules (GET /v1/taxonomy); the shipped defaults when absent. */
+  rules?: TaxonomyRules;
 }
 
 /** A 360Giving grant as the hub's batch item (not yet validated: the API validates and names fields). */
@@ -48,8 +29,14 @@ export function fromPublishedGrant(grant: Record<string, unknown>, hub: HubField
   return {
     ...standard,
     ...(Object.keys(additionalData).length > 0 ? { additionalData } : {}),
-    themes: hub.themes && hub.themes.length > 0 ? hub.themes : hub.inferThemes ? inferThemes(grant) : [],
-    regions: hub.regions ?? [],
+    themes:
+      hub.themes && hub.themes.length > 0 ? hub.themes : hub.inferThemes ? inferThemes(grant, hub.rules) : [],
+    regions:
+      hub.regions && hub.regions.length > 0
+        ? hub.regions
+        : hub.inferThemes
+          ? inferRegions(grant, hub.rules)
+          : [],
     visibility: hub.visibility ?? 'private',
   };
 }

@@ -29,6 +29,13 @@ function service() {
   return createGrantService({
     repo: createGrantRepository(deps),
     audit: createAuditService({ repo: createAuditRepository(deps) }),
+    // OSF, as the grants below name it: these tests are about the table's faults, not whose money it is.
+    funding: {
+      identities: async () => {
+        const osf = { funderId: 'osf', name: 'Open Society Foundations', identifiers: ['US-EIN-137029285'] };
+        return { own: [osf], all: [osf] };
+      },
+    },
   });
 }
 const ctx = { principal: principal('osf', 'osf-editor', 'editor', ['epim']) };

@@ -1,0 +1,148 @@
+// Whose money a grant says it is: a grant's fundingOrganization must be the funder writing it (or a pooled
+// sub-fund of a collaborative it runs the secretariat of), never silently another organisation's grant filed
+// under the importer. Funders are known by their org-ids and names (GET /v1/funders shows both to any member).
+import type { Funder } from '../../schemas/tenancy.ts';
+import type { FieldError } from '../errors.ts';
+import { normalizeIdentifier } from '../organisations/identifiers.ts';
+import { basicForm } from '../organisations/names.ts';
+import type { CollaborativeRepository } from '../tenancy/collaborative-repository.ts';
+import type { FunderRepository } from '../tenancy/funder-repository.ts';
+
+const TTL_MS = 60_000;
+
+interface Identity {
+  funderId: string;
+  name: string;
+  identifiers: string[];
+}
+
+export interface FundingDirectory {
+  /** The writer, the sub-funds it administers, and every funder of the hub (to name whose grant it is). */
+  identities(funderId: string): Promise<{ own: Identity[]; all: Identity[] }>;
+}
+
+const canonicalId = (raw: string) => normalizeIdentifier(raw)?.canonical ?? raw.trim().toUpperCase();
+const nameKey = (name: string) => basicForm(name);
+
+function identityOf(f: Funder): Identity {
+  return { funderId: f.id, name: f.name, identifiers: f.identifiers.map(canonicalId) };
+}
+
+export function createFundingDirectory(deps: {
+  funders: FunderRepository;
+  collaboratives: CollaborativeRepository;
+  now?: () => number;
+}): FundingDirectory {
+  const now = deps.now ?? Date.now;
+  let cached: {
+    at: number;
+    value: Promise<{ funders: Funder[]; secretariats: Map<string, string[]> }>;
+  } | null = null;
+  const load = async () => {
+    const funders: Funder[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.funders.list(100, startKey);
+      funders.push(...page.items);
+      startKey = page.lastKey;
+    } while (startKey);
+    // Which collaboratives each funder is the secretariat of.
+    const secretariats = new Map<string, string[]>();
+    for (const c of await deps.collaboratives.list()) {
+      secretariats.set(c.secretariat, [...(secretariats.get(c.secretariat) ?? []), c.id]);
+    }
+    return { funders, secretariats };
+  };
+  return {
+    async identities(funderId) {
+      if (!cached || now() - cached.at > TTL_MS) {
+        const value = load();
+        cached = { at: now(), value };
+        value.catch(() => {
+          cached = null;
+        });
+      }
+      const { funders, secretariats } = await cached.value;
+      const runs = new Set(secretariats.get(funderId) ?? []);
+      const own = funders.filter(
+        (f) =>
+          f.id === funderId ||
+          (f.kind === 'pooled-fund' && f.subFundOf !== undefined && runs.has(f.subFundOf)),
+      );
+      return { own: own.map(identityOf), all: funders.map(identityOf) };
+    },
+  };
+}
+
+interface FundingEntry {
+  id?: unknown;
+  name?: unknown;
+}
+
+const describe = (e: FundingEntry) =>
+  [typeof e.name === 'string' ? e.name : null, typeof e.id === 'string' ? `(${e.id})` : null]
+    .filter(Boolean)
+    .join(' ');
+
+/**
+ * Refuses a grant funded by somebody else; accepts, with a warning, one the hub cannot check because the writer's
+ * funder has no org-id recorded and the grant names no other funder of the hub.
+ */
+export function checkFundingOrganisation(
+  entries: FundingEntry[],
+  writer: { own: Identity[]; all: Identity[] },
+  prefix: string,
+): { error?: FieldError; warning?: FieldError } {
+  const field = `${prefix}fundingOrganization`;
+  const self = writer.own[0];
+  const ownIds = new Set(writer.own.flatMap((i) => i.identifiers));
+  const ownNames = new Set(writer.own.map((i) => nameKey(i.name)));
+  const ids = entries.map((e) => (typeof e.id === 'string' ? canonicalId(e.id) : null));
+  const names = entries.map((e) => (typeof e.name === 'string' ? nameKey(e.name) : null));
+  if (ids.some((id) => id !== null && ownIds.has(id))) return {};
+  const shown = entries.map(describe).join('; ');
+  const yours = self
+    ? `${self.funderId}${self.identifiers.length ? ` (${self.identifiers.join(', ')})` : ''}`
+    : 'your funder';
+  const otherFunder = writer.all.find(
+    (f) =>
+      !writer.own.some((o) => o.funderId === f.funderId) &&
+      (f.identifiers.some((i) => ids.includes(i)) || names.includes(nameKey(f.name))),
+  );
+  if (otherFunder) {
+    return {
+      error: {
+        field,
+        message: `names ${shown}, which is the hub's funder ${otherFunder.funderId}, not ${yours}: its grants are imported with a key of ${otherFunder.funderId}`,
+        value: shown,
+      },
+    };
+  }
+  if (names.some((n) => n !== null && ownNames.has(n))) {
+    return ownIds.size === 0
+      ? {}
+      : {
+          warning: {
+            field,
+            message: `names your funder but with an identifier that is not one of ${yours}; accepted by name: ask the hub operator to record it if it is yours`,
+            value: shown,
+          },
+        };
+  }
+  if (ownIds.size > 0) {
+    return {
+      error: {
+        field,
+        message: `names ${shown}, not ${yours}: a funder imports only its own grants (or its administered sub-funds')`,
+        value: shown,
+      },
+    };
+  }
+  return {
+    warning: {
+      field,
+      message: `names ${shown}; the hub could not check it because ${yours} has no org-id recorded: ask the hub operator to add it`,
+      value: shown,
+    },
+  };
+}
