@@ -82,7 +82,11 @@ export const GapCellViewSchema = z.object({
    */
   coverage: z.enum(['visible', 'hub']),
   totalAwarded: Money,
-  grants: z.number().int(),
+  /**
+   * Grants in this row: a grant with several themes or regions counts its share in each (a half for two themes),
+   * as its money does, so rows and columns add up to the grants awarded (two decimals).
+   */
+  grants: z.number(),
   funders: z.number().int(),
   topFunder: z.object({ funderId: SlugSchema, share: z.number() }).nullable(),
   /** Herfindahl-Hirschman index of funder shares, 0..1 (1: one funder). */
@@ -100,7 +104,7 @@ export const GapCellViewSchema = z.object({
   /** FRG040 contributions to pooled funds: counted where the pooled fund grants them, not here. */
   contributionsToPooledFunds: Money,
   /** Grants whose currency and year the FX table cannot convert (left out of the amounts). */
-  unconvertedGrants: z.number().int(),
+  unconvertedGrants: z.number(),
   /**
    * Open co-funding asks you may see in this cell's themes, regions and deadline years, with their unmet amounts
    * in USD (an ask with two themes counts in both theme cells).
@@ -122,6 +126,11 @@ export const GapResponseSchema = z.object({
   k: z.number().int(),
   fx: FxInfoSchema,
   cells: z.array(GapCellViewSchema),
+  /**
+   * Every cell of the answer together, each grant and dollar once (a multi-theme grant is not counted once per
+   * theme): what the rows add up to.
+   */
+  total: z.object({ totalAwarded: Money, grants: z.number(), funders: z.number().int() }),
 });
 export type GapResponse = z.infer<typeof GapResponseSchema>;
 
@@ -129,7 +138,7 @@ export const PortfolioViewSchema = z.object({
   funderId: SlugSchema,
   /** Over the funder's records you may read (all of them for your own funder). */
   totalAwarded: Money,
-  grants: z.number().int(),
+  grants: z.number(),
   grantees: z.number().int(),
   largestGrantee: z
     .object({ orgId: z.string(), name: z.string().nullable(), amount: Money, share: z.number() })

@@ -46,6 +46,7 @@ export function formatGaps(out: GapResponse): string {
   return [
     ...lines,
     '',
+    `Total: ${usd(out.total.totalAwarded)} in ${out.total.grants} grants from ${out.total.funders} funders (each grant and dollar once; a grant with several themes or regions counts its share in each row).`,
     `Amounts in USD at yearly average rates (${out.fx.table}: ${out.fx.source}).` +
       (out.fx.provisionalYears.length ? ` Provisional rates for ${out.fx.provisionalYears.join(', ')}.` : ''),
     out.cells.some((c) => c.dependentGrantees === null)

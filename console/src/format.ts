@@ -44,6 +44,11 @@ export function regionLabel(value: string | null): string {
   return (REGION_LABELS as Record<string, string>)[value] ?? (value === '-' ? 'Unclassified' : value);
 }
 
+/** A count that may hold shares of multi-theme grants (12.5). */
+export function count(n: number): string {
+  return n.toLocaleString('en-GB', { maximumFractionDigits: 2 });
+}
+
 export function money(amount: number, currency = 'USD'): string {
   try {
     return new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 }).format(

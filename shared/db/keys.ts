@@ -137,9 +137,10 @@ export const creationClaimKey = (blockKey: string): ItemKey => ({ PK: `CLAIM#${b
 // --- Gap rollups (co-investment gaps) ---
 /** One partition per award year; a cell per theme x region (both may be the unclassified '-'). */
 export const gapYearPartition = (year: number) => `GAP#${year}`;
+/** A cell's item; the year's total (theme and region '*', see contribution.ts) sits outside the CELL# range. */
 export const gapCellKey = (cell: { year: number; theme: string; region: string }): ItemKey => ({
   PK: gapYearPartition(cell.year),
-  SK: `CELL#${cell.theme}#${cell.region}`,
+  SK: cell.theme === '*' && cell.region === '*' ? 'TOTAL' : `CELL#${cell.theme}#${cell.region}`,
 });
 export const gapCellPrefix = (theme?: string) => (theme ? `CELL#${theme}#` : 'CELL#');
 /** A grantee's figures in one cell live apart from the cell, so a heat map never reads per-grantee data. */

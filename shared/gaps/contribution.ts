@@ -23,6 +23,19 @@ export const rollupAttribute = {
  */
 const MAX_CELLS = 20;
 
+/**
+ * A grant counts as this many units, split over its cells like its money: the least common multiple of 1..20
+ * (MAX_CELLS), so every split is exact and any set of cells holding a grant's shares sums to whole grants. A
+ * grant with two themes counts half in each theme's row, and rows and columns add up to the grants awarded.
+ */
+export const GRANT_UNITS = 232_792_560;
+
+/** Grant units as grants, to two decimals (a row may hold part of a multi-theme grant). */
+export const grantsOf = (units: number) => Math.round((units / GRANT_UNITS) * 100) / 100;
+
+/** The year's total item: one count per funder and visibility, whatever the theme or region (funders' extent). */
+export const YEAR_TOTAL = '*';
+
 export const cellKeyOf = (cell: CellRef) => `${cell.year}#${cell.theme}#${cell.region}`;
 
 export function cellsOf(mention: Pick<StoredMention, 'awardDate' | 'themes' | 'regions'>): CellRef[] {
@@ -33,7 +46,7 @@ export function cellsOf(mention: Pick<StoredMention, 'awardDate' | 'themes' | 'r
   return themes.flatMap((theme) => regions.map((region) => ({ year, theme, region })));
 }
 
-/** Splits whole cents over n parts that add up exactly (the first parts take the remainder). */
+/** Splits whole cents over n parts that add up exactly (the first parts take the remainder; negatives too). */
 export function splitCents(cents: number, parts: number): number[] {
   const base = Math.floor(cents / parts);
   const rest = cents - base * parts;
@@ -44,26 +57,39 @@ export function contributionOf(mention: StoredMention | null): CellContribution[
   if (mention?.index !== 0 || mention.moneyLink) return [];
   const cells = cellsOf(mention);
   const { funderId, visibility } = mention;
-  const fx = toUsdCents(mention.amount, mention.currency, cells[0]?.year ?? 0);
+  const year = cells[0]?.year ?? 0;
+  const fx = toUsdCents(mention.amount, mention.currency, year);
+  const units = splitCents(GRANT_UNITS, cells.length);
+  // Whatever its cells, the grant counts once in its award year's total (what a funder's data covers).
+  const total = {
+    cell: { year, theme: YEAR_TOTAL, region: YEAR_TOTAL },
+    values: { [rollupAttribute.grants(funderId, visibility)]: GRANT_UNITS },
+  };
   if (!fx.converted) {
-    return cells.map((cell) => ({
-      cell,
-      values: { [rollupAttribute.unconverted(funderId, visibility)]: 1 },
-    }));
+    return [
+      ...cells.map((cell, i) => ({
+        cell,
+        values: { [rollupAttribute.unconverted(funderId, visibility)]: units[i] ?? 0 },
+      })),
+      total,
+    ];
   }
   const shares = splitCents(fx.cents, cells.length);
   const pooled = mention.regrantType === FUNDER_COLLABORATION;
-  return cells.map((cell, i) => {
-    const cents = shares[i] ?? 0;
-    const values: Record<string, number> = pooled
-      ? { [rollupAttribute.pooled(funderId, visibility)]: cents }
-      : {
-          [rollupAttribute.amount(funderId, visibility)]: cents,
-          [rollupAttribute.grants(funderId, visibility)]: 1,
-          [rollupAttribute.grantee(mention.orgId, funderId, visibility)]: cents,
-        };
-    return { cell, values };
-  });
+  return [
+    ...cells.map((cell, i) => {
+      const cents = shares[i] ?? 0;
+      const values: Record<string, number> = pooled
+        ? { [rollupAttribute.pooled(funderId, visibility)]: cents }
+        : {
+            [rollupAttribute.amount(funderId, visibility)]: cents,
+            [rollupAttribute.grants(funderId, visibility)]: units[i] ?? 0,
+            [rollupAttribute.grantee(mention.orgId, funderId, visibility)]: cents,
+          };
+      return { cell, values };
+    }),
+    ...(pooled ? [] : [total]),
+  ];
 }
 
 /** Per cell, what to add to move the rollups from one contribution to the other (zero changes left out). */

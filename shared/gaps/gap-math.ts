@@ -135,8 +135,16 @@ export interface GroupMeasures {
 
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** The measures of a group of finest cells, as far as each was included. */
-export function measure(cells: IncludedCell[], exitingFunders: Set<string>): GroupMeasures {
+/**
+ * The measures of a group of finest cells, as far as each was included. `latestYearOf` is the last award year of
+ * a funder's data the reader may see, anywhere in the hub: a funder has stopped granting here only when its data
+ * goes on at least two years past its last grant here (data that ends in 2016 is not a funder that stopped).
+ */
+export function measure(
+  cells: IncludedCell[],
+  exitingFunders: Set<string>,
+  latestYearOf: (funderId: string) => number | undefined = () => undefined,
+): GroupMeasures {
   const byFunder = new Map<string, number>();
   const lastYear = new Map<string, number>();
   const hidden = new Set<string>();
@@ -149,21 +157,23 @@ export function measure(cells: IncludedCell[], exitingFunders: Set<string>): Gro
       grants += s.grants;
       pooledCents += s.pooled;
       unconverted += s.unconverted;
-      if (s.grants > 0 || s.amount > 0) {
+      if (s.grants !== 0 || s.amount !== 0) {
         byFunder.set(s.funderId, (byFunder.get(s.funderId) ?? 0) + s.amount);
         lastYear.set(s.funderId, Math.max(lastYear.get(s.funderId) ?? 0, cell.year));
       }
     }
   }
+  // Returned money (negative amounts) counts in the total; shares and HHI are of what funders gave, net, when positive.
   const totalCents = [...byFunder.values()].reduce((a, b) => a + b, 0);
+  const given = [...byFunder.values()].reduce((a, b) => a + Math.max(0, b), 0);
   const shares = [...byFunder].map(([funderId, cents]) => ({
     funderId,
-    share: totalCents > 0 ? cents / totalCents : 0,
+    share: given > 0 ? Math.max(0, cents) / given : 0,
   }));
   shares.sort((a, b) => b.share - a.share || a.funderId.localeCompare(b.funderId));
   const coverage = cells.some((c) => c.coverage === 'hub') ? 'hub' : 'visible';
   const top = shares[0];
-  const hhi = totalCents > 0 ? shares.reduce((sum, s) => sum + s.share ** 2, 0) : null;
+  const hhi = given > 0 ? shares.reduce((sum, s) => sum + s.share ** 2, 0) : null;
 
   // A grantee depends on one funder when that funder gives it more than half of its money in the group.
   const granteeFunders = new Map<string, Map<string, number>>();
@@ -186,7 +196,6 @@ export function measure(cells: IncludedCell[], exitingFunders: Set<string>): Gro
   }
   dependents.sort((a, b) => b.cents - a.cents || a.orgId.localeCompare(b.orgId));
 
-  const latest = Math.max(0, ...lastYear.values());
   const exitingHere = [...byFunder.keys()].filter((f) => exitingFunders.has(f));
   return {
     coverage,
@@ -199,9 +208,12 @@ export function measure(cells: IncludedCell[], exitingFunders: Set<string>): Gro
     hhi: hhi === null ? null : round(hhi, coverage === 'hub' ? 2 : 4),
     dependents,
     exiting: { count: exitingHere.length, named: exitingHere.filter((f) => !hidden.has(f)).sort() },
-    // Stopped: granted in this group before, but not in its last two years with any grant.
+    // Stopped: granted here before, and its data goes on at least two years past its last grant here.
     stopped: [...lastYear]
-      .filter(([f, y]) => y < latest - 1 && !hidden.has(f))
+      .filter(([f, y]) => {
+        const latest = latestYearOf(f);
+        return latest !== undefined && y < latest - 1 && !hidden.has(f);
+      })
       .map(([funderId, y]) => ({ funderId, lastYear: y }))
       .sort((a, b) => a.funderId.localeCompare(b.funderId)),
     pooledCents,

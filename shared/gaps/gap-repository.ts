@@ -17,6 +17,7 @@ import {
   StoredCellSchema,
 } from '../../schemas/gaps.ts';
 import { withCondition } from '../db/conditions.ts';
+import { batchGetAll } from '../db/items.ts';
 import {
   gapCellKey,
   gapCellPrefix,
@@ -26,6 +27,7 @@ import {
   gapYearPartition,
   gapYearsKey,
 } from '../db/keys.ts';
+import { YEAR_TOTAL } from './contribution.ts';
 
 /** DynamoDB transactions take at most 100 actions: the state plus at most 99 cell and grantee items. */
 export const MAX_ITEMS_PER_CHANGE = 99;
@@ -152,6 +154,23 @@ export function createGapRepository(deps: { doc: DynamoDBDocumentClient; tableNa
     /** Every cell of one award year (of one theme, if given): at most (themes + 1) x (regions + 1) items. */
     async cellsOfYear(year: number, theme?: string, meter?: RollupMeter): Promise<StoredCell[]> {
       return queryYear(year, gapCellPrefix(theme), meter);
+    },
+
+    /** Each year's total item (one count per funder and visibility): how far each funder's data reaches. */
+    async yearTotals(years: number[], meter?: RollupMeter): Promise<StoredCell[]> {
+      const items = await batchGetAll(
+        doc,
+        tableName,
+        years.map((year) => gapCellKey({ year, theme: YEAR_TOTAL, region: YEAR_TOTAL })),
+        meter
+          ? {
+              onConsumed: (units) => {
+                meter.read += units;
+              },
+            }
+          : {},
+      );
+      return items.map(parseCell);
     },
 
     /** The grantee items of one award year (of one theme): one per grantee and cell, as StoredCell figures. */

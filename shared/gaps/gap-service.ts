@@ -9,11 +9,13 @@ import { canRead } from '../access/policy.ts';
 import type { AuditContext } from '../audit/audit-service.ts';
 import type { FunderRepository } from '../tenancy/funder-repository.ts';
 import type { TenancyService } from '../tenancy/tenancy-service.ts';
+import { grantsOf } from './contribution.ts';
 import { FX_TABLE, toUsdCents } from './fx-rates.ts';
 import {
   DEFAULT_PRIVACY,
   type IncludedCell,
   includedPart,
+  type MayRead,
   measure,
   type PrivacyRule,
   partsOf,
@@ -97,6 +99,19 @@ export function createGapService(deps: GapServiceDeps) {
     return exiting;
   }
 
+  /** Each funder's last award year in what the reader may see (the years' total items, one read per year). */
+  async function latestYears(mayRead: MayRead, meter?: RollupMeter): Promise<Map<string, number>> {
+    const totals = await deps.repo.yearTotals(await deps.repo.readYears(meter), meter);
+    const latest = new Map<string, number>();
+    for (const total of totals) {
+      for (const slot of partsOf(total).funders) {
+        if (slot.grants <= 0 || !mayRead(slot.funderId, slot.visibility)) continue;
+        latest.set(slot.funderId, Math.max(latest.get(slot.funderId) ?? 0, total.year));
+      }
+    }
+    return latest;
+  }
+
   function mayReadFor(principal: Principal) {
     return (funderId: string, visibility: string) => canRead(principal, funderId, visibility);
   }
@@ -163,7 +178,11 @@ export function createGapService(deps: GapServiceDeps) {
         return 0;
       });
 
-      const measured = ordered.map((g) => ({ key: g.key, m: measure(g.cells, exiting) }));
+      const latest = await latestYears(mayRead, meter);
+      const measured = ordered.map((g) => ({
+        key: g.key,
+        m: measure(g.cells, exiting, (f) => latest.get(f)),
+      }));
       const names = await namesOf(
         ctx,
         measured.flatMap(({ m }) =>
@@ -203,7 +222,7 @@ export function createGapService(deps: GapServiceDeps) {
           year: has('year') ? Number(key.year) : null,
           coverage: m.coverage,
           totalAwarded: dollars(m.totalCents),
-          grants: m.grants,
+          grants: grantsOf(m.grants),
           funders: m.funders,
           topFunder: m.topFunder,
           hhi: m.hhi,
@@ -226,11 +245,18 @@ export function createGapService(deps: GapServiceDeps) {
           exitingFunders: { count: m.exiting.count, funderIds: m.exiting.named },
           stoppedFunders: m.stopped,
           contributionsToPooledFunds: dollars(m.pooledCents),
-          unconvertedGrants: m.unconverted,
+          unconvertedGrants: grantsOf(m.unconverted),
           openAsks: asksOf(key),
         };
       });
-      return { groupBy: query.groupBy, k: privacy.k, fx: fxInfo(included), cells: out };
+      const all = measure(included, exiting);
+      return {
+        groupBy: query.groupBy,
+        k: privacy.k,
+        fx: fxInfo(included),
+        cells: out,
+        total: { totalAwarded: dollars(all.totalCents), grants: grantsOf(all.grants), funders: all.funders },
+      };
     },
 
     /** Per funder, US cents the caller may read it gave in any of these themes x regions (all years). */
@@ -288,7 +314,7 @@ export function createGapService(deps: GapServiceDeps) {
         items: rows.map(({ funderId, p, largest }) => ({
           funderId,
           totalAwarded: dollars(p.cents),
-          grants: p.grants,
+          grants: grantsOf(p.grants),
           grantees: [...p.grantees.values()].filter((c) => c > 0).length,
           largestGrantee: largest
             ? {

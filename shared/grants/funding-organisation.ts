@@ -17,7 +17,9 @@ interface Identity {
 }
 
 export interface FundingDirectory {
-  /** The writer, the sub-funds it administers, and every funder of the hub (to name whose grant it is). */
+  /**
+   * The writer (first) and the sub-funds it administers, and every funder of the hub (to name whose grant it is).
+   */
   identities(funderId: string): Promise<{ own: Identity[]; all: Identity[] }>;
 }
 
@@ -69,6 +71,8 @@ export function createFundingDirectory(deps: {
           f.id === funderId ||
           (f.kind === 'pooled-fund' && f.subFundOf !== undefined && runs.has(f.subFundOf)),
       );
+      // The writer itself first: its identifiers decide whether the hub can check a grant.
+      own.sort((a, b) => Number(b.id === funderId) - Number(a.id === funderId));
       return { own: own.map(identityOf), all: funders.map(identityOf) };
     },
   };
@@ -113,27 +117,29 @@ export function checkFundingOrganisation(
     return {
       error: {
         field,
-        message: `names ${shown}, which is the hub's funder ${otherFunder.funderId}, not ${yours}: its grants are imported with a key of ${otherFunder.funderId}`,
+        message: `is the hub's funder ${otherFunder.funderId}, not ${yours}: import its grants with a key of ${otherFunder.funderId}`,
         value: shown,
       },
     };
   }
+  // Whether the writer's own funder (not a sub-fund it runs) has an org-id the hub can check against.
+  const checkable = (self?.identifiers.length ?? 0) > 0;
   if (names.some((n) => n !== null && ownNames.has(n))) {
-    return ownIds.size === 0
+    return !checkable
       ? {}
       : {
           warning: {
             field,
-            message: `names your funder but with an identifier that is not one of ${yours}; accepted by name: ask the hub operator to record it if it is yours`,
+            message: `names your funder, but not with one of its identifiers (${yours}); accepted by name: ask the hub operator to record the identifier if it is yours`,
             value: shown,
           },
         };
   }
-  if (ownIds.size > 0) {
+  if (checkable) {
     return {
       error: {
         field,
-        message: `names ${shown}, not ${yours}: a funder imports only its own grants (or its administered sub-funds')`,
+        message: `is not ${yours}: a funder imports only its own grants (and those of sub-funds whose collaborative it runs)`,
         value: shown,
       },
     };
@@ -141,7 +147,7 @@ export function checkFundingOrganisation(
   return {
     warning: {
       field,
-      message: `names ${shown}; the hub could not check it because ${yours} has no org-id recorded: ask the hub operator to add it`,
+      message: `could not be checked: ${yours} has no org-id recorded in the hub (ask the hub operator to add it)`,
       value: shown,
     },
   };

@@ -80,18 +80,18 @@ export function createGrantService(deps: {
    * What the hub checks beyond the request schema, so nothing gets in that its own 360Giving export would refuse
    * or that is another funder's grant: the official schema (URLs, dates, codelists) and fundingOrganization.
    */
-  async function admissible(principal: Principal, input: GrantInput, prefix: string) {
+  async function admissible(
+    input: GrantInput,
+    prefix: string,
+    writer: Awaited<ReturnType<FundingDirectory['identities']>>,
+  ) {
     const at = (field: string) => `${prefix}${field}`;
     const errors: FieldError[] = standardProblems(toPublishedGrant(input)).map((p) => {
       const value = shownValue(p.value);
       return { field: at(p.field), message: p.message, ...(value !== undefined ? { value } : {}) };
     });
     if (errors.length > 0) return { code: 'validation_failed', errors, warnings: [] };
-    const funding = checkFundingOrganisation(
-      input.fundingOrganization,
-      await deps.funding.identities(principal.funderId),
-      prefix,
-    );
+    const funding = checkFundingOrganisation(input.fundingOrganization, writer, prefix);
     if (funding.error)
       return { code: 'funding_organisation_mismatch', errors: [funding.error], warnings: [] };
     return { code: null, errors: [], warnings: funding.warning ? [funding.warning] : [] };
@@ -376,7 +376,7 @@ export function createGrantService(deps: {
           visibilityErrors,
         );
       }
-      const checked = await admissible(ctx.principal, input, '');
+      const checked = await admissible(input, '', await deps.funding.identities(ctx.principal.funderId));
       if (checked.code === 'validation_failed') throw new ValidationError(checked.errors);
       if (checked.code) {
         throw new UnprocessableError(
@@ -404,6 +404,13 @@ export function createGrantService(deps: {
       const uploadId = sentUploadId ?? newUploadId();
       const seen = new Map<string, number>();
       const warningsOf = new Map<number, FieldError[]>();
+      // Who the writer is (for fundingOrganization): a table too busy to say makes every grant one to re-send.
+      let writer: Awaited<ReturnType<FundingDirectory['identities']>> | null = null;
+      try {
+        writer = await deps.funding.identities(ctx.principal.funderId);
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+      }
       const results: BatchItemResult[] = new Array(grants.length);
       const valid: Array<{ index: number; input: GrantInput }> = [];
       for (const [index, raw] of grants.entries()) {
@@ -435,7 +442,11 @@ export function createGrantService(deps: {
           ]);
           continue;
         }
-        const checked = await admissible(ctx.principal, parsed.data, `grants.${index}.`);
+        if (!writer) {
+          results[index] = busy(index, parsed.data.id);
+          continue;
+        }
+        const checked = await admissible(parsed.data, `grants.${index}.`, writer);
         if (checked.code) {
           reject(checked.code, checked.errors);
           continue;

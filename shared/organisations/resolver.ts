@@ -287,6 +287,7 @@ export function createResolver(deps: ResolverDeps) {
       index,
       grantVersion: grant.version,
       grantCreatedAt: grant.createdAt,
+      ...(grant.uploadId ? { uploadId: grant.uploadId } : {}),
       visibility: record.visibility,
       amount: record.amountAwarded,
       currency: record.currency,

@@ -88,12 +88,15 @@ describe('the two real 360Giving files', () => {
 describe('a corrupted copy of a real file', () => {
   it('reports each bad row by row and field, lands the valid rows, and stops at the truncation', async () => {
     const grants = grantsOf(REAL_FILES[1] ?? '');
-    grants[0] = { ...grants[0], amountAwarded: '15,000' };
+    grants[0] = { ...grants[0], amountAwarded: 'fifteen thousand' };
     const { id: _dropped, ...noId } = grants[1] ?? {};
     grants[1] = noId;
     grants[2] = { ...grants[2], awardDate: '2020-13-45' };
     grants[3] = { ...grants[3], currency: 'POUNDS' };
-    grants[4] = { ...grants[4], amountAwarded: -10 };
+    grants[4] = { ...grants[4], amountAwarded: { value: 10 } };
+    // Read, not refused: an amount with a thousands separator, and a returned grant (the standard allows it).
+    grants[5] = { ...grants[5], amountAwarded: '15,000' };
+    grants[6] = { ...grants[6], amountAwarded: -10 };
     const text = JSON.stringify({ grants });
     const file = join(dir, 'corrupt.json');
     writeFileSync(file, text.slice(0, Math.floor(text.length * 0.5)));
@@ -105,6 +108,21 @@ describe('a corrupted copy of a real file', () => {
       [4, 'currency'],
       [5, 'amountAwarded'],
     ]);
+    expect(report.rejections.map((r) => r.value)).toEqual([
+      'fifteen thousand',
+      undefined,
+      '2020-13-45',
+      'POUNDS',
+      '{"value":10}',
+    ]);
+    const converted = report.warnings.groups.find((g) => g.code === 'number_converted');
+    expect(converted?.examples).toEqual([
+      expect.objectContaining({ row: 6, field: 'amountAwarded', value: '15,000', message: 'read as 15000' }),
+    ]);
+    expect(report.warnings.groups.find((g) => g.code === 'negative_amount')?.examples[0]).toMatchObject({
+      row: 7,
+      value: -10,
+    });
     expect(report.fatal).toMatch(/truncated or not valid JSON/);
     expect(report.complete).toBe(false);
     expect(report.created).toBe(report.rowsRead - 5);

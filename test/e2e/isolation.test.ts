@@ -82,7 +82,9 @@ function concretePath(path: string): string {
     .replace('{keyId}', '0123456789abcdef')
     .replace('{pairId}', pairId)
     .replace('{orgId}', orgId)
-    .replace('{opportunityId}', opportunityId);
+    .replace('{opportunityId}', opportunityId)
+    .replace('{uploadId}', 'imp-someupload')
+    .replace('{deadLetterId}', 'resolve-organisations~no-such-event');
 }
 
 describe('keys that must not work, on every authenticated route', () => {
@@ -134,9 +136,11 @@ describe('keys that must not work, on every authenticated route', () => {
     expect(await hub.snapshot()).toEqual(before);
   });
 
-  it('positive twin: a valid key reaches every read route', async () => {
+  it('positive twin: a valid key reaches every read route (the operator its own)', async () => {
+    const operatorOnly = new Set(['/v1/dead-letters']);
     for (const route of authRoutes.filter((r) => r.method === 'GET')) {
-      const res = await hub.request(key('osf', 'admin'), 'GET', concretePath(route.path));
+      const caller = operatorOnly.has(route.path) ? key('hub-operator', 'operator') : key('osf', 'admin');
+      const res = await hub.request(caller, 'GET', concretePath(route.path));
       expect(res.status, `${route.method} ${route.path}`).toBe(200);
     }
   });
@@ -469,6 +473,39 @@ describe('members, keys, audit and hub administration', () => {
     ).toBe(201);
     const viewerKeys = await hub.request(key('osf', 'viewer'), 'GET', '/v1/keys');
     expect(viewerKeys.body.items.every((k: { memberId: string }) => k.memberId === 'osf-viewer')).toBe(true);
+  });
+
+  it('lets only the operator see or replay stream records set aside', async () => {
+    for (const role of ['viewer', 'editor', 'admin']) {
+      expect((await hub.request(key('osf', role), 'GET', '/v1/dead-letters')).status).toBe(403);
+      expect(
+        (await hub.request(key('osf', role), 'POST', '/v1/dead-letters/resolve-organisations~e1/replay'))
+          .status,
+      ).toBe(403);
+    }
+    const listed = await hub.request(key('hub-operator', 'operator'), 'GET', '/v1/dead-letters');
+    expect(listed.status).toBe(200);
+    const missing = await hub.request(
+      key('hub-operator', 'operator'),
+      'POST',
+      '/v1/dead-letters/resolve-organisations~no-such-event/replay',
+    );
+    expect(missing.status).toBe(404);
+  });
+
+  it("answers another funder's upload id exactly as an upload that wrote nothing", async () => {
+    const written = await hub.request(key('osf', 'editor'), 'POST', '/v1/grants/batch', {
+      uploadId: 'osf-upload-1',
+      grants: [grantBody('osf-upload-grant')],
+    });
+    expect(written.body.uploadId).toBe('osf-upload-1');
+    const own = await hub.request(key('osf', 'viewer'), 'GET', '/v1/uploads/osf-upload-1');
+    expect(own.body).toMatchObject({ funderId: 'osf', grants: 1 });
+    const foreign = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/uploads/osf-upload-1');
+    const none = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/uploads/never-written');
+    expect(foreign.status).toBe(200);
+    expect({ ...foreign.body, uploadId: '' }).toEqual({ ...none.body, uploadId: '' });
+    expect(foreign.body).toMatchObject({ funderId: 'macarthur', grants: 0 });
   });
 
   it('lets only the operator manage funders and collaboratives', async () => {

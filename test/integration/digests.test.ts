@@ -169,7 +169,12 @@ describe('digests', () => {
       principal: principal(funderId, memberId, 'editor', funderId === 'osf' ? ['epim'] : []),
       requestId: 't',
     });
-    const grant = (id: string, title: string, visibility: string) => ({
+    // Each funder's own grant, under its own org-id: the hub refuses a grant naming somebody else's money.
+    const funding = {
+      osf: { id: 'US-EIN-137029285', name: 'Open Society Foundations' },
+      macarthur: { id: 'US-EIN-237093598', name: 'John D. and Catherine T. MacArthur Foundation' },
+    };
+    const grant = (id: string, title: string, visibility: string, funder: keyof typeof funding) => ({
       id,
       title,
       description: 'Digest test',
@@ -177,16 +182,16 @@ describe('digests', () => {
       amountAwarded: 75_000,
       awardDate: '2026-11-02',
       recipientOrganization: [{ id: `GB-CHC-${id.length}99`, name: 'Detention Action' }],
-      fundingOrganization: [{ id: 'GB-CHC-1', name: 'Funder' }],
+      fundingOrganization: [funding[funder]],
       themes: ['enforcement-detention'],
       regions: ['europe'],
       visibility,
     });
     await hub.services.grants.batchUpsert(editor('osf', 'osf-officer'), {
-      grants: [grant('osf-digest-private', 'Secret strategy on detention', 'private')],
+      grants: [grant('osf-digest-private', 'Secret strategy on detention', 'private', 'osf')],
     });
     await hub.services.grants.batchUpsert(editor('macarthur', 'macarthur-officer'), {
-      grants: [grant('mac-digest-hub', 'Shared detention monitoring', 'hub')],
+      grants: [grant('mac-digest-hub', 'Shared detention monitoring', 'hub', 'macarthur')],
     });
     await hub.poller?.drain(60_000);
     const weekAfter = new Date(Date.now() + 14 * 86_400_000).toISOString();

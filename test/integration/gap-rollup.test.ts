@@ -6,7 +6,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/roll-up-gaps.ts';
 import type { StoredMention } from '../../schemas/organisation.ts';
-import { cellKeyOf, contributionOf } from '../../shared/gaps/contribution.ts';
+import { cellKeyOf, contributionOf, GRANT_UNITS } from '../../shared/gaps/contribution.ts';
 import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import {
@@ -63,7 +63,11 @@ async function storedCells(): Promise<Record<string, number>> {
   const repo = setup.hub.services.repos.gaps;
   const out: Record<string, number> = {};
   for (const year of await repo.readYears()) {
-    for (const cell of [...(await repo.cellsOfYear(year)), ...(await repo.granteesOfYear(year))]) {
+    for (const cell of [
+      ...(await repo.cellsOfYear(year)),
+      ...(await repo.granteesOfYear(year)),
+      ...(await repo.yearTotals([year])),
+    ]) {
       for (const [name, value] of Object.entries(cell.values)) out[`${cellKeyOf(cell)} ${name}`] = value;
     }
   }
@@ -187,6 +191,8 @@ describe('gap rollups from the stream', () => {
     const after = await storedCells();
     const key = `2019#governance#africa a|osf|hub`;
     expect(after[key]).toBe(Math.round(m.amount * 100));
-    expect(Object.keys(after).length).toBe(Object.keys(before).length + 3);
+    // Amount, grant share and grantee in the cell, and the grant in its year's total: each once.
+    expect(Object.keys(after).length).toBe(Object.keys(before).length + 4);
+    expect(after[`2019#*#* n|osf|hub`]).toBe((before[`2019#*#* n|osf|hub`] ?? 0) + GRANT_UNITS);
   });
 });

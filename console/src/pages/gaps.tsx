@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import type { GapCellView, GapResponse } from '../../../schemas/gaps.ts';
 import { getJson } from '../api.ts';
-import { compactMoney, money, percent, REGIONS, regionLabel, THEMES, themeLabel } from '../format.ts';
+import { compactMoney, count, money, percent, REGIONS, regionLabel, THEMES, themeLabel } from '../format.ts';
 import { useFunders } from '../funders.ts';
 import type { Me } from '../main.tsx';
 import { href } from '../router.ts';
@@ -66,6 +66,11 @@ export function GapsPage({ me }: { me: Me }) {
             Amounts in {map.data.fx.reportingCurrency} (FX table {map.data.fx.table}: {map.data.fx.source}). A
             cell that includes records you may not see is shown only when at least {map.data.k} funders
             contribute to it. ⚑ a funder is exiting or has stopped granting here.
+          </p>
+          <p data-testid="heatmap-total">
+            Total: {money(map.data.total.totalAwarded)} in {count(map.data.total.grants)} grants from{' '}
+            {map.data.total.funders} funder{map.data.total.funders === 1 ? '' : 's'}. A grant with several themes or
+            regions counts its share in each cell, as its money does, so the cells add up to this total.
           </p>
           {cells.length === 0 ? (
             <p>No grants you may see match these filters.</p>
@@ -163,7 +168,7 @@ function DrillDown({
           <dl class="facts">
             <dt>Total awarded</dt>
             <dd>
-              {money(cell.totalAwarded)} in {cell.grants} grants
+              {money(cell.totalAwarded)} in {count(cell.grants)} grants
               {cell.coverage === 'hub' && <span class="muted"> (includes records you may not see)</span>}
             </dd>
             <dt>Funders</dt>
