@@ -16,6 +16,21 @@ type Image = Record<string, AttributeValue> | undefined;
 const newImage = (r: DynamoDBRecord) => r.dynamodb?.NewImage as Image;
 const oldImage = (r: DynamoDBRecord) => r.dynamodb?.OldImage as Image;
 
+/**
+ * The item as it was before a change: only context (was it new? what did it add?), so an image that no longer
+ * parses (written before a fix, or by hand) does not stop the change itself from being processed.
+ */
+function previousOr<T>(read: (image: Image) => T | null, image: Image): T | null {
+  try {
+    return read(image);
+  } catch (error) {
+    logger.warn('stream record: the old image does not parse; processed as if there were none', {
+      reason: error instanceof Error ? error.message.slice(0, 300) : String(error),
+    });
+    return null;
+  }
+}
+
 export interface ConsumerDeps {
   resolver: Pick<Resolver, 'resolveGrant'>;
   gapRollup: Pick<GapRollup, 'apply'>;
@@ -38,7 +53,7 @@ export function streamProcessors(deps: () => ConsumerDeps): Record<StreamConsume
     /** Table stream -> gap rollup cells, from mention changes. */
     'roll-up-gaps': async (record) => {
       const next = record.eventName === 'REMOVE' ? null : mentionOfStreamImage(newImage(record));
-      const previous = mentionOfStreamImage(oldImage(record));
+      const previous = previousOr(mentionOfStreamImage, oldImage(record));
       if (!next && !previous) return;
       await deps().gapRollup.apply({ next, previous });
     },
@@ -47,7 +62,7 @@ export function streamProcessors(deps: () => ConsumerDeps): Record<StreamConsume
       if (record.eventName === 'REMOVE') return;
       const entry = feedEntryOf(
         grantOfStreamImage(newImage(record)),
-        grantOfStreamImage(oldImage(record)),
+        previousOr(grantOfStreamImage, oldImage(record)),
         new Date().toISOString(),
       );
       if (entry) await deps().digests.recordFeed(entry);
