@@ -1,7 +1,10 @@
 // Gap analytics on the demo data, rolled up from the table stream by the same handlers Lambda runs.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../local/seed.ts';
 import { GapQuerySchema, PortfolioQuerySchema } from '../../schemas/gaps.ts';
+import { toUsdCents } from '../../shared/gaps/fx-rates.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { principal } from '../support/world-principal.ts';
 
@@ -59,5 +62,84 @@ describe('gaps on the demo data', () => {
     expect(cell?.contributionsToPooledFunds).toBeCloseTo(250_000 * 1.1096, 2);
     expect(cell?.funders).toBe(1);
     expect(cell?.topFunder?.funderId).toBe('epim-detention');
+  });
+});
+
+describe('every grant and dollar once, on the two real files', () => {
+  const alwf = { principal: principal('andrew-lloyd-webber-foundation', 'alwf-officer', 'viewer', []) };
+  const sourceOf = (file: string) =>
+    (
+      JSON.parse(readFileSync(resolve('local/demo/360giving', file), 'utf8')).grants as Array<{
+        amountAwarded: number;
+        currency: string;
+        awardDate: string;
+      }>
+    ).map((g) => {
+      const fx = toUsdCents(g.amountAwarded, g.currency, Number(g.awardDate.slice(0, 4)));
+      if (!fx.converted) throw new Error(fx.reason);
+      return fx.cents;
+    });
+  const sources = {
+    'ab-charitable-trust': sourceOf('ab-charitable-trust.json'),
+    'andrew-lloyd-webber-foundation': sourceOf('andrew-lloyd-webber-foundation.json'),
+  };
+  const cents = (dollars: number) => Math.round(dollars * 100);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+  it("gives each publisher its file's grants and money exactly, whatever its themes", async () => {
+    const out = await hub.services.gaps.portfolios(alwf, PortfolioQuerySchema.parse({}));
+    for (const [funderId, source] of Object.entries(sources)) {
+      const row = out.items.find((p) => p.funderId === funderId);
+      expect(row?.grants, funderId).toBe(source.length);
+      expect(cents(row?.totalAwarded ?? 0), funderId).toBe(sum(source));
+    }
+  });
+
+  it('sums rows by theme, by region and by both to the one total, and that total to the grants shown', async () => {
+    const answer = (groupBy: string) => hub.services.gaps.gaps(alwf, GapQuerySchema.parse({ groupBy }));
+    const total = await answer('');
+    const [one] = total.cells;
+    expect(total.cells).toHaveLength(1);
+    expect(total.total).toMatchObject({ totalAwarded: one?.totalAwarded, grants: one?.grants });
+    // Each grant counts once however many themes it has: whole grants in all.
+    expect(Number.isInteger(one?.grants)).toBe(true);
+    const portfolios = await hub.services.gaps.portfolios(alwf, PortfolioQuerySchema.parse({}));
+    expect(one?.grants).toBe(sum(portfolios.items.map((p) => p.grants)));
+    for (const groupBy of ['theme', 'region', 'theme,region', 'year', 'theme,year']) {
+      const rows = await answer(groupBy);
+      expect(sum(rows.cells.map((c) => cents(c.totalAwarded))), groupBy).toBe(cents(one?.totalAwarded ?? 0));
+      // Shares of multi-theme grants are shown to two decimals: the rows add up within that rounding.
+      expect(
+        Math.abs(sum(rows.cells.map((c) => c.grants)) - (one?.grants ?? 0)),
+        groupBy,
+      ).toBeLessThanOrEqual(0.005 * rows.cells.length);
+      expect(rows.total).toEqual(total.total);
+    }
+  });
+
+  it('does not flag as stopped a funder whose published data simply ends', async () => {
+    const rows = await hub.services.gaps.gaps(alwf, GapQuerySchema.parse({ groupBy: 'theme,region' }));
+    const latest = { 'ab-charitable-trust': 0, 'andrew-lloyd-webber-foundation': 0 } as Record<
+      string,
+      number
+    >;
+    for (const file of ['ab-charitable-trust.json', 'andrew-lloyd-webber-foundation.json']) {
+      const years = (
+        JSON.parse(readFileSync(resolve('local/demo/360giving', file), 'utf8')).grants as Array<{
+          awardDate: string;
+        }>
+      ).map((g) => Number(g.awardDate.slice(0, 4)));
+      latest[file.replace('.json', '')] = Math.max(...years);
+    }
+    for (const c of rows.cells) {
+      for (const s of c.stoppedFunders) {
+        const end = latest[s.funderId];
+        // Only a funder whose data goes on two years past its last grant here has stopped here.
+        if (end !== undefined)
+          expect(s.lastYear, `${c.theme}/${c.region} ${s.funderId}`).toBeLessThan(end - 1);
+      }
+    }
+    // MacArthur's data ends in 2015 (it is exiting, not stopped): never "stopped" anywhere.
+    expect(rows.cells.flatMap((c) => c.stoppedFunders.map((s) => s.funderId))).not.toContain('macarthur');
   });
 });

@@ -4,8 +4,11 @@ import {
   appliedKeyOf,
   contributionDelta,
   contributionOf,
+  GRANT_UNITS,
+  grantsOf,
   rollupAttribute,
   splitCents,
+  YEAR_TOTAL,
 } from '../../shared/gaps/contribution.ts';
 import { toUsdCents } from '../../shared/gaps/fx-rates.ts';
 import { DEFAULT_PRIVACY, includedPart, measure, partsOf } from '../../shared/gaps/gap-math.ts';
@@ -24,10 +27,20 @@ describe('contributions', () => {
     const c = contributionOf(
       mention({ amount: 1000.03, themes: ['governance', 'integration'], regions: ['europe', 'global'] }),
     );
-    expect(c).toHaveLength(4);
-    expect(total(c, 'a|')).toBe(100003);
-    expect(total(c, 'g|')).toBe(100003);
-    expect(total(c, 'n|')).toBe(4);
+    const cells = c.filter((x) => x.cell.theme !== YEAR_TOTAL);
+    expect(cells).toHaveLength(4);
+    expect(total(cells, 'a|')).toBe(100003);
+    expect(total(cells, 'g|')).toBe(100003);
+    // One grant, a quarter in each cell: the four cells hold exactly one grant between them.
+    expect(total(cells, 'n|')).toBe(GRANT_UNITS);
+    expect(cells.map((x) => grantsOf(x.values[rollupAttribute.grants('osf', 'hub')] ?? 0))).toEqual([
+      0.25, 0.25, 0.25, 0.25,
+    ]);
+    // And once in its award year's total, whatever its themes and regions.
+    expect(c.find((x) => x.cell.theme === YEAR_TOTAL)).toEqual({
+      cell: { year: 2015, theme: YEAR_TOTAL, region: YEAR_TOTAL },
+      values: { [rollupAttribute.grants('osf', 'hub')]: GRANT_UNITS },
+    });
   });
 
   it('rolls a grant without theme or region up under the unclassified cell instead of dropping it', () => {
@@ -39,7 +52,7 @@ describe('contributions', () => {
     expect(toUsdCents(100, 'GBP', 2015)).toEqual({ converted: true, cents: 15283, provisional: false });
     expect(toUsdCents(100, 'EUR', 2030)).toMatchObject({ converted: true, provisional: true });
     const [c] = contributionOf(mention({ currency: 'JPY', amount: 5 }));
-    expect(c?.values).toEqual({ [rollupAttribute.unconverted('osf', 'hub')]: 1 });
+    expect(c?.values).toEqual({ [rollupAttribute.unconverted('osf', 'hub')]: GRANT_UNITS });
   });
 
   it('counts nothing for a record whose money is counted in another record, or for a second recipient', () => {
@@ -180,11 +193,13 @@ describe('group measures', () => {
       },
     });
     const all = () => true;
-    const m = measure(
-      [y2018, y2021].map((p) => includedPart(p, all, DEFAULT_PRIVACY)),
-      new Set(),
-    );
+    const cells = [y2018, y2021].map((p) => includedPart(p, all, DEFAULT_PRIVACY));
+    // a's data goes on to 2021 elsewhere: it stopped granting here after 2018.
+    const m = measure(cells, new Set(), (f) => ({ a: 2021, b: 2021 })[f]);
     expect(m.stopped).toEqual([{ funderId: 'a', lastYear: 2018 }]);
+    // a's published data ends in 2018 (or 2019): it has not stopped, the data just ends.
+    expect(measure(cells, new Set(), (f) => ({ a: 2019, b: 2021 })[f]).stopped).toEqual([]);
+    expect(measure(cells, new Set()).stopped).toEqual([]);
     // org_x: 300 from a, 200 from b.
     expect(m.dependents.find((d) => d.orgId === 'org_x')).toMatchObject({ funderId: 'a', share: 0.6 });
     expect(m.topFunder).toEqual({ funderId: 'a', share: 0.6 });

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchGrantItemSchema } from '../../schemas/grant.ts';
 import { checkFundingOrganisation } from '../../shared/grants/funding-organisation.ts';
+import { isReupload } from '../../shared/organisations/grant-links.ts';
 import { unmarshallImage } from '../../shared/streams/stream-image.ts';
 import { readDate } from '../../shared/threesixty/dates.ts';
 import { normaliseGrant } from '../../shared/threesixty/normalise.ts';
@@ -352,5 +353,28 @@ describe('export after import', () => {
     const published = toPublishedGrant(BatchGrantItemSchema.parse({ ...grant, visibility: 'public' }));
     expect(standardProblems(published)).toEqual([]);
     expect(published.amountAwarded).toBe(-250);
+  });
+});
+
+describe('re-uploads', () => {
+  const facts = (grantId: string, uploadId: string | undefined, at: string) => ({
+    mentionId: `abct#${grantId}#0`,
+    funderId: 'abct',
+    grantId,
+    amount: 250,
+    currency: 'GBP',
+    awardDate: '2019-04-01',
+    title: 'A grant to Citizens Advice Bradford',
+    regrantType: null,
+    grantCreatedAt: at,
+    ...(uploadId ? { uploadId } : {}),
+  });
+
+  it('are a later upload repeating an earlier one, never two grants of one file', () => {
+    const one = facts('g-1', 'upload-2019', '2019-05-01T00:00:00Z');
+    expect(isReupload(one, facts('g-2', 'upload-2019', '2019-05-01T00:00:01Z'))).toBeNull();
+    expect(isReupload(one, facts('g-3', 'upload-2020', '2020-05-01T00:00:00Z'))?.[0]).toMatch(/exact copy/);
+    // Records written before uploads were kept are compared as before.
+    expect(isReupload(facts('g-4', undefined, 'x'), facts('g-5', undefined, 'y'))).not.toBeNull();
   });
 });
