@@ -10,6 +10,8 @@ import { HubFunction } from '../../infra/constructs/hub-function.ts';
 import { createHub } from '../../infra/hub-app.ts';
 import { mainTable } from '../../shared/db/table-definition.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
+import { STREAM_CONSUMERS } from '../../shared/streams/event-sources.ts';
+import { SET_ASIDE_LOG_MESSAGE } from '../../shared/streams/set-aside.ts';
 
 const noBundling = { 'aws:cdk:bundling-stacks': [], '@aws-cdk/core:defaultCrossStackReferences': 'strong' };
 
@@ -155,7 +157,27 @@ describe('api stack', () => {
   });
 
   it('alarms on 5xx answers, authorizer errors, parked stream records and parked digests', () => {
-    api.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    // 5xx, authorizer errors, digests parked; per stream consumer: its on-failure queue and records set aside.
+    api.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * STREAM_CONSUMERS.length);
+  });
+
+  it('bounds every stream consumer as shared/streams/event-sources.ts says, bisecting failed batches', () => {
+    for (const c of STREAM_CONSUMERS) {
+      api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        BatchSize: c.batchSize,
+        BisectBatchOnFunctionError: c.bisectBatchOnFunctionError,
+        MaximumRetryAttempts: c.maxRetryAttempts,
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify(c.filter) }] },
+      });
+    }
+  });
+
+  it('alarms on each stream record a consumer sets aside, from its own log line', () => {
+    api.resourceCountIs('AWS::Logs::MetricFilter', STREAM_CONSUMERS.length);
+    api.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: `{ $.message = "${SET_ASIDE_LOG_MESSAGE}" }`,
+      MetricTransformations: [Match.objectLike({ MetricNamespace: 'DonorDataHub', MetricValue: '1' })],
+    });
   });
 
   it('resolves organisations from the table stream: grant changes only, in order, failures reported and parked', () => {
