@@ -202,7 +202,10 @@ export async function startStreamPoller(
           );
         }
         mapping.read += records.length;
-        if (process.env.DEBUG_POLLER) console.error(`POLL ${mapping.consumer.name} ${records.length} ${matching.length} ${new Date().toISOString()}`);
+        if (process.env.DEBUG_POLLER)
+          console.error(
+            `POLL ${mapping.consumer.name} ${records.length} ${matching.length} ${new Date().toISOString()}`,
+          );
         seen += records.length;
       }
       mapping.iterators.set(shardId, out.NextShardIterator ?? null);
@@ -242,7 +245,10 @@ export async function startStreamPoller(
       const start = mappings.map((m) => m.emptyPolls);
       while (mappings.some((m, i) => m.emptyPolls < (start[i] ?? 0) + 2 || m.emptyInARow < 2)) {
         if (Date.now() > deadline) throw new Error('stream poller did not drain in time');
-        if (process.env.DEBUG_POLLER) console.error(`DRAIN ${mappings.map((m) => `${m.consumer.name}:${m.emptyPolls}/${m.emptyInARow}`).join(' ')}`);
+        if (process.env.DEBUG_POLLER)
+          console.error(
+            `DRAIN ${mappings.map((m) => `${m.consumer.name}:${m.emptyPolls}/${m.emptyInARow}`).join(' ')}`,
+          );
         await new Promise((r) => setTimeout(r, IDLE_MS / 2));
       }
     },

@@ -174,27 +174,11 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
   const warnings = new WarningTally();
 
   const report: ImportReport = {
-    file: options.file,
-    format,
-    funderId,
-    uploadId,
-    startedAt: new Date(started).toISOString(),
-    finishedAt: '',
-    seconds: 0,
+    ...newReport(options.file, format, funderId, uploadId, started),
     dateOrder,
-    warnings: { total: 0, groups: [] },
-    notes: [],
-    rowsRead: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    rejected: 0,
-    skippedAlreadyImported: 0,
     resumed,
-    complete: false,
-    rejections: [],
-    peakRssMiB: 0,
   };
+
   /** Rows refused: counted once each, however many of their fields were refused. */
   const rejectedRows = new Set<number>();
   const reject = (r: Rejection) => {
@@ -466,23 +450,22 @@ function shown(value: unknown): string | undefined {
   return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
-/** A file the importer could not read as grants at all: nothing was sent, and nothing is left to resume. */
-function fatalReport(
-  options: ImportOptions,
+/** A report before any row: every count zero. */
+function newReport(
+  file: string,
   format: string,
   funderId: string,
   uploadId: string,
   started: number,
-  error: unknown,
 ): ImportReport {
-  const report: ImportReport = {
-    file: options.file,
+  return {
+    file,
     format,
     funderId,
     uploadId,
     startedAt: new Date(started).toISOString(),
-    finishedAt: new Date().toISOString(),
-    seconds: (Date.now() - started) / 1000,
+    finishedAt: '',
+    seconds: 0,
     dateOrder: { order: undefined, because: 'not read' },
     warnings: { total: 0, groups: [] },
     notes: [],
@@ -494,11 +477,29 @@ function fatalReport(
     skippedAlreadyImported: 0,
     resumed: false,
     complete: false,
+    rejections: [],
+    peakRssMiB: 0,
+  };
+}
+
+/** A file the importer could not read as grants at all: nothing was sent, and nothing is left to resume. */
+function fatalReport(
+  options: ImportOptions,
+  format: string,
+  funderId: string,
+  uploadId: string,
+  started: number,
+  error: unknown,
+): ImportReport {
+  const report: ImportReport = {
+    ...newReport(options.file, format, funderId, uploadId, started),
+    finishedAt: new Date().toISOString(),
+    seconds: (Date.now() - started) / 1000,
     fatal: error instanceof Error ? error.message : String(error),
     fatalKind: error instanceof SourceShapeError ? 'not-a-grants-file' : 'unreadable',
-    rejections: [],
     peakRssMiB: Math.round(process.memoryUsage().rss / 1048576),
   };
+
   if (options.reportPath) writeFileSync(options.reportPath, `${JSON.stringify(report, null, 2)}\n`);
   return report;
 }

@@ -6,6 +6,8 @@ import {
   GetCommand,
   type NativeAttributeValue,
   PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { withCondition } from './conditions.ts';
@@ -98,4 +100,19 @@ export async function batchGetAll(
     }
   }
   return found;
+}
+
+/** Every item a query matches, page after page (for partitions known to be small). */
+export async function queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Array<Record<string, NativeAttributeValue>>> {
+  const items: Array<Record<string, NativeAttributeValue>> = [];
+  let startKey: Record<string, NativeAttributeValue> | undefined;
+  do {
+    const out = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(out.Items ?? []));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }

@@ -1,11 +1,11 @@
 // How far the hub has got with an upload's grants: the table stream resolves each grant's recipients (mentions at
 // the grant's version) and then rolls them into the gap cells (each mention's applied state). Reads the upload's
 // own grants (GSI3) and their mention and gap-state items, never anything else.
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { Principal } from '../../schemas/tenancy.ts';
 import type { UploadStatus } from '../../schemas/upload.ts';
-import { batchGetAll } from '../db/items.ts';
+import { batchGetAll, queryAll } from '../db/items.ts';
 import { gapStateKey, INDEX, mentionId, mentionKey, uploadPartition } from '../db/keys.ts';
 import { appliedKeyOf } from '../gaps/contribution.ts';
 import type { DeadLetterRepository } from '../streams/dead-letter-repository.ts';
@@ -32,22 +32,13 @@ export function createUploadStatus(deps: {
   const { doc, tableName } = deps;
 
   async function uploadedGrants(funderId: string, uploadId: string) {
-    const grants: Array<z.infer<typeof UploadedGrantSchema>> = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await doc.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: INDEX.GSI3,
-          KeyConditionExpression: 'GSI3PK = :pk',
-          ExpressionAttributeValues: { ':pk': uploadPartition(funderId, uploadId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      grants.push(...(out.Items ?? []).map((i) => UploadedGrantSchema.parse(i)));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return grants;
+    const items = await queryAll(doc, {
+      TableName: tableName,
+      IndexName: INDEX.GSI3,
+      KeyConditionExpression: 'GSI3PK = :pk',
+      ExpressionAttributeValues: { ':pk': uploadPartition(funderId, uploadId) },
+    });
+    return items.map((i) => UploadedGrantSchema.parse(i));
   }
 
   return {

@@ -5,7 +5,6 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +17,7 @@ import {
 } from '../../schemas/dead-letter.ts';
 import { auditItem } from '../audit/audit-repository.ts';
 import { isConditionFailure } from '../db/conditions.ts';
+import { queryAll } from '../db/items.ts';
 import {
   DEAD_LETTER_PARTITION,
   deadLetterIndexKeys,
@@ -136,44 +136,26 @@ export function createDeadLetterRepository(deps: { doc: DynamoDBDocumentClient; 
 
     /** Every dead letter with this status (the partition is small: records are set aside rarely). */
     async list(status: StoredDeadLetter['status']): Promise<StoredDeadLetter[]> {
-      const items: StoredDeadLetter[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: 'PK = :pk',
-            FilterExpression: '#status = :status',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':pk': DEAD_LETTER_PARTITION, ':status': status },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(out.Items ?? []).map((i) => StoredDeadLetterSchema.parse(i)));
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-      return items;
+      const items = await queryAll(doc, {
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        FilterExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':pk': DEAD_LETTER_PARTITION, ':status': status },
+        ConsistentRead: true,
+      });
+      return items.map((i) => StoredDeadLetterSchema.parse(i));
     },
 
     /** The grants of one funder with a record set aside (any consumer). */
     async grantsSetAside(funderId: string): Promise<Set<string>> {
-      const grants = new Set<string>();
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: INDEX.GSI1,
-            KeyConditionExpression: 'GSI1PK = :pk',
-            ExpressionAttributeValues: { ':pk': funderDeadLettersPartition(funderId) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) if (typeof item.grantId === 'string') grants.add(item.grantId);
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-      return grants;
+      const items = await queryAll(doc, {
+        TableName: tableName,
+        IndexName: INDEX.GSI1,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': funderDeadLettersPartition(funderId) },
+      });
+      return new Set(items.map((i) => i.grantId).filter((g): g is string => typeof g === 'string'));
     },
 
     /** A table item as it is now, in DynamoDB JSON (the shape of a stream image). */

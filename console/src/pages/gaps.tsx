@@ -69,8 +69,9 @@ export function GapsPage({ me }: { me: Me }) {
           </p>
           <p data-testid="heatmap-total">
             Total: {money(map.data.total.totalAwarded)} in {count(map.data.total.grants)} grants from{' '}
-            {map.data.total.funders} funder{map.data.total.funders === 1 ? '' : 's'}. A grant with several themes or
-            regions counts its share in each cell, as its money does, so the cells add up to this total.
+            {map.data.total.funders} funder{map.data.total.funders === 1 ? '' : 's'}. A grant with several
+            themes or regions counts its share in each cell, as its money does, so the cells add up to this
+            total.
           </p>
           {cells.length === 0 ? (
             <p>No grants you may see match these filters.</p>
