@@ -47,6 +47,7 @@ export interface StreamPoller {
 }
 
 const IDLE_MS = 250;
+const SHARD_LIST_MS = 1000;
 
 export interface PollerOptions {
   onError?: (error: unknown) => void;
@@ -164,11 +165,24 @@ export async function startStreamPoller(
     options.onError?.(new Error(`${consumer.name}: ${records.length} record(s) parked: ${reason}`));
   };
 
+  // The shard list changes rarely: one DescribeStream a second serves every mapping.
+  let shardList: { at: number; shards: Promise<string[]> } | null = null;
+  const currentShards = () => {
+    if (!shardList || Date.now() - shardList.at > SHARD_LIST_MS) {
+      const shards = streams
+        .send(new DescribeStreamCommand({ StreamArn: streamArn }))
+        .then((out) => (out.StreamDescription?.Shards ?? []).map((s) => s.ShardId ?? '').filter(Boolean));
+      shards.catch(() => {
+        shardList = null;
+      });
+      shardList = { at: Date.now(), shards };
+    }
+    return shardList.shards;
+  };
+
   async function discoverShards(mapping: (typeof mappings)[number]) {
-    const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
-    for (const shard of out.StreamDescription?.Shards ?? []) {
-      const id = shard.ShardId;
-      if (!id || mapping.iterators.has(id) || mapping.finished.has(id)) continue;
+    for (const id of await currentShards()) {
+      if (mapping.iterators.has(id) || mapping.finished.has(id)) continue;
       // TRIM_HORIZON, as the mappings start: every handler is idempotent, so an old record costs a read.
       const it = await streams.send(
         new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: id, ShardIteratorType: 'TRIM_HORIZON' }),
@@ -202,10 +216,6 @@ export async function startStreamPoller(
           );
         }
         mapping.read += records.length;
-        if (process.env.DEBUG_POLLER)
-          console.error(
-            `POLL ${mapping.consumer.name} ${records.length} ${matching.length} ${new Date().toISOString()}`,
-          );
         seen += records.length;
       }
       mapping.iterators.set(shardId, out.NextShardIterator ?? null);
@@ -225,7 +235,8 @@ export async function startStreamPoller(
       mapping.emptyInARow = seen === 0 ? mapping.emptyInARow + 1 : 0;
       if (seen === 0) {
         mapping.emptyPolls += 1;
-        await new Promise((r) => setTimeout(r, IDLE_MS));
+        // A quiet stream is polled less often (250 ms, 500 ms, then every second), as the first record wakes it.
+        await new Promise((r) => setTimeout(r, IDLE_MS * 2 ** Math.min(2, mapping.emptyInARow - 1)));
       }
     }
   });
@@ -245,10 +256,6 @@ export async function startStreamPoller(
       const start = mappings.map((m) => m.emptyPolls);
       while (mappings.some((m, i) => m.emptyPolls < (start[i] ?? 0) + 2 || m.emptyInARow < 2)) {
         if (Date.now() > deadline) throw new Error('stream poller did not drain in time');
-        if (process.env.DEBUG_POLLER)
-          console.error(
-            `DRAIN ${mappings.map((m) => `${m.consumer.name}:${m.emptyPolls}/${m.emptyInARow}`).join(' ')}`,
-          );
         await new Promise((r) => setTimeout(r, IDLE_MS / 2));
       }
     },

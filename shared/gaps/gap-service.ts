@@ -99,7 +99,20 @@ export function createGapService(deps: GapServiceDeps) {
     return exiting;
   }
 
-  /** Each funder's last award year in what the reader may see (the years' total items, one read per year). */
+  /**
+   * Each funder's last award year in what the reader may see (the years' total items), once per request context:
+   * a digest asks one gap question per theme with the same context.
+   */
+  const latestByContext = new WeakMap<AuditContext, Promise<Map<string, number>>>();
+  function latestYearsFor(ctx: AuditContext, mayRead: MayRead, meter?: RollupMeter) {
+    const known = latestByContext.get(ctx);
+    if (known) return known;
+    const loading = latestYears(mayRead, meter);
+    latestByContext.set(ctx, loading);
+    loading.catch(() => latestByContext.delete(ctx));
+    return loading;
+  }
+
   async function latestYears(mayRead: MayRead, meter?: RollupMeter): Promise<Map<string, number>> {
     const totals = await deps.repo.yearTotals(await deps.repo.readYears(meter), meter);
     const latest = new Map<string, number>();
@@ -178,7 +191,7 @@ export function createGapService(deps: GapServiceDeps) {
         return 0;
       });
 
-      const latest = await latestYears(mayRead, meter);
+      const latest = await latestYearsFor(ctx, mayRead, meter);
       const measured = ordered.map((g) => ({
         key: g.key,
         m: measure(g.cells, exiting, (f) => latest.get(f)),
