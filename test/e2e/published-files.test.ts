@@ -436,7 +436,7 @@ describe('processing status', () => {
     );
     expect(report).toMatchObject({ created: 783, rejected: 0 });
     // Straight after the import the stream has not finished: the grant exists and says it is pending.
-    const first = await hub.request(keys.abct ?? '', 'GET', '/v1/uploads/' + report.uploadId);
+    const first = await hub.request(keys.abct ?? '', 'GET', `/v1/uploads/${report.uploadId}`);
     expect(first.body.grants).toBe(783);
     expect(first.body.done).toBe(false);
     const last = '360G-ABCT-0065I000005BoDGQA044222';
