@@ -20,7 +20,7 @@ import type { DateOrder } from '../../shared/threesixty/dates.ts';
 import { normaliseGrant } from '../../shared/threesixty/normalise.ts';
 import { fromPublishedGrant, type HubFields } from '../../shared/threesixty/published.ts';
 import { FileQuality, qualityFindings } from '../../shared/threesixty/quality.ts';
-import { valueAt } from '../../shared/threesixty/validate.ts';
+import { standardProblems, valueAt } from '../../shared/threesixty/validate.ts';
 import { type ApiClient, ApiError } from '../api-client.ts';
 import {
   type DateOrderDecision,
@@ -253,6 +253,19 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     if (normalised.errors.length > 0) {
       for (const e of normalised.errors)
         reject({ row: item.row, id, field: e.field, value: shown(e.value), reason: e.message, code: e.code });
+      // The row is not sent, so the hub cannot name its other problems: the standard's verdict on the rest.
+      const named = new Set(normalised.errors.map((e) => e.field));
+      for (const p of standardProblems(normalised.grant)) {
+        if (named.has(p.field) || [...named].some((f) => f.startsWith(`${p.field}.`))) continue;
+        reject({
+          row: item.row,
+          id,
+          field: p.field,
+          value: shown(p.value),
+          reason: p.message,
+          code: 'validation_failed',
+        });
+      }
       return null;
     }
     warnings.quality(item.row, id, [
@@ -526,11 +539,13 @@ export function formatImportSummary(report: ImportReport): string[] {
       const example = first
         ? ` e.g. row ${first.row} ${first.field}${first.value === null || first.value === undefined ? '' : ` ${JSON.stringify(first.value).slice(0, 60)}`}${g.kind === 'conversion' ? `: ${first.message}` : ''}`
         : '';
-      lines.push(`  ${String(g.rows).padStart(6)} rows  ${g.heading}${example}`);
+      lines.push(`  ${String(g.rows).padStart(6)} ${g.rows === 1 ? 'row ' : 'rows'}  ${g.heading}${example}`);
     }
   }
   if (report.rejections.length > 0) {
-    lines.push(`Rejected rows (${report.rejected}; ${report.rejections.length} problems):`);
+    lines.push(
+      `Rejected rows (${report.rejected}; ${report.rejections.length} ${report.rejections.length === 1 ? 'problem' : 'problems'}):`,
+    );
     for (const r of report.rejections.slice(0, 20)) {
       const value = r.value === undefined ? '' : ` ${JSON.stringify(r.value)}`;
       lines.push(`  row ${r.row}${r.id ? ` (${r.id})` : ''}: ${r.field}${value} ${r.reason}`);
