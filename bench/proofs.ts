@@ -59,6 +59,16 @@ export const PROOF_SUITES: ReadonlyArray<{ file: string; what: string; kind: 'se
     what: 'stream batches kept in order after a failure',
     kind: 'faults',
   },
+  {
+    file: 'test/integration/poison-records.test.ts',
+    what: 'poison stream records (unparseable, failing the handler, too large) set aside; the rest as a clean run',
+    kind: 'faults',
+  },
+  {
+    file: 'test/unit/stream-delivery.test.ts',
+    what: "the local poller's delivery as Lambda's mapping: retries, bisect, on-failure destination",
+    kind: 'faults',
+  },
   { file: 'test/integration/concurrency.test.ts', what: 'concurrent writers', kind: 'faults' },
 ];
 

@@ -218,8 +218,11 @@ export type GapRepository = ReturnType<typeof createGapRepository>;
 function parseCell(item: Record<string, NativeAttributeValue>): StoredCell {
   const { year, theme, region } = StoredCellSchema.parse(item);
   const values: Record<string, number> = {};
-  for (const [name, value] of Object.entries(item)) {
+  for (const [name, raw] of Object.entries(item)) {
     if (!ROLLUP_ATTRIBUTE.test(name)) continue;
+    // A sum past 2^53 (over $90 trillion in cents) comes back as a bigint: read to the nearest double rather
+    // than refuse the whole year's figures (DynamoDB itself keeps 38 digits).
+    const value = typeof raw === 'bigint' ? Number(raw) : raw;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       throw new Error(`gap cell ${year}/${theme}/${region}: ${name} is not a number`);
     }

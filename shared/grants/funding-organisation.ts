@@ -89,7 +89,7 @@ const describe = (e: FundingEntry) =>
     .join(' ');
 
 /**
- * Refuses a grant funded by somebody else; accepts, with a warning, one the hub cannot check because the writer's
+ * Refuses a grant funded by somebody else, or naming another funder of the hub among its funders; accepts, with a warning, one the hub cannot check because the writer's
  * funder has no org-id recorded and the grant names no other funder of the hub.
  */
 export function checkFundingOrganisation(
@@ -103,7 +103,6 @@ export function checkFundingOrganisation(
   const ownNames = new Set(writer.own.map((i) => nameKey(i.name)));
   const ids = entries.map((e) => (typeof e.id === 'string' ? canonicalId(e.id) : null));
   const names = entries.map((e) => (typeof e.name === 'string' ? nameKey(e.name) : null));
-  if (ids.some((id) => id !== null && ownIds.has(id))) return {};
   const shown = entries.map(describe).join('; ');
   const yours = self
     ? `${self.funderId}${self.identifiers.length ? ` (${self.identifiers.join(', ')})` : ''}`
@@ -122,6 +121,9 @@ export function checkFundingOrganisation(
       },
     };
   }
+  // Only after that: a grant naming the writer and also another funder of the hub (anywhere in the list, e.g. first,
+  // as the flat 360Giving form shows it) would publish that funder's name on the writer's word.
+  if (ids.some((id) => id !== null && ownIds.has(id))) return {};
   // Whether the writer's own funder (not a sub-fund it runs) has an org-id the hub can check against.
   const checkable = (self?.identifiers.length ?? 0) > 0;
   if (names.some((n) => n !== null && ownNames.has(n))) {

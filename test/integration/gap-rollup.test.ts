@@ -5,6 +5,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/roll-up-gaps.ts';
+import { GapQuerySchema } from '../../schemas/gaps.ts';
 import type { StoredMention } from '../../schemas/organisation.ts';
 import { cellKeyOf, contributionOf, GRANT_UNITS } from '../../shared/gaps/contribution.ts';
 import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
@@ -194,5 +195,34 @@ describe('gap rollups from the stream', () => {
     // Amount, grant share and grantee in the cell, and the grant in its year's total: each once.
     expect(Object.keys(after).length).toBe(Object.keys(before).length + 4);
     expect(after[`2019#*#* n|osf|hub`]).toBe((before[`2019#*#* n|osf|hub`] ?? 0) + GRANT_UNITS);
+  });
+
+  it('still answers, to the nearest double, for a cell holding more cents than 2^53', async () => {
+    // Eight grants at the largest amount the hub accepts (1e13 GBP, about 1.5e15 US cents each) pass 2^53 cents.
+    for (let i = 0; i < 8; i++) {
+      const m = await mentionOf('osf', {
+        awardDate: '2015-06-01',
+        currency: 'GBP',
+        // Amounts apart, so that no grant is taken for a re-upload of another.
+        amountAwarded: 1e13 - i * 1e9,
+        themes: ['education'],
+        regions: ['asia-middle-east'],
+      });
+      await handler({ Records: [record(m, null)] } as DynamoDBStreamEvent);
+    }
+    const out = await setup.hub.services.gaps.gaps(
+      setup.ctx('osf', 'viewer'),
+      GapQuerySchema.parse({
+        theme: 'education',
+        region: 'asia-middle-east',
+        yearFrom: '2015',
+        yearTo: '2015',
+        groupBy: '',
+      }),
+    );
+    const [cell] = out.cells;
+    expect((cell?.totalAwarded ?? 0) * 100).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+    expect(cell?.totalAwarded).toBeCloseTo((8 * 1e13 - 28e9) * 1.5283, -12);
+    expect(cell?.grants).toBe(8);
   });
 });

@@ -319,6 +319,25 @@ describe('fundingOrganization', () => {
     ).toBeTruthy();
   });
 
+  it('refuses a grant naming itself and, anywhere in the list, another funder of the hub', () => {
+    // Listed first, the other funder is the grant's Funding Org in the flat 360Giving form of an export.
+    for (const entries of [
+      [{ id: 'GB-CHC-1015648', name: 'ALWF' }, { id: 'GB-CHC-1000147' }],
+      [{ id: 'GB-CHC-1000147' }, { id: 'GB-CHC-1015648' }],
+      [{ id: 'GB-CHC-1000147' }, { name: 'Andrew Lloyd Webber Foundation' }],
+    ]) {
+      expect(checkFundingOrganisation(entries, { own: [abct], all }, '').error?.message).toMatch(/alwf/);
+    }
+    // A co-funder that is not a funder of the hub may be named beside the writer.
+    expect(
+      checkFundingOrganisation(
+        [{ id: 'GB-CHC-1000147' }, { id: 'GB-CHC-222222', name: 'Someone' }],
+        { own: [abct], all },
+        '',
+      ),
+    ).toEqual({});
+  });
+
   it('accepts with a warning what it cannot check for a funder without an org-id, unless it is another funder', () => {
     expect(
       checkFundingOrganisation([{ id: 'GB-CHC-1', name: 'NEF' }], { own: [nef, fund], all }, '').warning,
