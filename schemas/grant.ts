@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES, REGRANT_TYPE_CODES } from './codelists/codes.ts';
 import { DateOrDateTimeSchema, IsoDateTimeSchema, PartialDateSchema, SlugSchema } from './common.ts';
 import { FieldErrorSchema } from './problem.ts';
+import { refineStorable } from './storable.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
 export const MAX_BATCH_GRANTS = 100;
@@ -120,16 +121,14 @@ const recipientRule = {
 };
 
 /** PUT /v1/grants/{funderId}/{grantId}: the id comes from the path (and must match if also sent). */
-export const PutGrantRequestSchema = GrantFieldsSchema.extend({ id: GrantIdSchema.optional() }).refine(
-  requireRecipient,
-  recipientRule,
-);
+export const PutGrantRequestSchema = GrantFieldsSchema.extend({ id: GrantIdSchema.optional() })
+  .refine(requireRecipient, recipientRule)
+  .superRefine(refineStorable);
 export type PutGrantRequest = z.infer<typeof PutGrantRequestSchema>;
 
-export const BatchGrantItemSchema = GrantFieldsSchema.extend({ id: GrantIdSchema }).refine(
-  requireRecipient,
-  recipientRule,
-);
+export const BatchGrantItemSchema = GrantFieldsSchema.extend({ id: GrantIdSchema })
+  .refine(requireRecipient, recipientRule)
+  .superRefine(refineStorable);
 export type GrantInput = z.infer<typeof BatchGrantItemSchema>;
 
 /** An upload's id: the grants of one import share it (its processing status is read by it). */

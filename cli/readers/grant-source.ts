@@ -145,6 +145,42 @@ async function* jsonItems(
   }
 }
 
+/**
+ * Names every column so no value is lost: a column without a title is "column N" (1-based), and a title used twice
+ * keeps its first column, the later ones "<title> (column N)", outside the standard, kept in additionalData.
+ */
+function nameColumns(titles: string[], where: string, notes: string[], firstColumn = 1): string[] {
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  const names = titles.map((raw, index) => {
+    const i = index + firstColumn - 1;
+    const title = raw.trim();
+    if (title === '') return `column ${i + 1}`;
+    if (!seen.has(title)) {
+      seen.add(title);
+      return title;
+    }
+    repeated.push(`"${title}" (column ${i + 1})`);
+    return `${title} (column ${i + 1})`;
+  });
+  if (repeated.length > 0) {
+    notes.push(
+      `${where} repeats ${repeated.slice(0, 5).join(', ')}${repeated.length > 5 ? ', ...' : ''}: the first column of each title is read as it, the others kept in additionalData`,
+    );
+  }
+  return names;
+}
+
+/** Notes, once per column, a column without a title whose values were kept (in additionalData, as "column N"). */
+function noteUntitled(record: Record<string, unknown>, untitled: Set<string>, notes: string[]) {
+  for (const name of untitled) {
+    const value = record[name];
+    if (value === undefined || value === null || String(value).trim() === '') continue;
+    untitled.delete(name);
+    notes.push(`${name} has no title but holds values: they are kept in additionalData as "${name}"`);
+  }
+}
+
 /** Refuses a header that names no column of the standard, or no Identifier: every row would be refused. */
 function checkHeader(columns: string[], where: string, notes: string[]) {
   const known = columns.filter((c) => parseColumn(c) !== null);
@@ -174,14 +210,19 @@ async function* csvItems(
   notes: string[],
 ): AsyncIterable<SourceItem> {
   let checked = false;
+  const untitled = new Set<string>();
   const parser = parseCsv({
     columns: (header: string[]) => {
       checkHeader(header, 'The first line', notes);
       checked = true;
-      return header;
+      const names = nameColumns(header, 'The first line', notes);
+      for (const [i, title] of header.entries()) if (title.trim() === '') untitled.add(names[i] ?? '');
+      return names;
     },
     bom: true,
     skip_empty_lines: true,
+    // A row of separators only (",,,,", as spreadsheets save blank rows) is blank, not a grant.
+    skip_records_with_empty_values: true,
     skip_records_with_error: true,
     info: true,
   });
@@ -195,6 +236,7 @@ async function* csvItems(
       record: Record<string, string>;
       info: { lines: number };
     }>) {
+      if (untitled.size > 0) noteUntitled(record.record, untitled, notes);
       const { grant, extra } = rowToGrant(record.record);
       // Columns outside the standard become top-level extras; the importer keeps them in additionalData.
       yield { row: record.info.lines, grant: { ...extra, ...grant } };
@@ -243,6 +285,8 @@ async function* xlsxItems(input: NodeJS.ReadableStream, notes: string[]): AsyncI
       continue;
     }
     let header: string[] | null = null;
+    const untitled = new Set<string>();
+    const beyond = new Set<string>();
     let looked = 0;
     for await (const row of sheet) {
       const cells = (row.values as ExcelJS.CellValue[]).map(plainCell);
@@ -255,15 +299,26 @@ async function* xlsxItems(input: NodeJS.ReadableStream, notes: string[]): AsyncI
             `The header row of sheet "${name}"`,
             notes,
           );
-          header = titles;
+          // row.values is 1-based (its first entry is no column): column A is index 1.
+          header = nameColumns(titles, `The header row of sheet "${name}"`, notes, 0);
+          for (const [i, title] of titles.entries()) if (title === '') untitled.add(header[i] ?? '');
         } else if (looked >= 10) break;
         continue;
       }
       const record: Record<string, unknown> = {};
-      header.forEach((title, i) => {
-        if (title && cells[i] !== undefined) record[title] = cells[i];
-      });
+      // Column A is index 1; a cell right of the last title is a column without one.
+      for (let i = 1; i < Math.max(header.length, cells.length); i++) {
+        const cell = cells[i];
+        if (cell === undefined || (typeof cell === 'string' && cell.trim() === '')) continue;
+        const title = header[i] ?? `column ${i}`;
+        if (header[i] === undefined && !beyond.has(title)) {
+          beyond.add(title);
+          untitled.add(title);
+        }
+        record[title] = cell;
+      }
       if (Object.keys(record).length === 0) continue;
+      if (untitled.size > 0) noteUntitled(record, untitled, notes);
       const { grant, extra } = rowToGrant(record);
       yield { row: row.number, grant: { ...extra, ...grant } };
     }

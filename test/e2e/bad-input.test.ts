@@ -57,6 +57,18 @@ describe('a single grant write with bad input', () => {
     ['regrantType', { regrantType: 'FRG999' }],
     ['Amount Awarded', { 'Amount Awarded': 5 }],
     ['id', { id: 'other-id' }],
+    // What DynamoDB would refuse or the SDK could not marshal exactly: a 400 by field, never a 500.
+    ['additionalData', { additionalData: { '': 'stray value' } }],
+    ['additionalData', { additionalData: { constructor: 1 } }],
+    ['recipientOrganization.0', { recipientOrganization: [{ id: 'GB-CHC-1', name: 'R', ' ': 'x' }] }],
+    ['additionalData.big', { additionalData: { big: 1e125 } }],
+    ['additionalData.id', { additionalData: { id: 2 ** 53 } }],
+    ['amountAwarded', { amountAwarded: 1e-131 }],
+    ['plannedDates.0.duration', { plannedDates: [{ duration: 1e-140 }] }],
+    [
+      `additionalData${'.a'.repeat(16)}`,
+      { additionalData: JSON.parse(`${'{"a":'.repeat(31)}1${'}'.repeat(31)}`) },
+    ],
   ])('names %s and writes nothing', async (field, change) => {
     await expectRejected(await put({ ...grantBody('bad-1'), ...change }), 400, field);
   });
@@ -123,6 +135,23 @@ describe('a single grant write with bad input', () => {
       'grants.1.id',
     ]);
     expect(await hub.snapshot()).toEqual(before);
+  });
+
+  it('rejects the one grant DynamoDB would refuse by row, and writes the good grants beside it', async () => {
+    const res = await hub.request(editor, 'POST', '/v1/grants/batch', {
+      grants: [
+        grantBody('mixed-1'),
+        { ...grantBody('mixed-2'), additionalData: { '': 'stray value' } },
+        grantBody('mixed-3'),
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.results.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'created',
+      'rejected',
+      'created',
+    ]);
+    expect(res.body.results[1].errors[0]).toMatchObject({ field: 'grants.1.additionalData', value: '' });
   });
 
   it('accepts a grant id with a single space inside, as publishers write them', async () => {

@@ -407,6 +407,57 @@ describe('a flat file without titles (JSON paths as columns)', () => {
   });
 });
 
+describe('what spreadsheets leave in a CSV', () => {
+  it('keeps a value under a column without a title, reads the first of a repeated title, and skips a row of commas', async () => {
+    const file = write(
+      'leftovers.csv',
+      [
+        'Identifier,Title,Description,Currency,Amount Awarded,Award Date,Recipient Org:Identifier,Recipient Org:Name,Funding Org:Identifier,Funding Org:Name,Title,',
+        `360G-LEFT-1,Choir,Choir for a school,GBP,2000,2021-06-01,GB-CHC-1099881,Choir Works,GB-CHC-1015648,Andrew Lloyd Webber Foundation,Old title,stray value`,
+        ',,,,,,,,,,,',
+        `360G-LEFT-2,Band,Band for a school,GBP,3000,2021-06-01,GB-CHC-1099882,Band Works,GB-CHC-1015648,Andrew Lloyd Webber Foundation,,`,
+      ].join('\n'),
+    );
+    const report = await importFile('alwf', file);
+    expect(report).toMatchObject({ rowsRead: 2, created: 2, rejected: 0 });
+    expect(report.notes.join(' ')).toMatch(/column 12 has no title but holds values/);
+    expect(report.notes.join(' ')).toMatch(/repeats "Title" \(column 11\)/);
+    const one = await hub.request(keys.alwf ?? '', 'GET', '/v1/grants/alwf/360G-LEFT-1');
+    expect(one.body.grant).toMatchObject({
+      title: 'Choir',
+      additionalData: { 'column 12': 'stray value', 'Title (column 11)': 'Old title' },
+    });
+  });
+
+  it('keeps a spreadsheet cell right of the last title', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('grants');
+    sheet.addRow(['Identifier', 'Title', 'Description', 'Currency', 'Amount Awarded', 'Award Date']);
+    sheet.addRow(['360G-LEFT-3', 'Harp', 'A harp', 'GBP', 100, '2021-06-01']);
+    sheet.getCell('H2').value = 'beside the table';
+    sheet.getRow(1).getCell(7).value = 'Recipient Org:Identifier';
+    sheet.getRow(1).getCell(9).value = 'Recipient Org:Name';
+    sheet.getRow(1).getCell(10).value = 'Funding Org:Identifier';
+    sheet.getRow(1).getCell(11).value = 'Funding Org:Name';
+    sheet.getRow(2).getCell(7).value = 'GB-CHC-1099883';
+    sheet.getRow(2).getCell(9).value = 'Harp Works';
+    sheet.getRow(2).getCell(10).value = 'GB-CHC-1015648';
+    sheet.getRow(2).getCell(11).value = 'Andrew Lloyd Webber Foundation';
+    sheet.getRow(2).getCell(13).value = 'far right';
+    const file = join(dir, 'leftovers.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const report = await importFile('alwf', file);
+    expect(report).toMatchObject({ rowsRead: 1, created: 1, rejected: 0 });
+    const three = await hub.request(keys.alwf ?? '', 'GET', '/v1/grants/alwf/360G-LEFT-3');
+    expect(three.body.grant.additionalData).toEqual({
+      'column 8': 'beside the table',
+      'column 13': 'far right',
+    });
+    expect(report.notes.join(' ')).toMatch(/column 8 has no title/);
+    expect(report.notes.join(' ')).toMatch(/column 13 has no title/);
+  });
+});
+
 describe('files that are not grants', () => {
   it('stops on a 360Giving metadata file, saying what it is, with nothing to resume', async () => {
     const report = await importFile(
