@@ -3,7 +3,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { buildConsole, describeBuild } from '../console/build.ts';
@@ -199,7 +199,11 @@ async function main() {
   );
   console.log(`Web console: ${shownUrl}/ (sign in with one of the keys below)`);
   console.log(`OpenAPI: ${shownUrl}/v1/openapi.json\n`);
-  console.log('Demo API keys (local only; kept in .data/demo-keys.json):');
+  console.log(
+    inMemory
+      ? 'Demo API keys (local only; --in-memory: new each run, not kept):'
+      : `Demo API keys (local only; kept in ${relative(process.cwd(), keysFile) || keysFile}):`,
+  );
   for (const k of keys)
     console.log(`  ${k.funderId.padEnd(32)} ${k.memberId.padEnd(24)} ${k.role.padEnd(9)} ${k.apiKey}`);
   const officer = keys.find((k) => k.memberId === 'osf-officer') ?? keys[0];

@@ -73,12 +73,19 @@ export function openGrantSource(path: string, format: SourceFormat): GrantSource
   const bytes = file.pipe(counter);
   const problems: SourceProblem[] = [];
   const notes: string[] = [];
-  const items =
-    format === 'json'
-      ? jsonItems(bytes, problems, path)
-      : format === 'csv'
-        ? csvItems(bytes, problems, notes)
-        : xlsxItems(bytes, notes);
+  const items: AsyncIterable<SourceItem> =
+    totalBytes === 0
+      ? {
+          [Symbol.asyncIterator]: () => ({
+            next: () =>
+              Promise.reject(new SourceShapeError('The file is empty (0 bytes): it holds no grants.')),
+          }),
+        }
+      : format === 'json'
+        ? jsonItems(bytes, problems, path)
+        : format === 'csv'
+          ? csvItems(bytes, problems, notes)
+          : xlsxItems(bytes, notes);
   return { format, totalBytes, bytesRead: () => read, problems, notes, items };
 }
 

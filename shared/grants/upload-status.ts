@@ -7,6 +7,7 @@ import type { Principal } from '../../schemas/tenancy.ts';
 import type { UploadStatus } from '../../schemas/upload.ts';
 import { batchGetAll, queryAll } from '../db/items.ts';
 import { gapStateKey, INDEX, mentionId, mentionKey, uploadPartition } from '../db/keys.ts';
+import { NotFoundError } from '../errors.ts';
 import { appliedKeyOf } from '../gaps/contribution.ts';
 import type { DeadLetterRepository } from '../streams/dead-letter-repository.ts';
 
@@ -45,7 +46,12 @@ export function createUploadStatus(deps: {
     /** Only the caller's own funder's uploads: another funder's upload id reads an empty partition. */
     async status(principal: Principal, uploadId: string): Promise<UploadStatus> {
       const funderId = principal.funderId;
-      const grants = (await uploadedGrants(funderId, uploadId)).filter((g) => !g.deleted);
+      const carried = await uploadedGrants(funderId, uploadId);
+      // A mistyped id, another funder's, or an import that wrote nothing: no grant of this funder carries it.
+      if (carried.length === 0) {
+        throw new NotFoundError(`Upload ${uploadId} (no grant of your funder carries it)`);
+      }
+      const grants = carried.filter((g) => !g.deleted);
       const mentionIds = grants.flatMap((g) =>
         Array.from({ length: g.recipientCount }, (_, i) => ({
           grant: g,

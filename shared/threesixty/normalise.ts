@@ -103,7 +103,7 @@ function convertNumber(value: Raw): { number: number; message: string | null } |
   if (typeof value !== 'string') return null;
   const text = value.trim();
   const cleaned = text.replace(/^[£$€]|[£$€]$/g, '').replace(/(?<=\d)[, ](?=\d{3}\b)/g, '');
-  if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return null;
+  if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(cleaned)) return null;
   return { number: Number(cleaned), message: cleaned === text ? null : `read as ${Number(cleaned)}` };
 }
 

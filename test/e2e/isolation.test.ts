@@ -138,8 +138,18 @@ describe('keys that must not work, on every authenticated route', () => {
 
   it('positive twin: a valid key reaches every read route (the operator its own)', async () => {
     const operatorOnly = new Set(['/v1/dead-letters']);
+    // An upload of MacArthur's (OSF's grants are counted elsewhere) for the status route to find.
+    const upload = await hub.request(key('macarthur', 'editor'), 'POST', '/v1/grants/batch', {
+      uploadId: 'imp-someupload',
+      grants: [grantBody('macarthur-twin-upload', { visibility: 'private' })],
+    });
+    expect(upload.body.results?.[0]?.outcome).toBe('created');
     for (const route of authRoutes.filter((r) => r.method === 'GET')) {
-      const caller = operatorOnly.has(route.path) ? key('hub-operator', 'operator') : key('osf', 'admin');
+      const caller = operatorOnly.has(route.path)
+        ? key('hub-operator', 'operator')
+        : route.path === '/v1/uploads/{uploadId}'
+          ? key('macarthur', 'admin')
+          : key('osf', 'admin');
       const res = await hub.request(caller, 'GET', concretePath(route.path));
       expect(res.status, `${route.method} ${route.path}`).toBe(200);
     }
@@ -493,7 +503,7 @@ describe('members, keys, audit and hub administration', () => {
     expect(missing.status).toBe(404);
   });
 
-  it("answers another funder's upload id exactly as an upload that wrote nothing", async () => {
+  it("answers another funder's upload id exactly as one never written: 404", async () => {
     const written = await hub.request(key('osf', 'editor'), 'POST', '/v1/grants/batch', {
       uploadId: 'osf-upload-1',
       grants: [grantBody('osf-upload-grant')],
@@ -503,9 +513,12 @@ describe('members, keys, audit and hub administration', () => {
     expect(own.body).toMatchObject({ funderId: 'osf', grants: 1 });
     const foreign = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/uploads/osf-upload-1');
     const none = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/uploads/never-written');
-    expect(foreign.status).toBe(200);
-    expect({ ...foreign.body, uploadId: '' }).toEqual({ ...none.body, uploadId: '' });
-    expect(foreign.body).toMatchObject({ funderId: 'macarthur', grants: 0 });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.detail.replace('osf-upload-1', 'X')).toBe(
+      none.body.detail.replace('never-written', 'X'),
+    );
+    expect({ ...foreign.body, detail: '', instance: '' }).toEqual({ ...none.body, detail: '', instance: '' });
+    expect(foreign.text).not.toMatch(/osf-upload-grant|"osf"/);
   });
 
   it('lets only the operator manage funders and collaboratives', async () => {

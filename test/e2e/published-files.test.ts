@@ -470,6 +470,16 @@ describe('files that are not grants', () => {
     expect(report.rowsRead).toBe(0);
   });
 
+  it.each(['empty.json', 'empty.csv'])(
+    'stops on a file of 0 bytes (%s), with nothing to resume',
+    async (name) => {
+      const report = await importFile('abct', write(name, ''));
+      expect(report.fatalKind).toBe('not-a-grants-file');
+      expect(report.fatal).toMatch(/empty/);
+      expect(report.rowsRead).toBe(0);
+    },
+  );
+
   it('stops on a CSV with no 360Giving columns instead of refusing each row', async () => {
     const report = await importFile('abct', write('other.csv', 'Name,Amount\nSomebody,5\nElse,6\n'));
     expect(report.fatalKind).toBe('not-a-grants-file');

@@ -110,6 +110,17 @@ describe('normaliseGrant', () => {
     expect(standardProblems(grant)).toEqual([]);
   });
 
+  it.each([
+    ['1e5', 100_000],
+    ['2.5E+3', 2500],
+    ['$2,500', 2500],
+    ['1 000.50', 1000.5],
+  ])('reads the amount %s as %d', (written, amount) => {
+    const { grant, errors } = normaliseGrant({ ...messy, amountAwarded: written });
+    expect(errors).toEqual([]);
+    expect(grant.amountAwarded).toBe(amount);
+  });
+
   it('refuses values it cannot read, naming the field and the value', () => {
     const { errors } = normaliseGrant({
       ...messy,
