@@ -154,6 +154,12 @@ export const StoredGrantSchema = z.object({
   record: BatchGrantItemSchema.or(z.null()),
   /** The upload (an import, or one PUT) that wrote this version; versions written before it was kept have none. */
   uploadId: z.string().optional(),
+  /**
+   * The upload this grant id first came in (kept across its later versions): two copies of a grant are a re-upload
+   * only when they first came in different uploads, so a later file holding both (an export re-imported) keeps them
+   * as they were. Absent on grants written before it was kept (their uploadId stands in).
+   */
+  firstUploadId: z.string().optional(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
   updatedBy: SlugSchema,

@@ -81,7 +81,7 @@ export const StoredMentionSchema = z.object({
   regrantType: z.string().nullable(),
   /** When the grant was first written to the hub: of two copies of a grant, the later one is the re-upload. */
   grantCreatedAt: IsoDateTimeSchema.optional(),
-  /** The upload that wrote this grant version: copies within one upload are never re-uploads of each other. */
+  /** The upload the grant id first came in: copies that first came in one upload are never re-uploads of each other. */
   uploadId: z.string().optional(),
   /** The grant's hub taxonomy (sorted), for the gap rollups; mentions written before it had none. */
   themes: z.array(z.string()).default([]),

@@ -140,6 +140,7 @@ export function createGrantService(deps: {
       deleted: false,
       record: input,
       uploadId,
+      firstUploadId: exists ? (current.firstUploadId ?? current.uploadId ?? uploadId) : uploadId,
       createdAt: exists ? current.createdAt : at,
       updatedAt: at,
       updatedBy: principal.memberId,

@@ -17,7 +17,7 @@ export interface MoneyFacts {
   regrantType: string | null;
   /** When the grant was first written to the hub (absent on mentions written before it was kept). */
   grantCreatedAt?: string | undefined;
-  /** The upload (an import) that wrote the grant's version; absent on mentions written before it was kept. */
+  /** The upload (an import) the grant id first came in; absent on mentions written before it was kept. */
   uploadId?: string | undefined;
 }
 
@@ -58,9 +58,11 @@ function titleSimilarity(a: string, b: string): number {
 }
 
 /**
- * Same funder, same money, written by a later upload: amount within 1%, award dates within 31 days, titles mostly
- * shared. Two grants of one upload (one file) with their own ids are two grants, however alike (three £250 grants
- * to one advice office on one day); a funder who means otherwise confirms them as one in the review queue.
+ * Same funder, same money, first written by a later upload: amount within 1%, award dates within 31 days, titles
+ * mostly shared. Two grants that first came in one upload (one file) with their own ids are two grants, however
+ * alike (three £250 grants to one advice office on one day); a funder who means otherwise confirms them as one in
+ * the review queue. A later file holding both copies (an export re-imported) leaves them as their first uploads
+ * made them.
  */
 export function isReupload(a: MoneyFacts, b: MoneyFacts): string[] | null {
   if (a.funderId !== b.funderId || a.grantId === b.grantId || a.currency !== b.currency) return null;

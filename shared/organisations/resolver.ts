@@ -287,7 +287,8 @@ export function createResolver(deps: ResolverDeps) {
       index,
       grantVersion: grant.version,
       grantCreatedAt: grant.createdAt,
-      ...(grant.uploadId ? { uploadId: grant.uploadId } : {}),
+      // The upload the grant id first came in: a later file repeating it does not make it a copy of its twin.
+      ...((grant.firstUploadId ?? grant.uploadId) ? { uploadId: grant.firstUploadId ?? grant.uploadId } : {}),
       visibility: record.visibility,
       amount: record.amountAwarded,
       currency: record.currency,

@@ -245,6 +245,42 @@ describe('grant-level de-duplication: the same money counted once', () => {
     expect(await totalsOf('osf', 'ru-a')).toEqual([{ currency: 'USD', amount: 40000 }]);
   });
 
+  it('keeps an original and its re-upload linked when a later file holds both (an export re-imported)', async () => {
+    const upload = async (uploadId: string, ids: string[], extra: Record<string, unknown> = {}) => {
+      const body = {
+        uploadId,
+        grants: ids.map((id) => ({
+          ...grantBody(id, shared('Bradford Refugee Forum', '1166961', { amountAwarded: 20000, ...extra })),
+          id,
+        })),
+      };
+      const out = await setup.hub.services.grants.batchUpsert(editor('osf'), body);
+      for (const id of ids) {
+        const stored = await setup.hub.services.repos.grants.getCurrent('osf', id);
+        if (!stored) throw new Error('not stored');
+        await setup.hub.services.resolver.resolveGrant(stored);
+      }
+      return out;
+    };
+    await upload('first-file-1', ['rx-a']);
+    await upload('second-file-1', ['rx-b']);
+    expect((await mention('osf', 'rx-b'))?.moneyLink).toMatchObject({
+      kind: 'reupload',
+      toMentionId: 'osf#rx-a#0',
+    });
+    // The hub's own export, edited and imported again: both copies in one file, both new versions.
+    const again = await upload('third-file-1', ['rx-a', 'rx-b'], { description: 'Edited after export' });
+    expect(again.results.map((r: { outcome: string }) => r.outcome)).toEqual(['updated', 'updated']);
+    expect((await mention('osf', 'rx-b'))?.moneyLink).toMatchObject({
+      kind: 'reupload',
+      toMentionId: 'osf#rx-a#0',
+    });
+    expect(await totalsOf('osf', 'rx-a')).toEqual([{ currency: 'USD', amount: 20000 }]);
+    // Two alike grants that first came in one file stay two grants.
+    await upload('fourth-file-1', ['rx-c', 'rx-d'], { amountAwarded: 250 });
+    expect((await mention('osf', 'rx-d'))?.moneyLink).toBeNull();
+  });
+
   it('undoes a re-upload link when the copy is edited into different money', async () => {
     await writeAndResolve(
       'osf',
