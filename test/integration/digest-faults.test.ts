@@ -41,7 +41,9 @@ afterAll(async () => {
   await hub?.close();
 });
 
-describe('digests under faults', () => {
+// Each test runs whole digest periods for every demo member (a gap snapshot per theme each): alone about 3-12 s,
+// but minutes when the full suite loads both cores, so the time limit is the suite's, not the 60 s default.
+describe('digests under faults', { timeout: 240_000 }, () => {
   it('sends each member one message when claims are throttled and every finishing transaction fails', async () => {
     const injected = { claims: 0, transactions: 0 };
     const client = faultyClient(1, (command) => {

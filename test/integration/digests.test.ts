@@ -90,7 +90,9 @@ async function visibleGrantTitles(funderId: string, memberId: string, collaborat
   return titles;
 }
 
-describe('digests', () => {
+// Each test runs whole digest periods for every demo member (a gap snapshot per theme each): alone about 3-12 s,
+// but minutes when the full suite loads both cores, so the time limit is the suite's, not the 60 s default.
+describe('digests', { timeout: 240_000 }, () => {
   const period = periodOf('weekly', new Date());
 
   it('sends one message per member when the same period is triggered three times at once', async () => {
