@@ -431,7 +431,11 @@ export async function runImport(options: ImportOptions): Promise<ImportReport> {
     tick();
     bar?.stop();
   }
-  for (const problem of source.problems) reject({ ...problem, id: null, code: 'unreadable_row' });
+  // A row the reader could not make a grant of (a CSV line with more cells than the header) was read, and refused.
+  for (const problem of source.problems) {
+    if (!rejectedRows.has(problem.row)) report.rowsRead += 1;
+    reject({ ...problem, id: null, code: 'unreadable_row' });
+  }
   report.rejections.sort((a, b) => a.row - b.row);
   report.notes = source.notes;
   report.warnings = { total: warnings.total, groups: warnings.list() };

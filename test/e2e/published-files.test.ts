@@ -416,10 +416,13 @@ describe('what spreadsheets leave in a CSV', () => {
         `360G-LEFT-1,Choir,Choir for a school,GBP,2000,2021-06-01,GB-CHC-1099881,Choir Works,GB-CHC-1015648,Andrew Lloyd Webber Foundation,Old title,stray value`,
         ',,,,,,,,,,,',
         `360G-LEFT-2,Band,Band for a school,GBP,3000,2021-06-01,GB-CHC-1099882,Band Works,GB-CHC-1015648,Andrew Lloyd Webber Foundation,,`,
+        // One cell more than the header: refused by line, and counted as a row read.
+        `360G-LEFT-4,Harp,Harp,GBP,3000,2021-06-01,GB-CHC-1099884,Harp Works,GB-CHC-1015648,Andrew Lloyd Webber Foundation,,,extra`,
       ].join('\n'),
     );
     const report = await importFile('alwf', file);
-    expect(report).toMatchObject({ rowsRead: 2, created: 2, rejected: 0 });
+    expect(report).toMatchObject({ rowsRead: 3, created: 2, rejected: 1 });
+    expect(report.rejections).toMatchObject([{ row: 5, field: 'csv', code: 'unreadable_row' }]);
     expect(report.notes.join(' ')).toMatch(/column 12 has no title but holds values/);
     expect(report.notes.join(' ')).toMatch(/repeats "Title" \(column 11\)/);
     const one = await hub.request(keys.alwf ?? '', 'GET', '/v1/grants/alwf/360G-LEFT-1');
