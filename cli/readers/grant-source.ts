@@ -156,13 +156,22 @@ async function* jsonItems(
  * Names every column so no value is lost: a column without a title is "column N" (1-based), and a title used twice
  * keeps its first column, the later ones "<title> (column N)", outside the standard, kept in additionalData.
  */
-function nameColumns(titles: string[], where: string, notes: string[], firstColumn = 1): string[] {
+function nameColumns(
+  titles: string[],
+  where: string,
+  notes: string[],
+  untitled: Set<string>,
+  firstColumn = 1,
+): string[] {
   const seen = new Set<string>();
   const repeated: string[] = [];
   const names = titles.map((raw, index) => {
     const i = index + firstColumn - 1;
     const title = raw.trim();
-    if (title === '') return `column ${i + 1}`;
+    if (title === '') {
+      untitled.add(`column ${i + 1}`);
+      return `column ${i + 1}`;
+    }
     if (!seen.has(title)) {
       seen.add(title);
       return title;
@@ -222,9 +231,7 @@ async function* csvItems(
     columns: (header: string[]) => {
       checkHeader(header, 'The first line', notes);
       checked = true;
-      const names = nameColumns(header, 'The first line', notes);
-      for (const [i, title] of header.entries()) if (title.trim() === '') untitled.add(names[i] ?? '');
-      return names;
+      return nameColumns(header, 'The first line', notes, untitled);
     },
     bom: true,
     skip_empty_lines: true,
@@ -293,7 +300,6 @@ async function* xlsxItems(input: NodeJS.ReadableStream, notes: string[]): AsyncI
     }
     let header: string[] | null = null;
     const untitled = new Set<string>();
-    const beyond = new Set<string>();
     let looked = 0;
     for await (const row of sheet) {
       const cells = (row.values as ExcelJS.CellValue[]).map(plainCell);
@@ -307,8 +313,9 @@ async function* xlsxItems(input: NodeJS.ReadableStream, notes: string[]): AsyncI
             notes,
           );
           // row.values is 1-based (its first entry is no column): column A is index 1.
-          header = nameColumns(titles, `The header row of sheet "${name}"`, notes, 0);
-          for (const [i, title] of titles.entries()) if (title === '') untitled.add(header[i] ?? '');
+          header = nameColumns(titles, `The header row of sheet "${name}"`, notes, untitled, 0);
+          // The empty first entry of row.values is no column.
+          untitled.delete('column 0');
         } else if (looked >= 10) break;
         continue;
       }
@@ -317,9 +324,10 @@ async function* xlsxItems(input: NodeJS.ReadableStream, notes: string[]): AsyncI
       for (let i = 1; i < Math.max(header.length, cells.length); i++) {
         const cell = cells[i];
         if (cell === undefined || (typeof cell === 'string' && cell.trim() === '')) continue;
-        const title = header[i] ?? `column ${i}`;
-        if (header[i] === undefined && !beyond.has(title)) {
-          beyond.add(title);
+        let title = header[i];
+        if (title === undefined) {
+          title = `column ${i}`;
+          header[i] = title;
           untitled.add(title);
         }
         record[title] = cell;
