@@ -75,13 +75,15 @@ export const GapCellViewSchema = z.object({
   theme: z.string().nullable(),
   region: z.string().nullable(),
   year: z.number().int().nullable(),
-  /**
-   * visible: computed from records you may read. hub: also counts records you may not read, which is allowed
-   * only because at least k funders you cannot see contribute to every such part, none dominating it; funder
-   * and grantee names are then given only where every record behind them is visible to you.
-   */
-  coverage: z.enum(['visible', 'hub']),
+  /** Over the records you may read, exactly (as are every other figure of the row but the next). */
   totalAwarded: Money,
+  /**
+   * All funders' private money in this row (yours too), perturbed: each funder's private money in each finest cell
+   * counts multiplied by a factor between 0.70 and 0.85 or 1.15 and 1.30 kept secret, and a finest cell counts
+   * only when at least k funders have private money there and none dominates it (README "Disclosure"). The same
+   * for every caller; null when no cell of the row may show one. Whole dollars.
+   */
+  privateFundingEstimate: Money.nullable(),
   /**
    * Grants in this row: a grant with several themes or regions counts its share in each (a half for two themes),
    * as its money does, so rows and columns add up to the grants awarded (two decimals).
@@ -123,14 +125,24 @@ export const FxInfoSchema = z.object({
 
 export const GapResponseSchema = z.object({
   groupBy: z.array(GapDimensionSchema),
-  k: z.number().int(),
+  /** The disclosure rule the private figures follow (README "Disclosure"). */
+  privacy: z.object({
+    k: z.number().int(),
+    p: z.number(),
+    noise: z.object({ min: z.number(), max: z.number() }),
+  }),
   fx: FxInfoSchema,
   cells: z.array(GapCellViewSchema),
   /**
    * Every cell of the answer together, each grant and dollar once (a multi-theme grant is not counted once per
    * theme): what the rows add up to.
    */
-  total: z.object({ totalAwarded: Money, grants: z.number(), funders: z.number().int() }),
+  total: z.object({
+    totalAwarded: Money,
+    privateFundingEstimate: Money.nullable(),
+    grants: z.number(),
+    funders: z.number().int(),
+  }),
 });
 export type GapResponse = z.infer<typeof GapResponseSchema>;
 

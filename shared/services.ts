@@ -23,6 +23,7 @@ import { createOpportunityService } from './opportunities/opportunity-service.ts
 import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
+import { createHubSecrets } from './secrets/hub-secret.ts';
 import { streamProcessors } from './streams/consumers.ts';
 import { createDeadLetterRepository } from './streams/dead-letter-repository.ts';
 import { createDeadLetterService } from './streams/dead-letter-service.ts';
@@ -80,8 +81,10 @@ export function createServices(
     organisationFunders: async (ctx, orgId) =>
       (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.funders ?? [],
   });
+  const secrets = createHubSecrets(repoDeps);
   const gaps = createGapService({
     openAsks: (ctx) => opportunities.openAsks(ctx),
+    noiseKey: () => secrets.keyFor('gap-noise'),
     repo: gapRepo,
     funders,
     tenancy,
@@ -125,6 +128,7 @@ export function createServices(
       deadLetters: deadLetterRepo,
     },
     audit,
+    secrets,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
     grants,

@@ -13,7 +13,9 @@ export function formatGaps(out: GapResponse): string {
   const lines = out.cells.map((c) => {
     const where = [c.theme ?? 'all themes', c.region ?? 'all regions', c.year ?? 'all years'].join(' / ');
     const flags = [
-      c.coverage === 'hub' ? `incl. funders you cannot see (k=${out.k})` : '',
+      c.privateFundingEstimate !== null
+        ? `all funders' private money here: about ${usd(c.privateFundingEstimate)} (perturbed, see README "Disclosure")`
+        : '',
       c.exitingFunders.count > 0
         ? `exiting: ${c.exitingFunders.funderIds.join(', ') || ''}${c.exitingFunders.funderIds.length < c.exitingFunders.count ? ` (+${c.exitingFunders.count - c.exitingFunders.funderIds.length} not named)` : ''}`
         : '',
@@ -46,7 +48,12 @@ export function formatGaps(out: GapResponse): string {
   return [
     ...lines,
     '',
-    `Total: ${usd(out.total.totalAwarded)} in ${out.total.grants} grants from ${out.total.funders} funders (each grant and dollar once; a grant with several themes or regions counts its share in each row).`,
+    `Total: ${usd(out.total.totalAwarded)} in ${out.total.grants} grants from ${out.total.funders} funders, over the records you may read (each grant and dollar once; a grant with several themes or regions counts its share in each row).`,
+    ...(out.total.privateFundingEstimate !== null
+      ? [
+          `Private money of all funders, perturbed: about ${usd(out.total.privateFundingEstimate)} (shown where at least ${out.privacy.k} funders have some and none dominates).`,
+        ]
+      : []),
     `Amounts in USD at yearly average rates (${out.fx.table}: ${out.fx.source}).` +
       (out.fx.provisionalYears.length ? ` Provisional rates for ${out.fx.provisionalYears.join(', ')}.` : ''),
     out.cells.some((c) => c.dependentGrantees === null)

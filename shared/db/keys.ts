@@ -157,6 +157,9 @@ export const gapYearsKey = (): ItemKey => ({ PK: 'GAP#YEARS', SK: 'YEARS' });
 /** What one mention currently contributes to the cells (the rollup's idempotency record). */
 export const gapStateKey = (mentionId: string): ItemKey => ({ PK: `GAPSTATE#${mentionId}`, SK: 'STATE' });
 
+// --- The hub's secret (see shared/secrets/hub-secret.ts) ---
+export const hubSecretKey = (): ItemKey => ({ PK: 'HUB#SECRET', SK: 'SECRET' });
+
 // --- Co-funding opportunities ---
 /** An ask and its pledges share a partition: one query reads the ask with everything its unmet amount needs. */
 export const opportunityPartition = (id: string) => `OPP#${id}`;

@@ -1,10 +1,11 @@
-// Pure gap arithmetic: which parts of a cell a reader may count (the k-funder rule), and the measures of a group
+// Pure gap arithmetic: what of a cell a reader is shown (the disclosure rule), and the measures of a group
 // of cells (total, funders, top share, HHI, dependent grantees, exiting and stopped funders).
 //
-// Privacy: the k rule is applied to each finest cell (award year x theme x region) on its own, and a coarser
-// figure is only ever the sum of finest cells as they were shown. So every figure that includes records the
-// reader may not see is a sum of whole cells, each with at least k hidden funders and none dominating: no pair
-// of queries differs by one funder's figure.
+// Disclosure: every measure is exact over the records the reader may read; the only figure that touches other
+// money is each finest cell's perturbed private figure, computed from the cell alone, the same for every caller
+// (so two callers' answers, or one caller's before and after a change of its memberships, differ only in what
+// each may read). A coarser figure is the sum of its finest cells' figures as shown.
+import { createHmac } from 'node:crypto';
 import type { StoredCell } from './gap-repository.ts';
 
 export interface FunderSlot {
@@ -68,65 +69,113 @@ export function partsOf(cell: StoredCell): CellParts {
   };
 }
 
+/**
+ * The disclosure rule (README "Disclosure"). A cell's private money (records of visibility `private`, all funders)
+ * is shown to anyone only as one perturbed figure, the same for every caller, and only when at least `k` funders
+ * have private money there and no one dominates it (the p% rule: the money beyond the two largest is at least
+ * `p` of the largest). Each funder's private money in the cell counts multiplied by 1 + m or 1 - m, with m between
+ * `noise.min` and `noise.max`, both fixed by a keyed hash of the cell, the funder and the amount.
+ */
 export interface PrivacyRule {
-  /** At least this many funders the reader cannot see must contribute to a cell before it counts them. */
   k: number;
-  /** The hidden funders other than the largest must add up to at least this share of the largest's money. */
-  dominance: number;
+  p: number;
+  noise: { min: number; max: number };
 }
-export const DEFAULT_PRIVACY: PrivacyRule = { k: 3, dominance: 0.2 };
+export const DEFAULT_PRIVACY: PrivacyRule = { k: 3, p: 0.1, noise: { min: 0.15, max: 0.3 } };
 
 export type MayRead = (funderId: string, visibility: string) => boolean;
 
-export interface IncludedCell extends CellParts {
-  coverage: 'visible' | 'hub';
-  /** Funders with at least one counted slot the reader may not see: never named. */
-  hiddenFunders: Set<string>;
+/** The factor one funder's private money in one cell is multiplied by in the shown figure. */
+export type NoiseFactor = (cellKey: string, funderId: string, cents: number) => number;
+
+/**
+ * Noise from a secret key: HMAC-SHA256 of the cell, the funder and its amount there. The same data always
+ * gives the same factor (asking again averages nothing away); a changed amount gets a new factor, so a funder
+ * that publishes a grant (its amount then known) does not reveal the factor its later private grants get.
+ */
+export function keyedNoise(key: Buffer, rule: PrivacyRule = DEFAULT_PRIVACY): NoiseFactor {
+  const { min, max } = rule.noise;
+  return (cellKey, funderId, cents) => {
+    const digest = createHmac('sha256', key).update(`${cellKey}|${funderId}|${cents}`).digest();
+    const unit = digest.readUInt32BE(0) / 2 ** 32;
+    const sign = (digest[4] ?? 0) & 1 ? 1 : -1;
+    return 1 + sign * (min + (max - min) * unit);
+  };
+}
+
+export interface ShownCell extends CellParts {
+  /** Cents: the perturbed figure of the cell's private money, or null where the rule withholds it. */
+  privateEstimate: number | null;
+}
+
+/** Each funder's private money in a cell (cents, net of returned money), funders with none left out. */
+export function privateMoney(parts: CellParts): Map<string, number> {
+  const money = new Map<string, number>();
+  for (const s of parts.funders) {
+    if (s.visibility !== 'private' || s.amount === 0) continue;
+    money.set(s.funderId, (money.get(s.funderId) ?? 0) + s.amount);
+  }
+  for (const [funderId, cents] of money) if (cents === 0) money.delete(funderId);
+  return money;
+}
+
+/** Whether the rule lets a cell with this private money (per funder) show its perturbed figure. */
+export function privateFigureAllowed(money: Map<string, number>, rule: PrivacyRule): boolean {
+  if (money.size < rule.k) return false;
+  const sizes = [...money.values()].map(Math.abs).sort((a, b) => b - a);
+  const [largest = 0, second = 0] = sizes;
+  const beyond = sizes.reduce((a, b) => a + b, 0) - largest - second;
+  return beyond >= rule.p * largest;
 }
 
 /**
- * What of one finest cell a reader may count. `funderFilter` narrows to some funders (a collaborative's):
- * then only visible records count, because a narrowed figure minus the full one would isolate the rest.
- * `visibleOnly` is for figures about one funder (portfolios), which hidden records must never reach.
+ * The perturbed figure of a cell's private money (cents, whole dollars), computed from the cell alone: the same
+ * for every caller, whatever it may read. Null when fewer than k funders have private money there or one
+ * dominates it.
  */
-export function includedPart(
+export function privateEstimate(parts: CellParts, rule: PrivacyRule, noise: NoiseFactor): number | null {
+  const money = privateMoney(parts);
+  if (!privateFigureAllowed(money, rule)) return null;
+  const cellKey = `${parts.year}#${parts.theme}#${parts.region}`;
+  let cents = 0;
+  for (const [funderId, amount] of money) cents += amount * noise(cellKey, funderId, amount);
+  return Math.round(cents / 100) * 100;
+}
+
+/**
+ * What of one finest cell a reader is shown: exactly the records it may read, and, from the cell alone, the
+ * perturbed figure of all private money. `funderFilter` narrows to some funders (a collaborative's): then no
+ * private figure, since a narrowed figure beside the full one would isolate the funders outside it.
+ */
+export function shownPart(
   parts: CellParts,
   mayRead: MayRead,
   rule: PrivacyRule,
-  options: { funderFilter?: Set<string> | undefined; visibleOnly?: boolean } = {},
-): IncludedCell {
-  const { funderFilter } = options;
-  const inScope = <T extends { funderId: string }>(list: T[]) =>
-    funderFilter ? list.filter((s) => funderFilter.has(s.funderId)) : list;
-  const funders = inScope(parts.funders);
-  const grantees = inScope(parts.grantees);
-  const hidden = funders.filter((s) => !mayRead(s.funderId, s.visibility));
-  const visibleOnly: IncludedCell = {
-    ...parts,
-    coverage: 'visible',
-    funders: funders.filter((s) => mayRead(s.funderId, s.visibility)),
-    grantees: grantees.filter((s) => mayRead(s.funderId, s.visibility)),
-    hiddenFunders: new Set(),
+  noise: NoiseFactor,
+  options: { funderFilter?: Set<string> | undefined } = {},
+): ShownCell {
+  return {
+    ...readablePart(parts, mayRead, options.funderFilter),
+    privateEstimate: options.funderFilter ? null : privateEstimate(parts, rule, noise),
   };
-  if (hidden.length === 0 || funderFilter || options.visibleOnly) return visibleOnly;
-  const money = new Map<string, number>();
-  for (const s of hidden) money.set(s.funderId, (money.get(s.funderId) ?? 0) + s.amount + s.pooled);
-  if (money.size < rule.k) return visibleOnly;
-  const amounts = [...money.values()];
-  const largest = Math.max(...amounts);
-  const others = amounts.reduce((a, b) => a + b, 0) - largest;
-  if (largest > 0 && others < rule.dominance * largest) return visibleOnly;
-  return { ...parts, funders, grantees, coverage: 'hub', hiddenFunders: new Set(money.keys()) };
+}
+
+/** Only the slots a reader may read (of some funders, if given): portfolios and suggestions count nothing else. */
+export function readablePart(parts: CellParts, mayRead: MayRead, funderFilter?: Set<string>): CellParts {
+  const keep = <T extends { funderId: string; visibility: string }>(list: T[]) =>
+    list.filter((s) => (!funderFilter || funderFilter.has(s.funderId)) && mayRead(s.funderId, s.visibility));
+  return { ...parts, funders: keep(parts.funders), grantees: keep(parts.grantees) };
 }
 
 export interface GroupMeasures {
-  coverage: 'visible' | 'hub';
   totalCents: number;
+  /** Sum of the group's shown private figures (cents); null when no cell of the group shows one. */
+  privateEstimateCents: number | null;
   grants: number;
   funders: number;
   topFunder: { funderId: string; share: number } | null;
   hhi: number | null;
-  dependents: Array<{ orgId: string; funderId: string; share: number; cents: number; named: boolean }>;
+  dependents: Array<{ orgId: string; funderId: string; share: number; cents: number }>;
   exiting: { count: number; named: string[] };
   stopped: Array<{ funderId: string; lastYear: number }>;
   pooledCents: number;
@@ -136,23 +185,26 @@ export interface GroupMeasures {
 const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 /**
- * The measures of a group of finest cells, as far as each was included. `latestYearOf` is the last award year of
- * a funder's data the reader may see, anywhere in the hub: a funder has stopped granting here only when its data
- * goes on at least two years past its last grant here (data that ends in 2016 is not a funder that stopped).
+ * The measures of a group of finest cells as shown: all over readable records, besides the private figures.
+ * `latestYearOf` is the last award year of a funder's data the reader may see, anywhere in the hub: a funder has
+ * stopped granting here only when its data goes on at least two years past its last grant here (data that ends in
+ * 2016 is not a funder that stopped).
  */
 export function measure(
-  cells: IncludedCell[],
+  cells: ShownCell[],
   exitingFunders: Set<string>,
   latestYearOf: (funderId: string) => number | undefined = () => undefined,
 ): GroupMeasures {
   const byFunder = new Map<string, number>();
   const lastYear = new Map<string, number>();
-  const hidden = new Set<string>();
   let grants = 0;
   let pooledCents = 0;
   let unconverted = 0;
+  let privateEstimateCents: number | null = null;
   for (const cell of cells) {
-    for (const id of cell.hiddenFunders) hidden.add(id);
+    if (cell.privateEstimate !== null) {
+      privateEstimateCents = (privateEstimateCents ?? 0) + cell.privateEstimate;
+    }
     for (const s of cell.funders) {
       grants += s.grants;
       pooledCents += s.pooled;
@@ -171,7 +223,6 @@ export function measure(
     share: given > 0 ? Math.max(0, cents) / given : 0,
   }));
   shares.sort((a, b) => b.share - a.share || a.funderId.localeCompare(b.funderId));
-  const coverage = cells.some((c) => c.coverage === 'hub') ? 'hub' : 'visible';
   const top = shares[0];
   const hhi = given > 0 ? shares.reduce((sum, s) => sum + s.share ** 2, 0) : null;
 
@@ -189,30 +240,25 @@ export function measure(
     const total = [...funders.values()].reduce((a, b) => a + b, 0);
     if (total <= 0) continue;
     const [funderId, cents] = [...funders].sort((a, b) => b[1] - a[1])[0] ?? ['', 0];
-    if (cents / total > 0.5) {
-      const named = [...funders.keys()].every((f) => !hidden.has(f));
-      dependents.push({ orgId, funderId, share: round(cents / total, 4), cents, named });
-    }
+    if (cents / total > 0.5) dependents.push({ orgId, funderId, share: round(cents / total, 4), cents });
   }
   dependents.sort((a, b) => b.cents - a.cents || a.orgId.localeCompare(b.orgId));
 
-  const exitingHere = [...byFunder.keys()].filter((f) => exitingFunders.has(f));
+  const exitingHere = [...byFunder.keys()].filter((f) => exitingFunders.has(f)).sort();
   return {
-    coverage,
     totalCents,
+    privateEstimateCents,
     grants,
     funders: byFunder.size,
-    // Figures that would single out a hidden funder are withheld: its share, its name, its HHI detail.
-    topFunder:
-      top && !hidden.has(top.funderId) ? { funderId: top.funderId, share: round(top.share, 4) } : null,
-    hhi: hhi === null ? null : round(hhi, coverage === 'hub' ? 2 : 4),
+    topFunder: top ? { funderId: top.funderId, share: round(top.share, 4) } : null,
+    hhi: hhi === null ? null : round(hhi, 4),
     dependents,
-    exiting: { count: exitingHere.length, named: exitingHere.filter((f) => !hidden.has(f)).sort() },
+    exiting: { count: exitingHere.length, named: exitingHere },
     // Stopped: granted here before, and its data goes on at least two years past its last grant here.
     stopped: [...lastYear]
       .filter(([f, y]) => {
         const latest = latestYearOf(f);
-        return latest !== undefined && y < latest - 1 && !hidden.has(f);
+        return latest !== undefined && y < latest - 1;
       })
       .map(([funderId, y]) => ({ funderId, lastYear: y }))
       .sort((a, b) => a.funderId.localeCompare(b.funderId)),

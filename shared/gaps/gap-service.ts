@@ -1,6 +1,6 @@
 // Co-investment gaps and portfolio concentration, read from the rollup cells (never from grants) and built
-// from the verified principal: what the caller may read counts in full; what it may not read counts only under
-// the k-funder rule of gap-math.ts, and is never named.
+// from the verified principal: what the caller may read counts exactly; of the rest, only each cell's perturbed
+// private figure is shown, the same for every caller (the disclosure rule of gap-math.ts).
 import type { GapCellView, GapDimension, GapQuery, GapResponse, PortfolioQuery } from '../../schemas/gaps.ts';
 import type { OpportunityView } from '../../schemas/opportunity.ts';
 import { REGIONS, THEMES } from '../../schemas/taxonomy.ts';
@@ -13,12 +13,15 @@ import { grantsOf } from './contribution.ts';
 import { FX_TABLE, toUsdCents } from './fx-rates.ts';
 import {
   DEFAULT_PRIVACY,
-  type IncludedCell,
-  includedPart,
+  keyedNoise,
   type MayRead,
   measure,
+  type NoiseFactor,
   type PrivacyRule,
   partsOf,
+  readablePart,
+  type ShownCell,
+  shownPart,
 } from './gap-math.ts';
 import type { GapRepository, RollupMeter, StoredCell } from './gap-repository.ts';
 
@@ -34,6 +37,8 @@ export interface GapServiceDeps {
   /** A visible name of an organisation, or null when the caller may see none of its records. */
   organisationName(ctx: AuditContext, orgId: string): Promise<string | null>;
   privacy?: PrivacyRule;
+  /** The secret key of the private figures' noise (see shared/secrets/hub-secret.ts). */
+  noiseKey(): Promise<Buffer>;
   /** The open co-funding asks the caller may see. */
   openAsks(ctx: AuditContext): Promise<OpportunityView[]>;
 }
@@ -52,6 +57,14 @@ const dollars = (cents: number) => Math.round(cents) / 100;
 
 export function createGapService(deps: GapServiceDeps) {
   const privacy = deps.privacy ?? DEFAULT_PRIVACY;
+  let noise: Promise<NoiseFactor> | undefined;
+  const noiseFactor = () => {
+    noise ??= deps.noiseKey().then((key) => keyedNoise(key, privacy));
+    noise.catch(() => {
+      noise = undefined;
+    });
+    return noise;
+  };
 
   /**
    * The cells of the selected years, theme and region. With `grantees`, each cell also carries its grantee
@@ -140,14 +153,14 @@ export function createGapService(deps: GapServiceDeps) {
     return names;
   }
 
-  function provisionalYears(cells: IncludedCell[]): number[] {
+  function provisionalYears(cells: Array<{ year: number }>): number[] {
     const lastPublished = Math.max(
       ...Object.values(FX_TABLE.ratesToUsd).flatMap((table) => Object.keys(table).map(Number)),
     );
     return [...new Set(cells.map((c) => c.year).filter((y) => y > lastPublished))].sort();
   }
 
-  const fxInfo = (cells: IncludedCell[]) => ({
+  const fxInfo = (cells: Array<{ year: number }>) => ({
     reportingCurrency: 'USD' as const,
     table: FX_TABLE.version,
     source: FX_TABLE.source,
@@ -165,17 +178,18 @@ export function createGapService(deps: GapServiceDeps) {
         : undefined;
       // Grantee figures (dependency) are read when the query names a theme: a heat map reads cells only.
       const withGrantees = query.theme !== undefined;
-      const [cells, exiting, asks] = await Promise.all([
+      const [cells, exiting, asks, noise] = await Promise.all([
         readCells(query, { grantees: withGrantees }, meter),
         exitingFunders(),
         deps.openAsks(ctx),
+        noiseFactor(),
       ]);
       const mayRead = mayReadFor(ctx.principal);
       const included = cells
-        .map((cell) => includedPart(partsOf(cell), mayRead, privacy, { funderFilter }))
-        .filter((c) => c.funders.length > 0);
+        .map((cell) => shownPart(partsOf(cell), mayRead, privacy, noise, { funderFilter }))
+        .filter((c) => c.funders.length > 0 || c.privateEstimate !== null);
 
-      const groups = new Map<string, { key: Record<GapDimension, string | number>; cells: IncludedCell[] }>();
+      const groups = new Map<string, { key: Record<GapDimension, string | number>; cells: ShownCell[] }>();
       for (const cell of included) {
         const key = { theme: cell.theme, region: cell.region, year: cell.year };
         const id = query.groupBy.map((d) => key[d]).join('|');
@@ -198,12 +212,7 @@ export function createGapService(deps: GapServiceDeps) {
       }));
       const names = await namesOf(
         ctx,
-        measured.flatMap(({ m }) =>
-          m.dependents
-            .filter((d) => d.named)
-            .slice(0, MAX_DEPENDENTS_SHOWN)
-            .map((d) => d.orgId),
-        ),
+        measured.flatMap(({ m }) => m.dependents.slice(0, MAX_DEPENDENTS_SHOWN).map((d) => d.orgId)),
       );
       const has = (d: GapDimension) => query.groupBy.includes(d);
       /** Open asks of a group: its theme and region (when grouped or filtered by them), deadline in its year(s). */
@@ -233,8 +242,8 @@ export function createGapService(deps: GapServiceDeps) {
           theme: has('theme') ? String(key.theme) : (query.theme ?? null),
           region: has('region') ? String(key.region) : (query.region ?? null),
           year: has('year') ? Number(key.year) : null,
-          coverage: m.coverage,
           totalAwarded: dollars(m.totalCents),
+          privateFundingEstimate: m.privateEstimateCents === null ? null : dollars(m.privateEstimateCents),
           grants: grantsOf(m.grants),
           funders: m.funders,
           topFunder: m.topFunder,
@@ -243,17 +252,14 @@ export function createGapService(deps: GapServiceDeps) {
             ? null
             : {
                 count: m.dependents.length,
-                items: m.dependents
-                  .filter((d) => d.named)
-                  .slice(0, MAX_DEPENDENTS_SHOWN)
-                  .map((d) => ({
-                    orgId: d.orgId,
-                    name: names.get(d.orgId) ?? null,
-                    funderId: d.funderId,
-                    share: d.share,
-                    amount: dollars(d.cents),
-                    atRisk: exiting.has(d.funderId) || stopped.has(d.funderId),
-                  })),
+                items: m.dependents.slice(0, MAX_DEPENDENTS_SHOWN).map((d) => ({
+                  orgId: d.orgId,
+                  name: names.get(d.orgId) ?? null,
+                  funderId: d.funderId,
+                  share: d.share,
+                  amount: dollars(d.cents),
+                  atRisk: exiting.has(d.funderId) || stopped.has(d.funderId),
+                })),
               },
           exitingFunders: { count: m.exiting.count, funderIds: m.exiting.named },
           stoppedFunders: m.stopped,
@@ -265,10 +271,16 @@ export function createGapService(deps: GapServiceDeps) {
       const all = measure(included, exiting);
       return {
         groupBy: query.groupBy,
-        k: privacy.k,
+        privacy: { k: privacy.k, p: privacy.p, noise: privacy.noise },
         fx: fxInfo(included),
         cells: out,
-        total: { totalAwarded: dollars(all.totalCents), grants: grantsOf(all.grants), funders: all.funders },
+        total: {
+          totalAwarded: dollars(all.totalCents),
+          privateFundingEstimate:
+            all.privateEstimateCents === null ? null : dollars(all.privateEstimateCents),
+          grants: grantsOf(all.grants),
+          funders: all.funders,
+        },
       };
     },
 
@@ -283,7 +295,7 @@ export function createGapService(deps: GapServiceDeps) {
       const out = new Map<string, number>();
       for (const cell of cells) {
         if (!themes.includes(cell.theme) || !regions.includes(cell.region)) continue;
-        const part = includedPart(partsOf(cell), mayRead, privacy, { visibleOnly: true });
+        const part = readablePart(partsOf(cell), mayRead);
         for (const s of part.funders) out.set(s.funderId, (out.get(s.funderId) ?? 0) + s.amount);
       }
       return out;
@@ -295,7 +307,7 @@ export function createGapService(deps: GapServiceDeps) {
       const mayRead = mayReadFor(ctx.principal);
       const funderFilter = query.funder ? new Set([query.funder]) : undefined;
       const included = cells
-        .map((cell) => includedPart(partsOf(cell), mayRead, privacy, { funderFilter, visibleOnly: true }))
+        .map((cell) => readablePart(partsOf(cell), mayRead, funderFilter))
         .filter((c) => c.funders.length > 0);
       const portfolios = new Map<string, { cents: number; grants: number; grantees: Map<string, number> }>();
       for (const cell of included) {

@@ -11,7 +11,7 @@ import {
   YEAR_TOTAL,
 } from '../../shared/gaps/contribution.ts';
 import { toUsdCents } from '../../shared/gaps/fx-rates.ts';
-import { DEFAULT_PRIVACY, includedPart, measure, partsOf } from '../../shared/gaps/gap-math.ts';
+import { DEFAULT_PRIVACY, keyedNoise, measure, partsOf, shownPart } from '../../shared/gaps/gap-math.ts';
 import type { StoredCell } from '../../shared/gaps/gap-repository.ts';
 import { stubMention } from '../../tools/stub-mention.ts';
 
@@ -107,70 +107,102 @@ const amounts = (entries: Array<[string, string, number]>) =>
 const partsWith = (entries: Array<[string, string, number]>) => partsOf(cell(amounts(entries)));
 const readsOwnAndHub = (me: string) => (f: string, v: string) => f === me || v === 'hub' || v === 'public';
 
-describe('the k-funder rule', () => {
-  it('counts hidden records only when at least k hidden funders contribute', () => {
+const fixedNoise = keyedNoise(Buffer.alloc(32, 7));
+const show = (parts: ReturnType<typeof partsWith>, me: string, options = {}) =>
+  shownPart(parts, readsOwnAndHub(me), DEFAULT_PRIVACY, fixedNoise, options);
+
+describe('the disclosure rule', () => {
+  it('shows readable records exactly and nothing of the rest but the private figure', () => {
+    const parts = partsWith([
+      ['a', 'hub', 100_00],
+      ['b', 'collaborative:x', 50_00],
+      ['c', 'private', 70_00],
+    ]);
+    const shown = show(parts, 'a');
+    expect(shown.funders.map((s) => s.funderId)).toEqual(['a']);
+    expect(shown.privateEstimate).toBeNull();
+    expect(measure([shown], new Set()).totalCents).toBe(100_00);
+  });
+
+  it('shows the private figure only with at least k funders having private money there', () => {
     const two = partsWith([
-      ['a', 'hub', 100],
-      ['b', 'private', 100],
-      ['c', 'private', 100],
+      ['b', 'private', 100_000_00],
+      ['c', 'private', 100_000_00],
     ]);
-    expect(includedPart(two, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
+    expect(show(two, 'a').privateEstimate).toBeNull();
     const three = partsWith([
+      ['b', 'private', 100_000_00],
+      ['c', 'private', 100_000_00],
+      ['d', 'private', 100_000_00],
+    ]);
+    expect(show(three, 'a').privateEstimate).not.toBeNull();
+  });
+
+  it('counts the caller among the k, and gives every caller the same figure whatever it may read', () => {
+    const parts = partsWith([
+      ['a', 'private', 100_000_00],
+      ['b', 'private', 80_000_00],
+      ['c', 'private', 60_000_00],
+      ['d', 'hub', 10_000_00],
+    ]);
+    const figures = ['a', 'b', 'c', 'd', 'outsider'].map((me) => show(parts, me).privateEstimate);
+    expect(new Set(figures).size).toBe(1);
+    expect(figures[0]).not.toBeNull();
+  });
+
+  it('withholds a cell one funder dominates (p% rule: beyond the two largest less than 10% of the largest)', () => {
+    const dominated = partsWith([
+      ['b', 'private', 1_000_000_00],
+      ['c', 'private', 100_000_00],
+      ['d', 'private', 99_999_00],
+    ]);
+    expect(show(dominated, 'a').privateEstimate).toBeNull();
+    const justEnough = partsWith([
+      ['b', 'private', 1_000_000_00],
+      ['c', 'private', 100_000_00],
+      ['d', 'private', 100_000_00],
+    ]);
+    expect(show(justEnough, 'a').privateEstimate).not.toBeNull();
+  });
+
+  it("perturbs each funder's private money by 15-30% either way, the same for the same data", () => {
+    for (let i = 0; i < 2000; i += 1) {
+      const f = fixedNoise('2020#education#africa', `f${i}`, 1000 + i);
+      expect(Math.abs(f - 1)).toBeGreaterThanOrEqual(0.15);
+      expect(Math.abs(f - 1)).toBeLessThanOrEqual(0.3);
+      expect(fixedNoise('2020#education#africa', `f${i}`, 1000 + i)).toBe(f);
+    }
+    const signs = Array.from({ length: 400 }, (_, i) => Math.sign(fixedNoise('c', `f${i}`, 5) - 1));
+    expect(signs.filter((s) => s > 0).length).toBeGreaterThan(150);
+    expect(signs.filter((s) => s < 0).length).toBeGreaterThan(150);
+    // A different key gives different factors: the noise is only as secret as the key.
+    expect(keyedNoise(Buffer.alloc(32, 8))('c', 'f1', 5)).not.toBe(fixedNoise('c', 'f1', 5));
+  });
+
+  it("shows no private figure when narrowed to a collaborative's funders", () => {
+    const parts = partsWith([
       ['a', 'hub', 100],
-      ['b', 'private', 100],
-      ['c', 'private', 100],
-      ['d', 'private', 100],
+      ['b', 'private', 100_000_00],
+      ['c', 'private', 100_000_00],
+      ['d', 'private', 100_000_00],
     ]);
-    const shown = includedPart(three, readsOwnAndHub('a'), DEFAULT_PRIVACY);
-    expect(shown.coverage).toBe('hub');
-    expect(measure([shown], new Set()).totalCents).toBe(400);
-  });
-
-  it('does not count the caller itself, or a funder whose records it can read, among the k', () => {
-    const parts = partsWith([
-      ['a', 'private', 100],
-      ['b', 'hub', 100],
-      ['c', 'private', 100],
-      ['d', 'private', 100],
-    ]);
-    expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).coverage).toBe('visible');
-  });
-
-  it('withholds a cell one hidden funder dominates', () => {
-    const parts = partsWith([
-      ['b', 'private', 1_000_000],
-      ['c', 'private', 10],
-      ['d', 'private', 10],
-    ]);
-    expect(includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY).funders).toEqual([]);
-  });
-
-  it("counts only visible records when narrowed to a collaborative's funders", () => {
-    const parts = partsWith([
-      ['a', 'hub', 100],
-      ['b', 'private', 100],
-      ['c', 'private', 100],
-      ['d', 'private', 100],
-    ]);
-    const narrowed = includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY, {
-      funderFilter: new Set(['a', 'b', 'c', 'd']),
-    });
-    expect(narrowed.coverage).toBe('visible');
+    const narrowed = show(parts, 'a', { funderFilter: new Set(['a', 'b', 'c', 'd']) });
+    expect(narrowed.privateEstimate).toBeNull();
     expect(measure([narrowed], new Set()).totalCents).toBe(100);
   });
 
-  it('never names a hidden funder: no top funder, no exiting name, no dependent grantee detail', () => {
+  it('names and measures only readable funders: top funder, exiting, dependents, HHI', () => {
     const parts = partsWith([
       ['a', 'hub', 100],
       ['b', 'private', 500],
       ['c', 'private', 300],
       ['d', 'private', 200],
     ]);
-    const m = measure([includedPart(parts, readsOwnAndHub('a'), DEFAULT_PRIVACY)], new Set(['b']));
-    expect(m.topFunder).toBeNull();
-    expect(m.exiting).toEqual({ count: 1, named: [] });
-    expect(m.dependents.filter((d) => d.named).map((d) => d.orgId)).toEqual(['org_a']);
-    expect(m.hhi).toBe(Math.round(((1 + 25 + 9 + 4) / 121) * 100) / 100);
+    const m = measure([show(parts, 'a')], new Set(['b']));
+    expect(m.topFunder).toEqual({ funderId: 'a', share: 1 });
+    expect(m.exiting).toEqual({ count: 0, named: [] });
+    expect(m.dependents.map((d) => d.orgId)).toEqual(['org_a']);
+    expect(m.hhi).toBe(1);
   });
 });
 
@@ -193,7 +225,7 @@ describe('group measures', () => {
       },
     });
     const all = () => true;
-    const cells = [y2018, y2021].map((p) => includedPart(p, all, DEFAULT_PRIVACY));
+    const cells = [y2018, y2021].map((p) => shownPart(p, all, DEFAULT_PRIVACY, fixedNoise));
     // a's data goes on to 2021 elsewhere: it stopped granting here after 2018.
     const m = measure(cells, new Set(), (f) => ({ a: 2021, b: 2021 })[f]);
     expect(m.stopped).toEqual([{ funderId: 'a', lastYear: 2018 }]);

@@ -63,9 +63,10 @@ export function GapsPage({ me }: { me: Me }) {
       {map.data && (
         <>
           <p class="muted small">
-            Amounts in {map.data.fx.reportingCurrency} (FX table {map.data.fx.table}: {map.data.fx.source}). A
-            cell that includes records you may not see is shown only when at least {map.data.k} funders
-            contribute to it. ⚑ a funder is exiting or has stopped granting here.
+            Amounts in {map.data.fx.reportingCurrency} (FX table {map.data.fx.table}: {map.data.fx.source}),
+            over the records you may read. Other funders' private money appears only as a perturbed figure in
+            a cell's details, where at least {map.data.privacy.k} funders have some and none dominates. ⚑ a
+            funder is exiting or has stopped granting here.
           </p>
           <p data-testid="heatmap-total">
             Total: {money(map.data.total.totalAwarded)} in {count(map.data.total.grants)} grants from{' '}
@@ -170,7 +171,12 @@ function DrillDown({
             <dt>Total awarded</dt>
             <dd>
               {money(cell.totalAwarded)} in {count(cell.grants)} grants
-              {cell.coverage === 'hub' && <span class="muted"> (includes records you may not see)</span>}
+            </dd>
+            <dt>Private money, all funders</dt>
+            <dd data-testid="private-estimate">
+              {cell.privateFundingEstimate === null
+                ? 'not shown (fewer than k funders have private money here, or one dominates)'
+                : `about ${money(cell.privateFundingEstimate)} (perturbed: each funder's part by 15–30% either way)`}
             </dd>
             <dt>Funders</dt>
             <dd>
