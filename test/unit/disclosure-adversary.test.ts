@@ -1,0 +1,120 @@
+// The disclosure model against colluding members (README "Disclosure"): generated worlds, every query shape as
+// every caller with its memberships as they are and changed, the operator's sock puppets, grants edited, added,
+// withdrawn and published between queries; and the two attacks that recovered a private total exactly before.
+import { describe, expect, it } from 'vitest';
+import { GapQuerySchema } from '../../schemas/gaps.ts';
+import { runAdversary } from '../support/disclosure-adversary.ts';
+import { cellKey, gapServiceOver, keyedNoise, principalOf, type World } from '../support/disclosure-world.ts';
+
+const KEY = Buffer.from('fixed-cases-key-0123456789abcdef');
+
+describe('the disclosure adversary over generated worlds', () => {
+  it('finds callers differing only in what each may read, and no lone private total within 15%', async () => {
+    const report = await runAdversary({ worlds: 24, firstSeed: 1000 });
+    expect(report.inconsistencies).toEqual([]);
+    expect(report.estimates).toBeGreaterThan(20_000);
+    // The guarantee: once a coalition has removed everything it knows (its own money and its own noise, learned
+    // by changing its grants), what is left of a funder that is alone in it is off by 15-30%.
+    expect(report.withinAlone).toEqual([]);
+    expect(report.closestAlone[0]?.error ?? 1).toBeGreaterThanOrEqual(0.149);
+    // Enough of the estimates are of that kind that the bound is tested, not assumed.
+    expect(report.closestAlone.length).toBe(5);
+  }, 240_000);
+});
+
+/** A world of one cell (2019 education africa) and its states, from fixed grants. */
+function oneCell(
+  funders: string[],
+  collaboratives: Record<string, string[]>,
+  states: Array<{ change: string; puppets?: string[]; grants: Array<[string, number, string]> }>,
+): World {
+  return {
+    seed: 0,
+    funders,
+    collaboratives: new Map(Object.entries(collaboratives).map(([id, m]) => [id, new Set(m)])),
+    states: states.map((s) => ({
+      change: s.change,
+      puppets: s.puppets ?? [],
+      grants: s.grants.map(([funder, dollars, visibility], i) => ({
+        id: `${s.change}-${i}`,
+        funder,
+        year: 2019,
+        theme: 'education',
+        region: 'africa',
+        cents: dollars * 100,
+        visibility,
+      })),
+    })),
+  };
+}
+
+const ask = async (world: World, state: number, funderId: string, collaboratives: string[]) => {
+  const grants = world.states[state]?.grants ?? [];
+  const answer = await gapServiceOver(world, grants, KEY).gaps(
+    { principal: principalOf(funderId, collaboratives) },
+    GapQuerySchema.parse({
+      theme: 'education',
+      region: 'africa',
+      yearFrom: '2019',
+      yearTo: '2019',
+      groupBy: '',
+    }),
+  );
+  return answer.cells[0] ?? null;
+};
+
+describe('the attacks that recovered private totals exactly', () => {
+  it('two callers, two answers: the difference is only the collaborative money the EPIM member may read', async () => {
+    const world = oneCell(
+      ['osf', 'nef', 'epim-asylum', 'epim-detention', 'macarthur'],
+      { epim: ['nef', 'epim-asylum', 'epim-detention'] },
+      [
+        {
+          change: 'demo',
+          grants: [
+            ['osf', 333_333, 'private'],
+            ['epim-asylum', 100_000, 'collaborative:epim'],
+            ['epim-detention', 90_000, 'collaborative:epim'],
+          ],
+        },
+      ],
+    );
+    const member = await ask(world, 0, 'nef', ['epim']);
+    const outsider = await ask(world, 0, 'macarthur', []);
+    // The secretariat's own funder, having left the collaborative and asked again:
+    const left = await ask(world, 0, 'nef', []);
+    expect(member).toMatchObject({ totalAwarded: 190_000, privateFundingEstimate: null });
+    expect(outsider).toBeNull();
+    expect(left).toBeNull();
+  });
+
+  it("sock puppets: the operator's two private grants do not recover OSF's 615,000", async () => {
+    const puppets = ['puppet-a', 'puppet-b'];
+    const world = oneCell(['osf', 'macarthur'], {}, [
+      { change: 'before', grants: [['osf', 615_000, 'private']] },
+      {
+        change: 'puppets',
+        puppets,
+        grants: [
+          ['osf', 615_000, 'private'],
+          ['puppet-a', 100_000, 'private'],
+          ['puppet-b', 100_000, 'private'],
+        ],
+      },
+    ]);
+    expect(await ask(world, 0, 'hub-operator', [])).toBeNull();
+    const after = await ask(world, 1, 'hub-operator', []);
+    expect(after?.totalAwarded).toBe(0);
+    const figure = after?.privateFundingEstimate ?? 0;
+    // Shown (three funders with private money, none dominating), the same to OSF itself, and not OSF's figure:
+    expect(figure).toBeGreaterThan(0);
+    expect((await ask(world, 1, 'osf', []))?.privateFundingEstimate).toBe(figure);
+    // Even knowing its puppets' exact noise, the operator is left with OSF's money times a factor 15-30% off 1.
+    const noise = keyedNoise(KEY);
+    const cell = cellKey({ year: 2019, theme: 'education', region: 'africa' });
+    const puppetsPart = puppets.reduce((sum, p) => sum + 100_000 * noise(cell, p, 100_000_00), 0);
+    const error = Math.abs(figure - puppetsPart - 615_000) / 615_000;
+    expect(error).toBeGreaterThanOrEqual(0.149);
+    expect(error).toBeLessThanOrEqual(0.301);
+  });
+});
