@@ -77,6 +77,16 @@ export const MembershipSchema = z.object({
 });
 export type Membership = z.infer<typeof MembershipSchema>;
 
+/** A funder is a member only after its admin accepts the secretariat's invitation. */
+export const InvitationSchema = z.object({
+  collaborativeId: SlugSchema,
+  funderId: SlugSchema,
+  invitedAt: IsoDateTimeSchema,
+  /** The secretariat admin who invited (a member id of the secretariat funder). */
+  invitedBy: SlugSchema,
+});
+export type Invitation = z.infer<typeof InvitationSchema>;
+
 export const RoleSchema = z.enum(['viewer', 'editor', 'admin', 'operator']);
 export type Role = z.infer<typeof RoleSchema>;
 

@@ -1,4 +1,5 @@
-// PUT /v1/collaboratives/{collaborativeId}/members/{funderId}: secretariat admins add a member funder.
+// PUT /v1/collaboratives/{collaborativeId}/members/{funderId}: secretariat admins invite a funder (202); it is a
+// member once its admin accepts. The secretariat's own funder joins at once (201).
 import { CollaborativeMemberParamsSchema } from '../../schemas/params.ts';
 import { route } from '../../shared/http/route.ts';
 import { getServices } from '../../shared/services.ts';
@@ -9,5 +10,5 @@ export const handler = route({ params: CollaborativeMemberParamsSchema }, async 
     params.collaborativeId,
     params.funderId,
   );
-  return { status: result.outcome === 'created' ? 201 : 200, body: result };
+  return { status: { invited: 202, created: 201, unchanged: 200 }[result.outcome], body: result };
 });

@@ -37,6 +37,16 @@ export const membershipIndexKeys = (collaborativeId: string, funderId: string) =
 });
 export const funderMembershipsPartition = (funderId: string) => `FUNDER#${funderId}#COLLABS`;
 export const MEMBERSHIP_PREFIX = 'MEMBER#';
+/** A secretariat's invitation to a funder, until that funder's admin accepts or declines it. */
+export const invitationKey = (collaborativeId: string, funderId: string): ItemKey => ({
+  PK: `COLLAB#${collaborativeId}`,
+  SK: `INVITE#${funderId}`,
+});
+export const invitationIndexKeys = (collaborativeId: string, funderId: string) => ({
+  GSI1PK: funderInvitationsPartition(funderId),
+  GSI1SK: `COLLAB#${collaborativeId}`,
+});
+export const funderInvitationsPartition = (funderId: string) => `FUNDER#${funderId}#INVITES`;
 
 export const memberKey = (funderId: string, memberId: string): ItemKey => ({
   PK: `FUNDER#${funderId}`,

@@ -1,19 +1,29 @@
 // Collaboratives and their member funders: membership edges are indexed both ways.
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   type Collaborative,
   CollaborativeSchema,
+  type Invitation,
+  InvitationSchema,
   type Membership,
   MembershipSchema,
 } from '../../schemas/tenancy.ts';
-import { createdUnlessExists } from '../db/conditions.ts';
+import { createdUnlessExists, isConditionFailure } from '../db/conditions.ts';
 import { getItem, putIfAbsent } from '../db/items.ts';
 import {
   COLLABS_PARTITION,
   collaborativeIndexKeys,
   collaborativeKey,
+  funderInvitationsPartition,
   funderMembershipsPartition,
   INDEX,
+  invitationIndexKeys,
+  invitationKey,
   MEMBERSHIP_PREFIX,
   membershipIndexKeys,
   membershipKey,
@@ -93,6 +103,93 @@ export function createCollaborativeRepository(deps: { doc: DynamoDBDocumentClien
         }),
       );
       return (out.Items ?? []).map((i) => MembershipSchema.parse(i));
+    },
+
+    async getMembership(collaborativeId: string, funderId: string): Promise<Membership | null> {
+      return getItem(doc, tableName, membershipKey(collaborativeId, funderId), MembershipSchema);
+    },
+
+    /** Returns false when the funder was already invited (inviting twice changes nothing). */
+    async invite(invitation: Invitation): Promise<boolean> {
+      return createdUnlessExists(() =>
+        putIfAbsent(
+          doc,
+          tableName,
+          {
+            ...invitationKey(invitation.collaborativeId, invitation.funderId),
+            ...invitationIndexKeys(invitation.collaborativeId, invitation.funderId),
+            entity: 'invitation',
+            ...invitation,
+          },
+          'invitation',
+        ),
+      );
+    },
+
+    async getInvitation(collaborativeId: string, funderId: string): Promise<Invitation | null> {
+      return getItem(doc, tableName, invitationKey(collaborativeId, funderId), InvitationSchema);
+    },
+
+    async listInvitationsOf(funderId: string): Promise<Invitation[]> {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: INDEX.GSI1,
+          KeyConditionExpression: 'GSI1PK = :pk',
+          ExpressionAttributeValues: { ':pk': funderInvitationsPartition(funderId) },
+        }),
+      );
+      return (out.Items ?? []).map((i) => InvitationSchema.parse(i));
+    },
+
+    /**
+     * The invitation becomes a membership in one transaction (the invitation must still be there, the membership
+     * must not): false when there was no invitation to accept (withdrawn, declined, or accepted already).
+     */
+    async acceptInvitation(membership: Membership): Promise<boolean> {
+      try {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: tableName,
+                  Key: invitationKey(membership.collaborativeId, membership.funderId),
+                  ConditionExpression: 'attribute_exists(PK)',
+                },
+              },
+              {
+                Put: {
+                  TableName: tableName,
+                  Item: {
+                    ...membershipKey(membership.collaborativeId, membership.funderId),
+                    ...membershipIndexKeys(membership.collaborativeId, membership.funderId),
+                    entity: 'membership',
+                    ...membership,
+                  },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Returns false when there was no such invitation. */
+    async removeInvitation(collaborativeId: string, funderId: string): Promise<boolean> {
+      const out = await doc.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: invitationKey(collaborativeId, funderId),
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes !== undefined;
     },
 
     async listMembershipsOf(funderId: string): Promise<Membership[]> {

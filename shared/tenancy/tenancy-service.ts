@@ -12,7 +12,7 @@ import {
   UpdateMemberRequestSchema,
 } from '../../schemas/tenancy.ts';
 import { hasRole, requireOperator, requireRole } from '../access/policy.ts';
-import type { AuditContext, AuditService } from '../audit/audit-service.ts';
+import { type AuditContext, type AuditService, newAuditEvent } from '../audit/audit-service.ts';
 import { apiKeyView, newApiKey } from '../auth/api-keys.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { FUNDERS_PARTITION } from '../db/keys.ts';
@@ -53,9 +53,11 @@ export function createTenancyService(deps: TenancyDeps) {
     };
   }
 
-  /** Secretariat admins manage membership; the hub operator may too. */
+  /**
+   * Only admins of the secretariat funder manage membership: not the hub operator (unless its funder is the
+   * secretariat), and a funder joins only when its own admin accepts the invitation.
+   */
   function requireSecretariat(principal: Principal, collaborative: Collaborative, action: string) {
-    if (principal.role === 'operator') return;
     if (principal.funderId !== collaborative.secretariat || !hasRole(principal, 'admin')) {
       throw new ForbiddenError('Only admins of the collaborative secretariat may change its membership.', {
         action,
@@ -183,39 +185,137 @@ export function createTenancyService(deps: TenancyDeps) {
       return viewOf(collaborative);
     },
 
+    /**
+     * The secretariat invites a funder; it becomes a member when its admin accepts. The secretariat's own funder
+     * joins at once (its admin is the one asking).
+     */
     async addCollaborativeMember(ctx: AuditContext, collaborativeId: string, funderId: string) {
       const collaborative = await mustGetCollaborative(collaborativeId);
       requireSecretariat(ctx.principal, collaborative, 'collaborative.member.add');
       if (!(await funders.get(funderId))) throw new NotFoundError(`Funder ${funderId}`);
-      const added = await collaboratives.addMember({
+      const resource = `collaborative:${collaborativeId}/members/${funderId}`;
+      if (await collaboratives.getMembership(collaborativeId, funderId)) {
+        return { outcome: 'unchanged' as const, collaborative: await viewOf(collaborative) };
+      }
+      if (funderId === collaborative.secretariat) {
+        const added = await collaboratives.addMember({
+          collaborativeId,
+          funderId,
+          joinedAt: now().toISOString(),
+        });
+        if (added)
+          await audit.record(ctx, { action: 'collaborative.member.add', resource, outcome: 'allowed' });
+        return {
+          outcome: added ? ('created' as const) : ('unchanged' as const),
+          collaborative: await viewOf(collaborative),
+        };
+      }
+      const invitation = {
         collaborativeId,
         funderId,
-        joinedAt: now().toISOString(),
-      });
-      if (added) {
-        await audit.record(ctx, {
-          action: 'collaborative.member.add',
-          resource: `collaborative:${collaborativeId}/members/${funderId}`,
-          outcome: 'allowed',
-        });
+        invitedAt: now().toISOString(),
+        invitedBy: ctx.principal.memberId,
+      };
+      const invited = await collaboratives.invite(invitation);
+      if (invited) {
+        // Both sides' logs: the secretariat invited, and the invited funder's admins see who invited them.
+        await audit.record(ctx, { action: 'collaborative.member.invite', resource, outcome: 'allowed' });
+        await audit.write(
+          newAuditEvent(
+            ctx,
+            { action: 'collaborative.member.invite', resource, outcome: 'allowed' },
+            funderId,
+            now(),
+          ),
+        );
       }
       return {
-        outcome: added ? ('created' as const) : ('unchanged' as const),
+        outcome: 'invited' as const,
+        invitation: (await collaboratives.getInvitation(collaborativeId, funderId)) ?? invitation,
         collaborative: await viewOf(collaborative),
       };
     },
 
+    /** The secretariat removes a member, or withdraws an invitation not yet accepted. */
     async removeCollaborativeMember(ctx: AuditContext, collaborativeId: string, funderId: string) {
       const collaborative = await mustGetCollaborative(collaborativeId);
       requireSecretariat(ctx.principal, collaborative, 'collaborative.member.remove');
+      const resource = `collaborative:${collaborativeId}/members/${funderId}`;
       const removed = await collaboratives.removeMember(collaborativeId, funderId);
-      if (!removed) throw new NotFoundError(`Member ${funderId} of ${collaborativeId}`);
+      const withdrawn = await collaboratives.removeInvitation(collaborativeId, funderId);
+      if (!removed && !withdrawn) throw new NotFoundError(`Member ${funderId} of ${collaborativeId}`);
       await audit.record(ctx, {
-        action: 'collaborative.member.remove',
-        resource: `collaborative:${collaborativeId}/members/${funderId}`,
+        action: removed ? 'collaborative.member.remove' : 'collaborative.invitation.withdraw',
+        resource,
         outcome: 'allowed',
       });
       return viewOf(collaborative);
+    },
+
+    /** Invitations waiting for the caller's funder (its admins accept or decline them). */
+    async listInvitations(principal: Principal) {
+      requireRole(principal, 'admin', 'invitation.list', `funder:${principal.funderId}/invitations`);
+      return { items: await collaboratives.listInvitationsOf(principal.funderId) };
+    },
+
+    async acceptInvitation(ctx: AuditContext, collaborativeId: string) {
+      const { funderId } = ctx.principal;
+      requireRole(
+        ctx.principal,
+        'admin',
+        'invitation.accept',
+        `collaborative:${collaborativeId}/members/${funderId}`,
+      );
+      const collaborative = await collaboratives.get(collaborativeId);
+      if (!collaborative) throw new NotFoundError(`Invitation to ${collaborativeId}`);
+      const accepted = await collaboratives.acceptInvitation({
+        collaborativeId,
+        funderId,
+        joinedAt: now().toISOString(),
+      });
+      if (!accepted) {
+        // Accepting twice is the same as once; without an invitation there is nothing to accept.
+        if (await collaboratives.getMembership(collaborativeId, funderId)) {
+          return { outcome: 'unchanged' as const, collaborative: await viewOf(collaborative) };
+        }
+        throw new NotFoundError(`Invitation to ${collaborativeId}`);
+      }
+      const resource = `collaborative:${collaborativeId}/members/${funderId}`;
+      await audit.record(ctx, { action: 'collaborative.member.add', resource, outcome: 'allowed' });
+      await audit.write(
+        newAuditEvent(
+          ctx,
+          { action: 'collaborative.member.add', resource, outcome: 'allowed' },
+          collaborative.secretariat,
+          now(),
+        ),
+      );
+      return { outcome: 'created' as const, collaborative: await viewOf(collaborative) };
+    },
+
+    async declineInvitation(ctx: AuditContext, collaborativeId: string) {
+      const { funderId } = ctx.principal;
+      requireRole(
+        ctx.principal,
+        'admin',
+        'invitation.decline',
+        `collaborative:${collaborativeId}/members/${funderId}`,
+      );
+      const collaborative = await collaboratives.get(collaborativeId);
+      if (!collaborative || !(await collaboratives.removeInvitation(collaborativeId, funderId))) {
+        throw new NotFoundError(`Invitation to ${collaborativeId}`);
+      }
+      const resource = `collaborative:${collaborativeId}/members/${funderId}`;
+      await audit.record(ctx, { action: 'collaborative.invitation.decline', resource, outcome: 'allowed' });
+      await audit.write(
+        newAuditEvent(
+          ctx,
+          { action: 'collaborative.invitation.decline', resource, outcome: 'allowed' },
+          collaborative.secretariat,
+          now(),
+        ),
+      );
+      return { declined: true as const };
     },
 
     async getOwnMember(principal: Principal): Promise<Member> {

@@ -567,22 +567,77 @@ describe('members, keys, audit and hub administration', () => {
     expect(collaborative.body).toMatchObject({ id: 'c2', secretariat: 'osf', members: [] });
   });
 
-  it('lets only secretariat admins change a collaborative’s membership', async () => {
+  it('lets only secretariat admins invite, and a funder join only when its own admin accepts', async () => {
     const path = '/v1/collaboratives/epim/members/macarthur';
+    const read = async () =>
+      (await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status;
     expect((await hub.request(key('osf', 'admin'), 'PUT', path)).status).toBe(403);
     expect((await hub.request(key('nef', 'editor'), 'PUT', path)).status).toBe(403);
     expect((await hub.request(key('macarthur', 'admin'), 'PUT', path)).status).toBe(403);
-    const added = await hub.request(key('nef', 'admin'), 'PUT', path);
-    expect(added.status).toBe(201);
-    expect(added.body.collaborative.members).toContain('macarthur');
-    // Membership takes effect on the next request: MacArthur now sees OSF's EPIM-shared grant.
+    // The hub operator can neither add a funder nor itself, nor remove one.
+    expect((await hub.request(key('hub-operator', 'operator'), 'PUT', path)).status).toBe(403);
     expect(
-      (await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status,
-    ).toBe(200);
-    expect((await hub.request(key('nef', 'admin'), 'DELETE', path)).status).toBe(200);
+      (
+        await hub.request(
+          key('hub-operator', 'operator'),
+          'PUT',
+          '/v1/collaboratives/epim/members/hub-operator',
+        )
+      ).status,
+    ).toBe(403);
     expect(
-      (await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-collaborative-epim')).status,
+      (await hub.request(key('hub-operator', 'operator'), 'DELETE', '/v1/collaboratives/epim/members/osf'))
+        .status,
+    ).toBe(403);
+    const invited = await hub.request(key('nef', 'admin'), 'PUT', path);
+    expect(invited.status).toBe(202);
+    expect(invited.body).toMatchObject({
+      outcome: 'invited',
+      invitation: { funderId: 'macarthur', invitedBy: 'nef-admin' },
+    });
+    expect(invited.body.collaborative.members).not.toContain('macarthur');
+    expect((await hub.request(key('nef', 'admin'), 'PUT', path)).status).toBe(202);
+    // Invited is not a member: nothing of EPIM's is readable yet.
+    expect(await read()).toBe(404);
+    const waiting = await hub.request(key('macarthur', 'admin'), 'GET', '/v1/invitations');
+    expect(waiting.body.items).toEqual([
+      expect.objectContaining({ collaborativeId: 'epim', funderId: 'macarthur' }),
+    ]);
+    // Only the invited funder's admin accepts: not its viewer or editor, not another funder's admin.
+    expect(
+      (await hub.request(key('macarthur', 'editor'), 'POST', '/v1/invitations/epim/accept')).status,
+    ).toBe(403);
+    // Accepting someone else's invitation is not possible: the caller's funder is all an accept acts for (OSF is
+    // a member already: unchanged), and a funder never invited has nothing to accept.
+    expect((await hub.request(key('osf', 'admin'), 'POST', '/v1/invitations/epim/accept')).status).toBe(200);
+    expect((await hub.request(key('osf', 'admin'), 'POST', '/v1/invitations/nowhere/accept')).status).toBe(404);
+    expect(
+      (await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/invitations/epim/accept')).status,
     ).toBe(404);
+    const accepted = await hub.request(key('macarthur', 'admin'), 'POST', '/v1/invitations/epim/accept');
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.collaborative.members).toContain('macarthur');
+    expect((await hub.request(key('macarthur', 'admin'), 'POST', '/v1/invitations/epim/accept')).status).toBe(
+      200,
+    );
+    // Membership takes effect on the next request: MacArthur now sees OSF's EPIM-shared grant.
+    expect(await read()).toBe(200);
+    expect((await hub.request(key('nef', 'admin'), 'DELETE', path)).status).toBe(200);
+    expect(await read()).toBe(404);
+    // A declined invitation is gone; so is a withdrawn one.
+    expect((await hub.request(key('nef', 'admin'), 'PUT', path)).status).toBe(202);
+    expect(
+      (await hub.request(key('macarthur', 'admin'), 'POST', '/v1/invitations/epim/decline')).status,
+    ).toBe(200);
+    expect((await hub.request(key('macarthur', 'admin'), 'POST', '/v1/invitations/epim/accept')).status).toBe(
+      404,
+    );
+    expect((await hub.request(key('nef', 'admin'), 'PUT', path)).status).toBe(202);
+    expect((await hub.request(key('nef', 'admin'), 'DELETE', path)).status).toBe(200);
+    expect((await hub.request(key('macarthur', 'admin'), 'POST', '/v1/invitations/epim/accept')).status).toBe(
+      404,
+    );
+    expect(await read()).toBe(404);
   });
 
   it('stops a revoked key on its very next request', async () => {
