@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { buildConsole, type ConsoleBuild, firstLoadBytes } from '../console/build.ts';
 import { startDynamoLocal } from '../local/dynamodb-local.ts';
 import { type ColdStartResult, runColdStartBench } from './cold-start.ts';
+import { type DisclosureBenchResult, runDisclosureBench } from './disclosure-bench.ts';
 import { GAP_BENCH_SLOTS, type GapBenchResult, runGapBench } from './gap-bench.ts';
 import { type ImportBenchResult, runImportBench, WRITE_LOOPS, type WriteLoop } from './import-bench.ts';
 import { type LoadResult, runLoadBench } from './load-bench.ts';
@@ -14,7 +15,7 @@ import { type ResolutionBenchResult, runResolutionBench } from './resolution-ben
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
-/** `import`, `resolution`, `gaps`, `load`, `console`, `coldstart` or `proofs` runs one part and rewrites its section. */
+/** `import`, `resolution`, `gaps`, `load`, `console`, `coldstart`, `disclosure` or `proofs` runs one part and rewrites its section. */
 const ONLY = process.env.BENCH_ONLY;
 const RESOLUTION_SIZES = (process.env.BENCH_RESOLUTION_SIZES ?? '10000,100000').split(',').map(Number);
 const RESOLUTIONS = Number(process.env.BENCH_RESOLUTIONS ?? 300);
@@ -362,6 +363,59 @@ ${rows.join('\n')}
 `;
 }
 
+function renderDisclosure(result: DisclosureBenchResult): string {
+  const { adversary: a, timing: t } = result;
+  const pct = (x: number) => `${fmt(x * 100, 1)}%`;
+  const row = (e: (typeof a.closest)[number]) =>
+    `| ${e.seed} | ${e.state} | ${e.cell} | ${e.target} | ${e.coalition.join(', ') || '-'} | ${e.method} | ${e.unknown} | ${fmt(e.truth / 100)} | ${fmt(e.estimate / 100)} | ${pct(e.error)} |`;
+  const head =
+    '| seed | state | cell | target | coalition (and puppets) | method | unknown funders | true total | estimate | off by |\n|---|---|---|---|---|---|---|---|---|---|';
+  const ms = (x: number) => fmt(x, 2);
+  return `<!-- bench:disclosure -->
+## Disclosure: the adversary suite and hidden-versus-missing timing
+
+Written by \`npm run bench\` (\`BENCH_ONLY=disclosure\` runs only this) on ${new Date().toISOString().slice(0, 10)}; machine as above.
+
+Method: \`test/support/disclosure-adversary.ts\` (the suite \`npm test\` runs over 24 worlds) over ${fmt(a.worlds)} generated
+worlds (seeds 50,000 on): 3 to 8 funders, 1 to 3 collaboratives with random members, 12 cells (3 years x 2 themes x 2
+regions) filled sparsely or densely with grants of every visibility, and per world up to 4 states (grants edited,
+withdrawn, published or added between queries, and the operator adding 2 to 4 sock-puppet funders with private
+grants sized to pass the rules). In each state every query shape (7 groupings x up to 9 filters) was asked as every
+funder, with its memberships as they are and with each one left or another joined, as the operator, an outsider and
+each puppet, through the hub's own gap service: **${fmt(a.queries)} queries** in ${fmt(result.adversarySeconds)} s, with
+**${fmt(a.inconsistencies.length)} answers** differing between callers in anything but what each may read. Then, for each
+funder's private total in each cell and state, each coalition of up to two other funders (with the puppets, where the
+state has them: ${fmt(a.coalitions)} coalition-target pairs) estimated it ${fmt(a.estimates)} times: the residual after
+removing its own money at face value, the same with its own noise removed (as if learned), that residual shared among
+the funders it does not know, and differences between states.
+
+- **Where the target is the only funder the coalition does not know** (the guarantee): ${fmt(a.withinAlone.length)} estimates
+  within 10%; the closest was ${pct(a.closestAlone[0]?.error ?? 1)} off.
+- **All estimates**: ${fmt(a.within.length)} of ${fmt(a.estimates)} (${pct(a.within.length / Math.max(1, a.estimates))}) landed within 10%
+  of the truth, all where other funders' private money (or the coalition's own unlearned noise) stayed mixed into the
+  figure and happened to offset the target's noise or to equal it in size (README "Disclosure": what it does not
+  promise). The closest:
+
+${head}
+${a.closest.map(row).join('\n')}
+
+Closest where the target was alone:
+
+${head}
+${a.closestAlone.map(row).join('\n')}
+
+Hidden versus missing (\`GET /v1/grants/{funder}/{id}\` by a funder that may not read it, over HTTP against the local
+server on DynamoDB Local, ${fmt(t.requests)} of each, interleaved): a hidden grant p50 ${ms(t.hidden.p50)} ms, p99
+${ms(t.hidden.p99)} ms, mean ${ms(t.hidden.mean)} ms; a missing one p50 ${ms(t.missing.p50)} ms, p99 ${ms(t.missing.p99)} ms,
+mean ${ms(t.missing.mean)} ms (mean difference ${ms(t.hidden.mean - t.missing.mean)} ms, ratio
+${fmt(t.hidden.mean / Math.max(0.001, t.missing.mean), 2)}). Capacity per request: hidden ${fmt(t.hiddenCapacity.read, 1)} RCU and
+${fmt(t.hiddenCapacity.write, 1)} WCU, missing ${fmt(t.missingCapacity.read, 1)} RCU and ${fmt(t.missingCapacity.write, 1)} WCU: both read the
+key, its member and the grant (a hidden grant's item is larger, so its read costs more), and both write two audit
+events in parallel: the caller's "not found" and the event in the log of the funder named in the path (who tried).
+<!-- /bench:disclosure -->
+`;
+}
+
 function replaceSection(text: string, marker: string, section: string): string {
   const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->\\n?`);
   return pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}`;
@@ -433,6 +487,20 @@ async function main() {
       log: (l) => console.log(l),
     });
     text = replaceSection(text, 'bench:coldstart', renderColdStart(result));
+  }
+  if (runs('disclosure')) {
+    const dynamo = await startDynamoLocal();
+    try {
+      const result = await runDisclosureBench({
+        worlds: Number(process.env.BENCH_DISCLOSURE_WORLDS ?? 200),
+        requests: Number(process.env.BENCH_DISCLOSURE_REQUESTS ?? 500),
+        endpoint: dynamo.endpoint,
+        log: (l) => console.log(l),
+      });
+      text = replaceSection(text, 'bench:disclosure', renderDisclosure(result));
+    } finally {
+      await dynamo.stop();
+    }
   }
   if (runs('proofs')) {
     const result = runProofs((l) => console.log(l));

@@ -8,6 +8,9 @@ import type { DenialAudit } from '../errors.ts';
 import { onePartitionCursor } from '../pagination/cursor.ts';
 import type { AuditRepository } from './audit-repository.ts';
 
+/** What a caller's own log says of any read answered 404, hidden or missing alike. */
+export const NOT_FOUND_REASON = 'not found, or not visible to you';
+
 export interface AuditContext {
   principal: Principal;
   requestId?: string;
@@ -46,22 +49,29 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
       await repo.put(event);
     },
 
-    /** A denied attempt goes to the caller's log and to the log of any funder whose data was targeted. */
-    async recordDenied(ctx: AuditContext, denial: DenialAudit): Promise<void> {
+    /**
+     * A denied attempt goes to the caller's log and to the log of any funder whose data was targeted. With
+     * `asNotFound` (the caller was answered 404) the caller's own copy says only "not found": a record that is
+     * there but hidden must read in the caller's log exactly like one that is not there; the owners' copies say why.
+     */
+    async recordDenied(
+      ctx: AuditContext,
+      denial: DenialAudit,
+      options: { asNotFound?: boolean } = {},
+    ): Promise<void> {
       const at = now();
-      const funders = new Set([ctx.principal.funderId, ...(denial.alsoNotify ?? [])]);
-      await Promise.all(
-        [...funders].map((funderId) =>
-          repo.put(
-            newAuditEvent(
-              ctx,
-              { action: denial.action, resource: denial.resource, outcome: 'denied', reason: denial.reason },
-              funderId,
-              at,
-            ),
-          ),
-        ),
-      );
+      const owners = new Set((denial.alsoNotify ?? []).filter((f) => f !== ctx.principal.funderId));
+      const event = (funderId: string, reason: string) =>
+        newAuditEvent(
+          ctx,
+          { action: denial.action, resource: denial.resource, outcome: 'denied', reason },
+          funderId,
+          at,
+        );
+      await Promise.all([
+        repo.put(event(ctx.principal.funderId, options.asNotFound ? NOT_FOUND_REASON : denial.reason)),
+        ...[...owners].map((funderId) => repo.put(event(funderId, denial.reason))),
+      ]);
     },
 
     /** Denials seen before a principal exists (unknown, expired or revoked keys). */

@@ -492,23 +492,23 @@ export function createGrantService(deps: {
 
     async get(ctx: AuditContext, funderId: string, grantId: string): Promise<GrantView> {
       const stored = await repo.getCurrent(funderId, grantId);
-      if (!stored || stored.deleted || !stored.record)
-        throw new NotFoundError(`Grant ${funderId}/${grantId}`);
-      if (!canRead(ctx.principal, funderId, stored.record.visibility)) {
-        // Same answer as for a grant that does not exist: the caller learns nothing.
+      const exists = stored && !stored.deleted && stored.record;
+      if (!exists || !canRead(ctx.principal, funderId, exists.visibility)) {
+        // Missing and hidden answer alike, read alike in the caller's own log, and cost alike (one read, two
+        // audit writes in parallel): the funder named in the path is told who tried, and why it failed.
         throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
           action: 'grant.read',
           resource: `grant:${funderId}/${grantId}`,
-          reason: `visibility ${stored.record.visibility}`,
+          reason: exists ? `visibility ${exists.visibility}` : 'no such grant',
           alsoNotify: [funderId],
         });
       }
-      if (stored.record.visibility !== 'public' && stored.record.visibility !== 'hub') {
+      if (exists.visibility !== 'public' && exists.visibility !== 'hub') {
         await audit.record(ctx, {
           action: 'grant.read',
           resource: `grant:${funderId}/${grantId}`,
           outcome: 'allowed',
-          details: { visibility: stored.record.visibility, version: stored.version },
+          details: { visibility: exists.visibility, version: stored.version },
         });
       }
       return toGrantView(stored);

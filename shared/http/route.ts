@@ -104,6 +104,7 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
             .audit.recordDenied(
               { principal, requestId: request.event.requestContext.requestId },
               error.denial,
+              { asNotFound: error.status === 404 },
             )
             .catch((auditError: unknown) => logger.error('audit of denial failed', { error: auditError }));
         }

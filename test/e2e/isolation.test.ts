@@ -201,6 +201,45 @@ describe('reading another funder’s grants', () => {
     }
   });
 
+  it("answers a hidden grant as a missing one in headers and in the caller's audit log; the owner sees who tried", async () => {
+    const log = async (funder: string) =>
+      (await hub.request(key(funder, 'admin'), 'GET', '/v1/audit?limit=100')).body.items as Array<{
+        action: string;
+        resource: string;
+        outcome: string;
+        reason?: string;
+        actorFunderId: string;
+      }>;
+    const hidden = await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-private');
+    const missing = await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants/osf/osf-never-written');
+    expect([hidden.status, missing.status]).toEqual([404, 404]);
+    const headers = (res: typeof hidden) =>
+      Object.fromEntries(
+        [...res.headers].filter(([name]) => !['date', 'content-length', 'apigw-requestid'].includes(name)),
+      );
+    expect(headers(hidden)).toEqual(headers(missing));
+    const mine = await log('macarthur');
+    const about = (resource: string) => [
+      ...new Set(
+        mine
+          .filter((e) => e.resource === resource)
+          .map(({ action, outcome, reason }) => JSON.stringify({ action, outcome, reason })),
+      ),
+    ];
+    expect(about('grant:osf/osf-private')).toHaveLength(1);
+    expect(about('grant:osf/osf-private')).toEqual(about('grant:osf/osf-never-written'));
+    expect(JSON.stringify(mine)).not.toContain('visibility private');
+    const owners = await log('osf');
+    expect(owners).toContainEqual(
+      expect.objectContaining({
+        resource: 'grant:osf/osf-private',
+        outcome: 'denied',
+        actorFunderId: 'macarthur',
+        reason: 'visibility private',
+      }),
+    );
+  });
+
   it('lists, filters and counts only visible grants, whatever filter is asked for', async () => {
     const queries = [
       '/v1/grants?limit=100',
@@ -610,7 +649,9 @@ describe('members, keys, audit and hub administration', () => {
     // Accepting someone else's invitation is not possible: the caller's funder is all an accept acts for (OSF is
     // a member already: unchanged), and a funder never invited has nothing to accept.
     expect((await hub.request(key('osf', 'admin'), 'POST', '/v1/invitations/epim/accept')).status).toBe(200);
-    expect((await hub.request(key('osf', 'admin'), 'POST', '/v1/invitations/nowhere/accept')).status).toBe(404);
+    expect((await hub.request(key('osf', 'admin'), 'POST', '/v1/invitations/nowhere/accept')).status).toBe(
+      404,
+    );
     expect(
       (await hub.request(key('hub-operator', 'operator'), 'POST', '/v1/invitations/epim/accept')).status,
     ).toBe(404);

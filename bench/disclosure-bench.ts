@@ -1,0 +1,139 @@
+// The disclosure figures: the adversary suite over many generated worlds (how many worlds, states, coalitions and
+// queries, and the closest estimates it found), and the time a hidden grant takes to answer against a missing one,
+// over HTTP against the local server, interleaved so both see the same machine load.
+import { performance } from 'node:perf_hooks';
+import { startLocalServer } from '../local/server.ts';
+import { newApiKey } from '../shared/auth/api-keys.ts';
+import { setServicesForTests } from '../shared/services.ts';
+import { runAdversary } from '../test/support/disclosure-adversary.ts';
+import { benchServices } from './bench-hub.ts';
+import { percentile } from './percentile.ts';
+
+export interface DisclosureBenchResult {
+  adversary: Awaited<ReturnType<typeof runAdversary>>;
+  adversarySeconds: number;
+  timing: {
+    requests: number;
+    hidden: { p50: number; p99: number; mean: number };
+    missing: { p50: number; p99: number; mean: number };
+    hiddenCapacity: { read: number; write: number };
+    missingCapacity: { read: number; write: number };
+  };
+}
+
+export async function runDisclosureBench(options: {
+  worlds: number;
+  requests: number;
+  endpoint: string;
+  log: (line: string) => void;
+}): Promise<DisclosureBenchResult> {
+  const started = performance.now();
+  options.log(`disclosure: adversary over ${options.worlds} worlds`);
+  const adversary = await runAdversary({ worlds: options.worlds, firstSeed: 50_000 });
+  const adversarySeconds = (performance.now() - started) / 1000;
+
+  const { services, meter } = await benchServices(options.endpoint, true);
+  if (!meter) throw new Error('no meter');
+  setServicesForTests(services);
+  const at = new Date().toISOString();
+  for (const id of ['owner', 'reader']) {
+    await services.repos.funders.create({
+      id,
+      name: id,
+      kind: 'funder',
+      identifiers: [],
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  for (const [funderId, role] of [
+    ['owner', 'editor'],
+    ['reader', 'viewer'],
+  ] as const) {
+    await services.repos.members.create({
+      id: `${funderId}-${role}`,
+      funderId,
+      name: funderId,
+      email: `${funderId}@example.org`,
+      role,
+      createdAt: at,
+      updatedAt: at,
+    });
+  }
+  const keyOf = async (funderId: string, memberId: string) => {
+    const { apiKey, record } = newApiKey({ funderId, memberId, label: 'bench' }, 1);
+    await services.repos.members.createKey(record);
+    return apiKey;
+  };
+  const owner = await keyOf('owner', 'owner-editor');
+  const reader = await keyOf('reader', 'reader-viewer');
+  const server = await startLocalServer({ port: 0 });
+  const call = (key: string, method: string, path: string, body?: unknown) =>
+    fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  const created = await call(owner, 'PUT', '/v1/grants/owner/secret', {
+    id: 'secret',
+    title: 'A private grant',
+    description: 'Core support.',
+    currency: 'USD',
+    amountAwarded: 1000,
+    awardDate: '2020-01-01',
+    recipientOrganization: [{ id: 'GB-CHC-1', name: 'Somebody' }],
+    fundingOrganization: [{ id: 'XI-BENCH-owner', name: 'Owner' }],
+    visibility: 'private',
+  });
+  if (created.status >= 300) throw new Error(`bench grant: ${created.status} ${await created.text()}`);
+
+  const hidden: number[] = [];
+  const missing: number[] = [];
+  const hiddenCapacity = { read: 0, write: 0 };
+  const missingCapacity = { read: 0, write: 0 };
+  const once = async (path: string, times: number[], capacity: { read: number; write: number }) => {
+    const before = { read: meter.read, write: meter.write };
+    const t = performance.now();
+    const res = await call(reader, 'GET', path);
+    await res.text();
+    times.push(performance.now() - t);
+    if (res.status !== 404) throw new Error(`${path} answered ${res.status}`);
+    capacity.read += meter.read - before.read;
+    capacity.write += meter.write - before.write;
+  };
+  // Warm up, then interleave: hidden, missing, missing, hidden, ...
+  for (let i = 0; i < 20; i += 1) await once('/v1/grants/owner/secret', [], { read: 0, write: 0 });
+  for (let i = 0; i < options.requests; i += 1) {
+    const pair: Array<[string, number[], { read: number; write: number }]> = [
+      ['/v1/grants/owner/secret', hidden, hiddenCapacity],
+      [`/v1/grants/owner/never-${i}`, missing, missingCapacity],
+    ];
+    if (i % 2) pair.reverse();
+    for (const [path, times, capacity] of pair) await once(path, times, capacity);
+  }
+  await server.close();
+  const stats = (list: number[]) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return {
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      mean: list.reduce((a, b) => a + b, 0) / list.length,
+    };
+  };
+  const per = (c: { read: number; write: number }) => ({
+    read: c.read / options.requests,
+    write: c.write / options.requests,
+  });
+  return {
+    adversary,
+    adversarySeconds,
+    timing: {
+      requests: options.requests,
+      hidden: stats(hidden),
+      missing: stats(missing),
+      hiddenCapacity: per(hiddenCapacity),
+      missingCapacity: per(missingCapacity),
+    },
+  };
+}
