@@ -61,7 +61,13 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
   const { repo, audit } = deps;
   const now = deps.now ?? (() => new Date());
 
-  function view(principal: Principal, o: StoredOpportunity, pledges: StoredPledge[]): OpportunityView {
+  /**
+   * The ask as the caller may see it. Pledges are between the asker and each pledger: the asker's view counts
+   * them all; anyone else's counts only its own funder's pledge, so what a third funder sees (pledged, unmet) does
+   * not move when another funder pledges or withdraws.
+   */
+  function view(principal: Principal, o: StoredOpportunity, all: StoredPledge[]): OpportunityView {
+    const pledges = principal.funderId === o.funderId ? all : all.filter((p) => p.funderId === principal.funderId);
     const sum = (status: PledgeStatus) =>
       pledges.filter((p) => p.status === status).reduce((s, p) => s + p.amount, 0);
     const pledged = { interested: sum('interested'), committed: sum('committed'), paid: sum('paid') };
@@ -73,9 +79,7 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
         0,
         Math.round((o.budget - o.amountSecured - pledged.committed - pledged.paid) * 100) / 100,
       ),
-      pledges: pledges
-        .filter((p) => principal.funderId === o.funderId || p.funderId === principal.funderId)
-        .map(({ opportunityId: _id, ...p }) => p),
+      pledges: pledges.map(({ opportunityId: _id, ...p }) => p),
     };
   }
 
@@ -305,13 +309,16 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
 
     /**
      * Funders worth asking: those whose grants the caller may read went to the ask's recipient, or into its
-     * themes and regions. The asker and funders that already pledged are left out.
+     * themes and regions. The asker is left out, and so is the caller; the asker's own list also leaves out
+     * funders that pledged. Anyone else's list does not depend on others' pledges, which are not theirs to see.
      */
     async suggestions(ctx: AuditContext, id: string) {
       const { opportunity, pledges } = await readable(ctx, id, 'opportunity.suggestions');
+      const asker = ctx.principal.funderId === opportunity.funderId;
       const skip = new Set([
         opportunity.funderId,
-        ...pledges.filter((p) => p.status !== 'withdrawn').map((p) => p.funderId),
+        ctx.principal.funderId,
+        ...(asker ? pledges.filter((p) => p.status !== 'withdrawn').map((p) => p.funderId) : []),
       ]);
       const scored = new Map<string, { score: number; reasons: string[] }>();
       const add = (funderId: string, score: number, reason: string) => {

@@ -78,9 +78,53 @@ describe('co-funding asks', () => {
       'committed',
       'paid',
     ]);
+    // Another funder sees the ask as if no one else had pledged: the pledge is between OSF and MacArthur.
     const other = await hub.request(key('nef', 'viewer'), 'GET', `/v1/opportunities/${id}`);
     expect(other.status).toBe(200);
-    expect(other.body).toMatchObject({ unmet: 340_000, pledges: [] });
+    expect(other.body).toMatchObject({
+      unmet: 400_000,
+      pledged: { interested: 0, committed: 0, paid: 0 },
+      pledges: [],
+    });
+  });
+
+  it('shows a third funder the same ask, suggestions and gap figures whatever another funder pledges', async () => {
+    const { id } = await post('osf', ask());
+    const gaps = '/v1/gaps?theme=governance&region=central-america-mexico&groupBy=';
+    const thirdView = async () => {
+      const [one, suggestions, cells] = await Promise.all([
+        hub.request(key('nef', 'viewer'), 'GET', `/v1/opportunities/${id}`),
+        hub.request(key('nef', 'viewer'), 'GET', `/v1/opportunities/${id}/suggestions`),
+        hub.request(key('nef', 'viewer'), 'GET', gaps),
+      ]);
+      const listed = (await listAll('nef', '&status=open')).includes(id);
+      const { revision: _r, updatedAt: _u, ...ask } = one.body;
+      return JSON.stringify({
+        ask,
+        suggestions: suggestions.body,
+        openAsks: cells.body.cells[0]?.openAsks,
+        listed,
+      });
+    };
+    const before = await thirdView();
+    for (const status of ['interested', 'committed', 'withdrawn', 'committed', 'paid']) {
+      const res = await pledge('macarthur', id, { amount: 75_000, status });
+      expect(res.status, res.text).toBe(200);
+      expect(await thirdView(), `after a ${status} pledge`).toBe(before);
+    }
+    // The asker and the pledger see it.
+    const owner = await hub.request(key('osf', 'viewer'), 'GET', `/v1/opportunities/${id}`);
+    expect(owner.body).toMatchObject({ unmet: 325_000, pledged: { paid: 75_000 } });
+    const pledger = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/opportunities/${id}`);
+    expect(pledger.body).toMatchObject({
+      unmet: 325_000,
+      pledges: [expect.objectContaining({ funderId: 'macarthur' })],
+    });
+    // The asker's suggestions leave out a funder that pledged; MacArthur's own never list itself.
+    const asker = await hub.request(key('osf', 'viewer'), 'GET', `/v1/opportunities/${id}/suggestions`);
+    expect(asker.body.items.map((i: { funderId: string }) => i.funderId)).not.toContain('macarthur');
+    const own = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/opportunities/${id}/suggestions`);
+    expect(own.body.items.map((i: { funderId: string }) => i.funderId)).not.toContain('macarthur');
   });
 
   it('hides a private ask from other funders exactly like a missing one, and an EPIM ask from non-members', async () => {
