@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES } from './codelists/codes.ts';
 import { DateOrDateTimeSchema, IsoDateTimeSchema, SlugSchema } from './common.ts';
 import { VisibilitySchema } from './grant.ts';
+import { nameText, plainText } from './storable.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
 const Money = z.number().finite().min(0).max(1e13);
@@ -13,7 +14,7 @@ export const OpportunityIdSchema = z
   .regex(/^opp_[0-9a-f-]{36}$/, 'must be an opportunity id (opp_...)');
 
 export const OpportunityRecipientSchema = z.strictObject({
-  name: z.string().min(1).max(1000),
+  name: nameText(1, 1000),
   /** The hub organisation, when known (from an organisation page or a grant's organisations). */
   orgId: z
     .string()
@@ -26,8 +27,8 @@ export const OpportunityRecipientSchema = z.strictObject({
 export const OpportunityStatusSchema = z.enum(['open', 'closed', 'withdrawn']);
 
 const AskFields = {
-  title: z.string().min(1).max(300),
-  description: z.string().max(5000).default(''),
+  title: nameText(1, 300),
+  description: plainText(5000).default(''),
   recipient: OpportunityRecipientSchema,
   themes: z.array(ThemeSchema).min(1).max(10),
   regions: z.array(RegionSchema).min(1).max(10),
@@ -46,7 +47,7 @@ export type CreateOpportunityRequest = z.infer<typeof CreateOpportunityRequestSc
 export const UpdateOpportunityRequestSchema = z
   .strictObject({
     title: AskFields.title,
-    description: z.string().max(5000),
+    description: plainText(5000),
     budget: AskFields.budget,
     amountSecured: Money,
     deadline: AskFields.deadline,

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { IsoDateTimeSchema, SlugSchema } from './common.ts';
 import { DigestPreferencesSchema } from './digest.ts';
+import { nameText } from './storable.ts';
 
 /** org-id.guide identifier such as GB-CHC-1000147 or US-EIN-131723055. */
 export const OrgIdSchema = z
@@ -31,19 +32,19 @@ export type Funder = z.infer<typeof FunderSchema>;
 
 export const CreateFunderRequestSchema = z.strictObject({
   id: SlugSchema,
-  name: z.string().min(1).max(200),
+  name: nameText(1, 200),
   kind: z.enum(['funder', 'pooled-fund']).default('funder'),
   identifiers: z.array(OrgIdSchema).max(20).default([]),
   status: FunderStatusSchema.default('active'),
   subFundOf: SlugSchema.optional(),
   /** The funder's first admin; their API key is returned once in the response. */
-  admin: z.strictObject({ id: SlugSchema, name: z.string().min(1).max(200), email: z.email() }).optional(),
+  admin: z.strictObject({ id: SlugSchema, name: nameText(1, 200), email: z.email() }).optional(),
 });
 export type CreateFunderRequest = z.infer<typeof CreateFunderRequestSchema>;
 
 export const UpdateFunderRequestSchema = z
   .strictObject({
-    name: z.string().min(1).max(200).optional(),
+    name: nameText(1, 200).optional(),
     identifiers: z.array(OrgIdSchema).max(20).optional(),
     status: FunderStatusSchema.optional(),
   })
@@ -66,7 +67,7 @@ export type CollaborativeView = z.infer<typeof CollaborativeViewSchema>;
 
 export const CreateCollaborativeRequestSchema = z.strictObject({
   id: SlugSchema,
-  name: z.string().min(1).max(200),
+  name: nameText(1, 200),
   secretariat: SlugSchema,
 });
 
@@ -105,7 +106,7 @@ export type Member = z.infer<typeof MemberSchema>;
 
 export const CreateMemberRequestSchema = z.strictObject({
   id: SlugSchema,
-  name: z.string().min(1).max(200),
+  name: nameText(1, 200),
   email: z.email(),
   role: z.enum(['viewer', 'editor', 'admin']),
 });
@@ -131,7 +132,7 @@ export const ApiKeyViewSchema = ApiKeyRecordSchema.omit({ secretHash: true });
 export type ApiKeyView = z.infer<typeof ApiKeyViewSchema>;
 
 export const CreateApiKeyRequestSchema = z.strictObject({
-  label: z.string().min(1).max(100).default('api key'),
+  label: nameText(1, 100).default('api key'),
   /** Admins may create a key for another member of their own funder. */
   memberId: SlugSchema.optional(),
   expiresInDays: z.number().int().min(1).max(365).default(90),

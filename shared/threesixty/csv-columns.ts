@@ -115,7 +115,24 @@ function toNumber(value: string): number | string {
 }
 
 /** A spreadsheet cell's value in a text column: dates stay dates (the importer reads them), numbers become text. */
-function cellValue(mapping: ColumnMapping, value: unknown): unknown {
+/**
+ * CSV injection (OWASP): a spreadsheet runs a cell starting with =, +, -, @, tab or carriage return as a formula.
+ * The hub's CSV writes such a text cell with a single quote in front, which spreadsheets show as text; a cell
+ * that already starts with quotes before one of those characters gets one more, so reading strips exactly one.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+export function neutraliseCell(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+/** The reverse, on import: a cell the hub's export neutralised reads back as it was written. */
+export function unneutraliseCell(text: string): string {
+  return text.startsWith("'") && FORMULA_START.test(text) ? text.slice(1) : text;
+}
+
+function cellValue(mapping: ColumnMapping, raw: unknown): unknown {
+  const value = typeof raw === 'string' ? unneutraliseCell(raw) : raw;
   if (typeof value === 'string') {
     if (mapping.kind === 'number') return toNumber(value);
     if (mapping.kind === 'array-string') return value.split(';').map((v) => v.trim());
@@ -142,7 +159,7 @@ export function rowToGrant(row: Record<string, unknown>): {
     if (value === undefined || value === null || value === '') continue;
     const mapping = parseColumn(header);
     if (!mapping) {
-      extra[header] = value;
+      extra[unneutraliseCell(header)] = typeof value === 'string' ? unneutraliseCell(value) : value;
       continue;
     }
     setPath(grant, mapping.path, cellValue(mapping, value));
@@ -204,5 +221,9 @@ function flattenNodes(
 export function grantToRow(grant: Record<string, unknown>): Record<string, string | number> {
   const out: Record<string, string | number> = {};
   flattenNodes(ROOT, grant, '', out);
-  return out;
+  const safe: Record<string, string | number> = {};
+  for (const [title, value] of Object.entries(out)) {
+    safe[neutraliseCell(title)] = typeof value === 'string' ? neutraliseCell(value) : value;
+  }
+  return safe;
 }

@@ -69,6 +69,19 @@ describe('a single grant write with bad input', () => {
       `additionalData${'.a'.repeat(16)}`,
       { additionalData: JSON.parse(`${'{"a":'.repeat(31)}1${'}'.repeat(31)}`) },
     ],
+    // Text that is not text, or that makes a name display as another: refused with the field named.
+    ['title', { title: 'Core\u0000support' }],
+    ['description', { description: 'half of \ud83d a character' }],
+    [
+      'recipientOrganization.0.name',
+      { recipientOrganization: [{ id: 'GB-CHC-1', name: 'Refugee \u202eAction' }] },
+    ],
+    [
+      'fundingOrganization.0.name',
+      { fundingOrganization: [{ id: 'GB-CHC-2', name: 'Funder \u2066x\u2069' }] },
+    ],
+    ['additionalData', { additionalData: { 'key\u0000': 1 } }],
+    ['additionalData.note', { additionalData: { note: '\udc00' } }],
   ])('names %s and writes nothing', async (field, change) => {
     await expectRejected(await put({ ...grantBody('bad-1'), ...change }), 400, field);
   });
@@ -152,6 +165,35 @@ describe('a single grant write with bad input', () => {
       'created',
     ]);
     expect(res.body.results[1].errors[0]).toMatchObject({ field: 'grants.1.additionalData', value: '' });
+  });
+
+  it('accepts right-to-left names with their direction marks, and a batch refuses only the row with a NUL', async () => {
+    const name = 'جمعية\u200f الإغاثة';
+    const res = await hub.request(editor, 'PUT', '/v1/grants/osf/rtl-1', {
+      ...grantBody('rtl-1'),
+      recipientOrganization: [{ id: 'XI-RTL-1', name }],
+    });
+    expect(res.status, res.text.slice(0, 300)).toBe(201);
+    const batch = await hub.request(editor, 'POST', '/v1/grants/batch', {
+      grants: [grantBody('nul-1'), { ...grantBody('nul-2'), title: 'Nul\u0000' }, grantBody('nul-3')],
+    });
+    expect(batch.status, batch.text).toBe(200);
+    expect(batch.body.results.map((r: { outcome: string }) => r.outcome)).toEqual([
+      'created',
+      'rejected',
+      'created',
+    ]);
+    expect(batch.body.results[1].errors[0]).toMatchObject({ field: 'grants.1.title' });
+    // A grant bigger than a grant may be (64 KB as JSON; a batch body may hold 4 MB) is refused by row, named by
+    // its largest field.
+    const notes = Array.from({ length: 900 }, (_, i) => `note ${i} `.repeat(10));
+    const big = await hub.request(editor, 'POST', '/v1/grants/batch', {
+      grants: [{ ...grantBody('big-1'), additionalData: { notes } }, grantBody('big-2')],
+    });
+    expect(big.status, big.text.slice(0, 300)).toBe(200);
+    expect(big.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['rejected', 'created']);
+    expect(big.body.results[0].errors[0].field).toBe('grants.0.additionalData');
+    expect(big.body.results[0].errors[0].message).toMatch(/more than the 64 KB/);
   });
 
   it('accepts a grant id with a single space inside, as publishers write them', async () => {
@@ -245,6 +287,8 @@ describe('administration with bad input', () => {
     ['role', { id: 'p1', name: 'P', email: 'p@example.org', role: 'owner' }],
     ['id', { id: 'Has Spaces', name: 'P', email: 'p@example.org', role: 'viewer' }],
     ['funderId', { id: 'p1', name: 'P', email: 'p@example.org', role: 'viewer', funderId: 'macarthur' }],
+    ['name', { id: 'p1', name: 'Pat \u202eeciffO', email: 'p@example.org', role: 'viewer' }],
+    ['name', { id: 'p1', name: 'Pat\u0000', email: 'p@example.org', role: 'viewer' }],
   ])('names %s when creating a member', async (field, body) => {
     await expectRejected(await hub.request(admin(), 'POST', '/v1/members', body), 400, field);
   });
@@ -253,6 +297,7 @@ describe('administration with bad input', () => {
     ['identifiers.0', { id: 'f1', name: 'F', identifiers: ['charity 123'] }],
     ['status', { id: 'f1', name: 'F', status: 'gone' }],
     ['subFundOf', { id: 'f1', name: 'F', kind: 'pooled-fund' }],
+    ['name', { id: 'f1', name: 'Open Society \u202eFoundations' }],
   ])('names %s when creating a funder', async (field, body) => {
     const res = await hub.request(operator(), 'POST', '/v1/funders', body);
     expect([400, 422]).toContain(res.status);

@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiClient } from '../../cli/api-client.ts';
 import { runExport } from '../../cli/commands/export.ts';
@@ -227,6 +228,39 @@ describe('CSV', () => {
 });
 
 describe('exports', () => {
+  it('neutralise formula cells in CSV (OWASP), and an import reads them back as written', async () => {
+    const title = '=HYPERLINK("http://evil.example/","Open")';
+    const name = '@SUM(1+1) Community Trust';
+    const put = await hub.request(world.keys.osf?.editor ?? '', 'PUT', '/v1/grants/osf/formula-1', {
+      ...grantBody('formula-1'),
+      title,
+      description: '-1 for the formula',
+      recipientOrganization: [{ id: 'GB-CHC-9990001', name }],
+      visibility: 'hub',
+    });
+    expect(put.status, put.text.slice(0, 300)).toBe(201);
+    const out = join(dir, 'formula.csv');
+    await exportAs('osf', out, { format: 'csv', filters: { funder: 'osf', recipient: 'GB-CHC-9990001' } });
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example/"",""Open"")"`);
+    expect(text).toContain(`'@SUM(1+1) Community Trust`);
+    // No cell of the file starts a formula.
+    const cells = parse(text, { relax_column_count: true }) as string[][];
+    expect(cells.flat().filter((c) => /^[=+\-@\t\r]/.test(c) && Number.isNaN(Number(c)))).toEqual([]);
+    const report = await importAs('macarthur', out, { restart: true });
+    expect(report.rejections).toEqual([]);
+    const copy = await hub.request(
+      world.keys.macarthur?.viewer ?? '',
+      'GET',
+      '/v1/grants/macarthur/formula-1',
+    );
+    expect(copy.body.grant).toMatchObject({
+      title,
+      description: '-1 for the formula',
+      recipientOrganization: [{ name }],
+    });
+  });
+
   it('export exactly what the caller may see, and only public grants as open data', async () => {
     await hub.services.grants.put(
       { principal: principalOf('macarthur', 'editor') },
