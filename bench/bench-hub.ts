@@ -15,5 +15,6 @@ export async function benchServices(endpoint: string, metered: boolean) {
   const meter = metered ? meterCapacity(client) : undefined;
   const services = createServices(config, client);
   await ensureTables(services.client, names);
+  await services.ready();
   return { names, config, services, meter };
 }

@@ -98,13 +98,26 @@ async function readRaw(req: IncomingMessage): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Names and values as own properties, as API Gateway's JSON event has them: built through a Map, so a header or
+ * query parameter named `__proto__` or `constructor` is a key like any other (and an unknown one is refused).
+ */
+function ownEntries(entries: Iterable<[string, string]>): Record<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, value] of entries) {
+    const known = map.get(name);
+    map.set(name, known === undefined ? value : `${known},${value}`);
+  }
+  return Object.fromEntries(map);
+}
+
 function flatHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
+  const pairs: Array<[string, string]> = [];
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
-    headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    pairs.push([name.toLowerCase(), Array.isArray(value) ? value.join(',') : value]);
   }
-  return headers;
+  return ownEntries(pairs);
 }
 
 export interface LocalServerOptions {
@@ -155,11 +168,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     // an invalid escape stays as sent
   }
   const headers = flatHeaders(req);
-  const queryStringParameters: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) {
-    queryStringParameters[key] =
-      key in queryStringParameters ? `${queryStringParameters[key]},${value}` : value;
-  }
+  const queryStringParameters = ownEntries(url.searchParams);
   const requestId = randomUUID();
   const routeKey = `${definition.method} ${definition.path}`;
   const now = new Date();

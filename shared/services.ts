@@ -23,6 +23,7 @@ import { createOpportunityService } from './opportunities/opportunity-service.ts
 import { createDuplicateService } from './organisations/duplicate-service.ts';
 import { createResolutionRepository } from './organisations/resolution-repository.ts';
 import { createResolver } from './organisations/resolver.ts';
+import { useCursorSigningKey } from './pagination/cursor.ts';
 import { createHubSecrets } from './secrets/hub-secret.ts';
 import { streamProcessors } from './streams/consumers.ts';
 import { createDeadLetterRepository } from './streams/dead-letter-repository.ts';
@@ -82,6 +83,15 @@ export function createServices(
       (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.funders ?? [],
   });
   const secrets = createHubSecrets(repoDeps);
+  let readying: Promise<void> | undefined;
+  /** What every request needs loaded first (the cursor signing key); once per process. */
+  const ready = () => {
+    readying ??= secrets.keyFor('cursor').then(useCursorSigningKey);
+    readying.catch(() => {
+      readying = undefined;
+    });
+    return readying;
+  };
   const gaps = createGapService({
     openAsks: (ctx) => opportunities.openAsks(ctx),
     noiseKey: () => secrets.keyFor('gap-noise'),
@@ -129,6 +139,7 @@ export function createServices(
     },
     audit,
     secrets,
+    ready,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
     grants,

@@ -5,7 +5,7 @@ import type { Principal } from '../../schemas/tenancy.ts';
 import { requireRole } from '../access/policy.ts';
 import { auditPartition } from '../db/keys.ts';
 import type { DenialAudit } from '../errors.ts';
-import { onePartitionCursor } from '../pagination/cursor.ts';
+import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import type { AuditRepository } from './audit-repository.ts';
 
 /** What a caller's own log says of any read answered 404, hidden or missing alike. */
@@ -95,7 +95,7 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
 
     async list(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
       requireRole(principal, 'admin', 'audit.list', `funder:${principal.funderId}/audit`);
-      const cursor = onePartitionCursor(principal.funderId, 'audit', query.cursor, {
+      const cursor = onePartitionCursor(cursorOwner(principal), 'audit', query.cursor, {
         PK: auditPartition(principal.funderId),
       });
       const page = await repo.list(principal.funderId, query.limit, cursor.startKey);

@@ -34,7 +34,7 @@ import type { GapService } from '../gaps/gap-service.ts';
 import { logger } from '../logger.ts';
 import type { OpportunityService } from '../opportunities/opportunity-service.ts';
 import type { DuplicateService } from '../organisations/duplicate-service.ts';
-import { onePartitionCursor } from '../pagination/cursor.ts';
+import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import type { FunderRepository } from '../tenancy/funder-repository.ts';
 import type { MemberRepository } from '../tenancy/member-repository.ts';
 import type { TenancyService } from '../tenancy/tenancy-service.ts';
@@ -523,7 +523,7 @@ export function createDigestService(deps: {
         });
       }
       const cursor = onePartitionCursor(
-        principal.funderId,
+        cursorOwner(principal),
         `digests:${target ?? '*'}`,
         query.cursor,
         target

@@ -30,6 +30,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import {
+  cursorOwner,
   decodeCursor,
   encodeCursor,
   queryFingerprint,
@@ -581,7 +582,7 @@ export function createGrantService(deps: {
       const { limit, cursor: rawCursor, ...filters } = query;
       const scopes = buildScopes(principal, filters);
       const fingerprint = fingerprintOf(principal, filters);
-      const cursor = rawCursor ? decodeCursor(rawCursor, principal.funderId, fingerprint) : undefined;
+      const cursor = rawCursor ? decodeCursor(rawCursor, cursorOwner(principal), fingerprint) : undefined;
       let scopeIndex = cursor?.s ?? 0;
       let key = cursor?.k ?? null;
       if (scopeIndex > scopes.length) throw new InvalidCursorError();
@@ -624,7 +625,7 @@ export function createGrantService(deps: {
       return {
         items,
         nextCursor: more
-          ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: scopeIndex, k: key })
+          ? encodeCursor({ v: 1, f: cursorOwner(principal), q: fingerprint, s: scopeIndex, k: key })
           : null,
       };
     },

@@ -223,6 +223,7 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
     const params = parseOptional(spec.params, event.pathParameters ?? {}, 'path');
     const query = parseOptional(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = readBody(event, spec);
+    await getServices().ready();
     const out = await fn({
       principal,
       ctx: { principal, requestId: event.requestContext.requestId },

@@ -19,6 +19,7 @@ import { ConditionFailedError } from '../db/conditions.ts';
 import { funderOpportunitiesPartition, opportunityVisibilityPartition } from '../db/keys.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
 import {
+  cursorOwner,
   decodeCursor,
   encodeCursor,
   queryFingerprint,
@@ -114,7 +115,7 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
       })),
     ];
     const fingerprint = queryFingerprint({ ...filters, collaboratives: principal.collaboratives });
-    const cursor = raw ? decodeCursor(raw, principal.funderId, fingerprint) : undefined;
+    const cursor = raw ? decodeCursor(raw, cursorOwner(principal), fingerprint) : undefined;
     let scopeIndex = cursor?.s ?? 0;
     let key = cursor?.k ?? null;
     const items: OpportunityView[] = [];
@@ -149,7 +150,7 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
       items,
       nextCursor:
         scopeIndex < scopes.length
-          ? encodeCursor({ v: 1, f: principal.funderId, q: fingerprint, s: scopeIndex, k: key })
+          ? encodeCursor({ v: 1, f: cursorOwner(principal), q: fingerprint, s: scopeIndex, k: key })
           : null,
     };
   }

@@ -16,7 +16,7 @@ import type { AuditContext, AuditService } from '../audit/audit-service.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { reviewQueuePartition } from '../db/keys.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { onePartitionCursor } from '../pagination/cursor.ts';
+import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { countedOnce } from './grant-links.ts';
 import { conflictingRegistrations } from './identifiers.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
@@ -168,7 +168,7 @@ export function createDuplicateService(deps: {
     /** The caller's open pairs, most money affected first, each shown only if both records are visible. */
     async list(ctx: AuditContext, query: { limit: number; cursor?: string | undefined }) {
       const { principal } = ctx;
-      const cursor = onePartitionCursor(principal.funderId, 'duplicates', query.cursor, {
+      const cursor = onePartitionCursor(cursorOwner(principal), 'duplicates', query.cursor, {
         GSI1PK: reviewQueuePartition(principal.funderId),
       });
       const page = await repo.listQueue(principal.funderId, query.limit, cursor.startKey);

@@ -1,5 +1,6 @@
-// Opaque cursors: they carry where to resume, and are bound to the caller and the query they came from.
-import { createHash } from 'node:crypto';
+// Opaque cursors: they carry where to resume, are bound to the caller's key and the query they came from, and are
+// signed (HMAC-SHA256 with a key derived from the hub's secret), so a forged, edited or foreign cursor is a 400.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { InvalidCursorError } from '../errors.ts';
 
@@ -7,7 +8,7 @@ const KeyValue = z.union([z.string().max(2048), z.number()]);
 
 const CursorSchema = z.strictObject({
   v: z.literal(1),
-  /** Funder the cursor was issued to. */
+  /** The funder and API key the cursor was issued to (cursorOwner). */
   f: z.string(),
   /** Hash of the query's filters: a cursor cannot be replayed against a different query. */
   q: z.string(),
@@ -23,20 +24,42 @@ export function queryFingerprint(query: Record<string, unknown>): string {
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 22);
 }
 
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+let signingKey: Buffer | undefined;
+
+/** The key cursors are signed with (services.ready() loads it from the hub's secret before any request). */
+export function useCursorSigningKey(key: Buffer): void {
+  signingKey = key;
 }
 
-/** Decodes and checks ownership and query; anything off is an invalid cursor, never a server error. */
-export function decodeCursor(raw: string, funderId: string, fingerprint: string): Cursor {
+function tag(payload: string): Buffer {
+  if (!signingKey) throw new Error('the cursor signing key is not loaded (await services.ready())');
+  return createHmac('sha256', signingKey).update(payload).digest();
+}
+
+/** Whom a cursor belongs to: the caller's funder and the API key it was issued to. */
+export const cursorOwner = (principal: { funderId: string; keyId: string }) =>
+  `${principal.funderId}/${principal.keyId}`;
+
+export function encodeCursor(cursor: Cursor): string {
+  const payload = Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+  return `${payload}.${tag(payload).toString('base64url')}`;
+}
+
+/** Checks the signature, then ownership and query; anything off is an invalid cursor, never a server error. */
+export function decodeCursor(raw: string, owner: string, fingerprint: string): Cursor {
+  const [payload, signature, ...rest] = raw.split('.');
+  if (!payload || !signature || rest.length > 0) throw new InvalidCursorError();
+  const given = Buffer.from(signature, 'base64url');
+  const expected = tag(payload);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidCursorError();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new InvalidCursorError();
   }
   const result = CursorSchema.safeParse(parsed);
-  if (!result.success || result.data.f !== funderId || result.data.q !== fingerprint) {
+  if (!result.success || result.data.f !== owner || result.data.q !== fingerprint) {
     throw new InvalidCursorError();
   }
   return result.data;
@@ -79,20 +102,20 @@ export function requireStartKeyWithin(
  * how to hand out the next cursor.
  */
 export function onePartitionCursor(
-  funderId: string,
+  owner: string,
   resource: string,
   rawCursor: string | undefined,
   partition: Record<string, string>,
 ) {
   const fingerprint = queryFingerprint({ resource });
   const startKey = rawCursor
-    ? requireStartKeyWithin(decodeCursor(rawCursor, funderId, fingerprint).k, partition)
+    ? requireStartKeyWithin(decodeCursor(rawCursor, owner, fingerprint).k, partition)
     : undefined;
   return {
     startKey,
     next(lastKey: Record<string, unknown> | undefined): string | null {
       const k = toCursorKey(lastKey);
-      return k ? encodeCursor({ v: 1, f: funderId, q: fingerprint, s: 0, k }) : null;
+      return k ? encodeCursor({ v: 1, f: owner, q: fingerprint, s: 0, k }) : null;
     },
   };
 }

@@ -17,7 +17,7 @@ import { apiKeyView, newApiKey } from '../auth/api-keys.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { FUNDERS_PARTITION } from '../db/keys.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
-import { onePartitionCursor } from '../pagination/cursor.ts';
+import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
 import type { FunderRepository } from './funder-repository.ts';
@@ -75,7 +75,7 @@ export function createTenancyService(deps: TenancyDeps) {
     },
 
     async listFunders(principal: Principal, query: { limit: number; cursor?: string | undefined }) {
-      const cursor = onePartitionCursor(principal.funderId, 'funders', query.cursor, {
+      const cursor = onePartitionCursor(cursorOwner(principal), 'funders', query.cursor, {
         GSI1PK: FUNDERS_PARTITION,
       });
       const page = await funders.list(query.limit, cursor.startKey);

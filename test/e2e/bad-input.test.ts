@@ -262,11 +262,37 @@ describe('queries with bad input', () => {
     ['cursor', '/v1/grants?cursor=garbage'],
     ['query.limit', '/v1/funders?limit=5000'],
     ['query.anything', '/v1/me?anything=1'],
+    ['query.__proto__', '/v1/grants?__proto__=x'],
+    ['query.__proto__', '/v1/gaps?__proto__=x'],
+    ['query.constructor', '/v1/gaps?constructor=1'],
+    ['query.__proto__[admin]', '/v1/opportunities?__proto__[admin]=1'],
   ])('names %s for %s', async (field, path) => {
     const res = await hub.request(editor, 'GET', path);
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('refuses a cursor that was edited, or issued to another key, even of the same funder', async () => {
+    const first = await hub.request(editor, 'GET', '/v1/grants?limit=1');
+    const cursor: string = first.body.nextCursor;
+    expect(cursor).toMatch(/^[\w-]+\.[\w-]+$/);
+    const ok = await hub.request(editor, 'GET', `/v1/grants?limit=1&cursor=${cursor}`);
+    expect(ok.status).toBe(200);
+    const [payload, signature] = cursor.split('.');
+    const decoded = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    decoded.s += 1;
+    const edited = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${signature}`;
+    for (const [key, bad] of [
+      [editor, edited],
+      [world.keys.osf?.viewer ?? '', cursor],
+      [world.keys.macarthur?.viewer ?? '', cursor],
+      [editor, `${payload}.`],
+    ] as const) {
+      const res = await hub.request(key, 'GET', `/v1/grants?limit=1&cursor=${encodeURIComponent(bad)}`);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].field).toBe('cursor');
+    }
   });
 
   it('rejects a body on a route that takes none', async () => {

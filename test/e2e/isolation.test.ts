@@ -289,10 +289,12 @@ describe('reading another funder’s grants', () => {
   it('rejects a cursor rewritten to resume in another funder’s partition', async () => {
     const page = await hub.request(key('macarthur', 'viewer'), 'GET', '/v1/grants?limit=1');
     expect(page.body.nextCursor).toBeTruthy();
-    const decoded = JSON.parse(Buffer.from(page.body.nextCursor, 'base64url').toString());
+    // Re-signed with the hub's own key (this test runs in the hub's process): the checks behind the signature hold
+    // on their own. Without the key, any edit fails the signature (bad-input.test.ts).
+    const decoded = JSON.parse(Buffer.from(page.body.nextCursor.split('.')[0], 'base64url').toString());
     const tampered = [
       encodeCursor({ ...decoded, k: { ...decoded.k, GSI1PK: 'FUNDER#osf#GRANTS' } }),
-      encodeCursor({ ...decoded, f: 'osf' }),
+      encodeCursor({ ...decoded, f: decoded.f.replace(/^macarthur/, 'osf') }),
       encodeCursor({ ...decoded, s: 99 }),
       // Cut short (an appended character can decode to the same bytes, so it proves nothing).
       page.body.nextCursor.slice(0, -6),

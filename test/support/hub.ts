@@ -48,6 +48,7 @@ export async function startTestHub(options: { server?: boolean; streams?: boolea
   resetServicesForTests();
   const services = getServices();
   await ensureTables(services.client, names);
+  await services.ready();
   let server: LocalServer | undefined;
   if (options.server) server = await startLocalServer({ port: 0 });
   const url = server?.url ?? '';

@@ -15,7 +15,9 @@ describe('CSV cells', () => {
   it('never start with a formula character, and read back exactly', () => {
     const text = fc.oneof(
       fc.string(),
-      fc.tuple(fc.constantFrom("'", "''", ''), fc.constantFrom(...TRIGGERS), fc.string()).map((p) => p.join('')),
+      fc
+        .tuple(fc.constantFrom("'", "''", ''), fc.constantFrom(...TRIGGERS), fc.string())
+        .map((p) => p.join('')),
     );
     fc.assert(
       fc.property(text, (s) => {

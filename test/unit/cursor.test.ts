@@ -4,8 +4,10 @@ import {
   encodeCursor,
   queryFingerprint,
   requireStartKeyWithin,
+  useCursorSigningKey,
 } from '../../shared/pagination/cursor.ts';
 
+useCursorSigningKey(Buffer.alloc(32, 1));
 const fp = queryFingerprint({ funder: 'osf' });
 const valid = encodeCursor({
   v: 1,
@@ -24,6 +26,30 @@ describe('cursors', () => {
     ['another funder', () => decodeCursor(valid, 'osf', fp)],
     ['another query', () => decodeCursor(valid, 'macarthur', queryFingerprint({ funder: 'nef' }))],
     ['garbage', () => decodeCursor('%%%', 'macarthur', fp)],
+    ['no signature', () => decodeCursor(valid.split('.')[0] ?? '', 'macarthur', fp)],
+    [
+      'an edited payload with the old signature',
+      () => {
+        const [payload, signature] = valid.split('.');
+        const edited = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+        edited.k.PK = 'GRANT#osf#secret';
+        return decodeCursor(
+          `${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${signature}`,
+          'macarthur',
+          fp,
+        );
+      },
+    ],
+    [
+      'a cursor signed with another key (another hub)',
+      () => {
+        useCursorSigningKey(Buffer.alloc(32, 2));
+        const foreign = encodeCursor({ v: 1, f: 'macarthur', q: fp, s: 1, k: null });
+        useCursorSigningKey(Buffer.alloc(32, 1));
+        return decodeCursor(foreign, 'macarthur', fp);
+      },
+    ],
+    ['a truncated signature', () => decodeCursor(valid.slice(0, -5), 'macarthur', fp)],
     [
       'unknown fields',
       () =>
