@@ -139,7 +139,12 @@ export const CreateApiKeyRequestSchema = z.strictObject({
 });
 
 export const CreatedApiKeySchema = ApiKeyViewSchema.extend({
-  apiKey: z.string().describe('The key itself: shown once, store it now'),
+  apiKey: z
+    .string()
+    .nullable()
+    .describe('The key itself: shown once, store it now (null in a replay of the request that made it)'),
+  /** In a replay (the same Idempotency-Key): why `apiKey` is null. */
+  apiKeyShown: z.string().optional(),
 });
 
 export const CreatedFunderSchema = z.object({

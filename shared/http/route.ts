@@ -118,9 +118,14 @@ function problemDetails(): middy.MiddlewareObj<HttpEvent, HttpResult> {
             422,
             'idempotency_key_reused',
             'Idempotency-Key reused',
-            'This Idempotency-Key was used with a different body.',
+            'This Idempotency-Key was already used for a different request (another route, path or body).',
             {
-              errors: [{ field: 'idempotency-key', message: 'was already used with a different body' }],
+              errors: [
+                {
+                  field: 'idempotency-key',
+                  message: 'was already used with a different route, path or body',
+                },
+              ],
             },
           ),
           instance,
@@ -180,11 +185,16 @@ function idempotency(): middy.MiddlewareObj<HttpEvent, HttpResult> {
           tableName: config.IDEMPOTENCY_TABLE_NAME,
           awsSdkV3Client: client,
         }),
+        // One namespace for every function (in AWS each route group is its own function): the same key sent to
+        // another route is recognised, and refused, wherever it lands.
+        keyPrefix: 'cofund',
         config: new IdempotencyConfig({
-          // Scoped by funder: two funders choosing the same key must never share a stored response.
+          // Scoped by funder and member: two callers choosing the same key never share a stored response.
           eventKeyJmesPath:
-            'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, headers."idempotency-key"]',
-          payloadValidationJmesPath: 'body',
+            'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, requestContext.authorizer.lambda.memberId, headers."idempotency-key"]',
+          // The same key with another route, path or body is a 422 (IETF Idempotency-Key draft), never the first
+          // request's answer.
+          payloadValidationJmesPath: '[requestContext.routeKey, rawPath, body]',
           expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
         }),
       });
@@ -195,7 +205,56 @@ function idempotency(): middy.MiddlewareObj<HttpEvent, HttpResult> {
   return {
     before: (request) => current().before?.(request),
     after: (request) => current().after?.(request),
-    onError: (request) => current().onError?.(request),
+    // A request refused for reusing a key (another body, route or path; or still in progress) must leave the first
+    // request's record alone: Powertools' onError would delete it, and the next reuse would then run as new.
+    onError: (request) => {
+      const name = request.error instanceof Error ? request.error.name : '';
+      if (name === 'IdempotencyValidationError' || name === 'IdempotencyAlreadyInProgressError') return;
+      return current().onError?.(request);
+    },
+  };
+}
+
+/** What a replayed response says where the first one showed an API key. */
+export const API_KEY_ALREADY_SHOWN =
+  'shown once, in the first response to this request; a replay does not show it again (create a new key if it was lost)';
+
+/**
+ * No plaintext API key is ever stored in an idempotency record: before the response is saved, each `apiKey` in it
+ * is taken out (redactApiKeys, inside the idempotency middleware); once it is saved, the first caller gets its
+ * response back whole (restoreApiKeys, outside it). A replay is answered from the record, where the keys are not.
+ */
+function redactApiKeys(firstBodies: WeakMap<object, string>): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  const redact = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(redact);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(value)) {
+      if (name === 'apiKey' && typeof v === 'string') {
+        out.apiKey = null;
+        out.apiKeyShown = API_KEY_ALREADY_SHOWN;
+      } else {
+        out[name] = redact(v);
+      }
+    }
+    return out;
+  };
+  return {
+    after: (request) => {
+      const response = request.response;
+      if (!response || typeof response.body !== 'string' || !response.body.includes('"apiKey"')) return;
+      firstBodies.set(request.event, response.body);
+      request.response = { ...response, body: JSON.stringify(redact(JSON.parse(response.body))) };
+    },
+  };
+}
+
+function restoreApiKeys(firstBodies: WeakMap<object, string>): middy.MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    after: (request) => {
+      const first = firstBodies.get(request.event);
+      if (first !== undefined && request.response) request.response = { ...request.response, body: first };
+    },
   };
 }
 
@@ -215,7 +274,10 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
         }
       },
     });
+    const firstBodies = new WeakMap<object, string>();
+    stack.use(restoreApiKeys(firstBodies));
     stack.use(idempotency());
+    stack.use(redactApiKeys(firstBodies));
   }
   return stack.handler(async (event: HttpEvent): Promise<HttpResult> => {
     const principal = principalFromContext(event.requestContext.authorizer?.lambda);

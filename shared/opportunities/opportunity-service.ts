@@ -68,7 +68,8 @@ export function createOpportunityService(deps: OpportunityServiceDeps) {
    * not move when another funder pledges or withdraws.
    */
   function view(principal: Principal, o: StoredOpportunity, all: StoredPledge[]): OpportunityView {
-    const pledges = principal.funderId === o.funderId ? all : all.filter((p) => p.funderId === principal.funderId);
+    const pledges =
+      principal.funderId === o.funderId ? all : all.filter((p) => p.funderId === principal.funderId);
     const sum = (status: PledgeStatus) =>
       pledges.filter((p) => p.status === status).reduce((s, p) => s + p.amount, 0);
     const pledged = { interested: sum('interested'), committed: sum('committed'), paid: sum('paid') };

@@ -65,6 +65,81 @@ describe('Idempotency-Key', () => {
     expect(macGrant.status).toBe(200);
   });
 
+  it('refuses the same key on another route or path (422), and keeps two members of one funder apart', async () => {
+    const headers = { 'idempotency-key': 'one-key-two-routes' };
+    const first = await hub.request(editor(), 'PUT', '/v1/grants/osf/route-1', grantBody('route-1'), headers);
+    expect(first.status).toBe(201);
+    const before = await hub.snapshot();
+    // The same key and body on another grant's path, and on another route.
+    const otherPath = await hub.request(
+      editor(),
+      'PUT',
+      '/v1/grants/osf/route-2',
+      grantBody('route-1'),
+      headers,
+    );
+    expect(otherPath.status).toBe(422);
+    const otherRoute = await hub.request(
+      editor(),
+      'POST',
+      '/v1/opportunities',
+      {
+        title: 'x',
+        recipient: { name: 'x' },
+        themes: ['governance'],
+        regions: ['global'],
+        currency: 'USD',
+        budget: 1,
+        deadline: '2027-01-01',
+      },
+      headers,
+    );
+    expect(otherRoute.status).toBe(422);
+    expect(otherRoute.body.errors[0].field).toBe('idempotency-key');
+    expect(await hub.snapshot()).toEqual(before);
+    // Another member of the same funder (OSF's admin) with the same key: its own request, not the editor's answer.
+    const admin = await hub.request(
+      world.keys.osf?.admin ?? '',
+      'PUT',
+      '/v1/grants/osf/route-3',
+      grantBody('route-3'),
+      headers,
+    );
+    expect(admin.status).toBe(201);
+    expect(admin.body.grant.id).toBe('route-3');
+  });
+
+  it('stores no API key in an idempotency record: a replayed funder creation says the key was shown', async () => {
+    const operator = world.keys['hub-operator']?.operator ?? '';
+    const headers = { 'idempotency-key': 'create-funder-once' };
+    const body = {
+      id: 'idem-funder',
+      name: 'Idem Funder',
+      admin: { id: 'idem-admin', name: 'A', email: 'a@idem.example' },
+    };
+    const first = await hub.request(operator, 'POST', '/v1/funders', body, headers);
+    expect(first.status, first.text).toBe(201);
+    const key: string = first.body.adminKey.apiKey;
+    expect(key).toMatch(/^cfd_/);
+    expect((await hub.request(key, 'GET', '/v1/me')).status).toBe(200);
+    const replay = await hub.request(operator, 'POST', '/v1/funders', body, headers);
+    expect(replay.status).toBe(201);
+    expect(replay.body.adminKey).toMatchObject({
+      apiKey: null,
+      apiKeyShown: expect.stringContaining('shown once'),
+    });
+    expect(replay.body.funder).toEqual(first.body.funder);
+    // Nowhere in the idempotency table: not the key, not its secret part.
+    const { ScanCommand } = await import('@aws-sdk/client-dynamodb');
+    const items = await hub.services.client.send(
+      new ScanCommand({ TableName: hub.names.IDEMPOTENCY_TABLE_NAME }),
+    );
+    const stored = JSON.stringify(items.Items);
+    expect(stored).toContain('idem-funder');
+    expect(stored).not.toContain(key);
+    expect(stored).not.toContain(key.slice(-20));
+  });
+
   it('without a key, an unchanged re-send is still a no-op by content hash', async () => {
     const put1 = await hub.request(editor(), 'PUT', '/v1/grants/osf/hash-1', grantBody('hash-1'));
     expect(put1.status).toBe(201);
