@@ -172,8 +172,14 @@ export const ListDigestsQuerySchema = z.strictObject({
   member: SlugSchema.optional(),
 });
 
+/** How far back a digest run asked over the API may reach, and how far ahead (a clock a little fast is fine). */
+export const DIGEST_RUN_WINDOW = { pastDays: 366, futureHours: 24 };
+
 export const StartDigestRunRequestSchema = z.strictObject({
-  /** The instant whose period is run (default now); periods already sent are not sent again. */
+  /**
+   * The instant whose period is run (default now); periods already sent are not sent again. Over the API at most
+   * a year back and a day ahead (DIGEST_RUN_WINDOW): a run for 1970 or 9999 is refused, naming `at`.
+   */
   at: IsoDateTimeSchema.optional(),
 });
 export const DigestRunSchema = z.object({

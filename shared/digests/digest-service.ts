@@ -13,6 +13,7 @@ import {
   DigestViewSchema,
   type FeedEntry,
   ListDigestsQuerySchema,
+  DIGEST_RUN_WINDOW,
   StartDigestRunRequestSchema,
   UpdateDigestPreferencesRequestSchema,
 } from '../../schemas/digest.ts';
@@ -344,6 +345,20 @@ export function createDigestService(deps: {
         if (ctx.principal.role !== 'operator') scope = ctx.principal.funderId;
       }
       const at = request.at ? new Date(request.at) : now();
+      // A member's request may not reach absurd periods; the scheduler (no ctx) runs whatever it is given.
+      const ms = at.getTime() - now().getTime();
+      if (
+        ctx &&
+        (ms < -DIGEST_RUN_WINDOW.pastDays * 86_400_000 || ms > DIGEST_RUN_WINDOW.futureHours * 3_600_000)
+      ) {
+        throw new ValidationError([
+          {
+            field: 'body.at',
+            message: `must be within the last ${DIGEST_RUN_WINDOW.pastDays} days and at most ${DIGEST_RUN_WINDOW.futureHours} hours ahead`,
+            value: request.at,
+          },
+        ]);
+      }
       const all: Funder[] = [];
       if (scope) {
         const own = await funders.get(scope);

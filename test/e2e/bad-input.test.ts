@@ -337,4 +337,13 @@ describe('administration with bad input', () => {
       'expiresInDays',
     );
   });
+
+  it.each(['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '1970-01-01T00:00:00Z', '2999-01-01T00:00:00Z'])(
+    'refuses a digest run at %s, naming at, and queues nothing',
+    async (at) => {
+      const res = await hub.request(operator(), 'POST', '/v1/digests/runs', { at });
+      await expectRejected(res, 400, 'body.at');
+      expect(res.body.errors[0].value).toBe(at);
+    },
+  );
 });

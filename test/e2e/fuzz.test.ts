@@ -69,6 +69,21 @@ const nasty = fc.oneof(
     'opp_00000000-0000-0000-0000-000000000000',
     '0123456789abcdef01234567',
     'x'.repeat(5000),
+    // Issue 18's shapes: dot segments, prototype names, forged and foreign cursors, text that is not text,
+    // bidirectional controls, absurd instants.
+    '.',
+    '..',
+    'constructor',
+    'prototype',
+    'eyJ2IjoxLCJmIjoib3NmIiwicSI6IngiLCJzIjowLCJrIjpudWxsfQ.c2lnbmF0dXJl',
+    'eyJ2IjoxLCJmIjoib3NmIiwicSI6IngiLCJzIjowLCJrIjpudWxsfQ',
+    'a\u0000b',
+    '\ud800',
+    'x\udc00y',
+    'Open \u202eSociety',
+    '\u2066x\u2069',
+    '0001-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
   ),
   fc.integer().map(String),
 );
@@ -101,6 +116,30 @@ function requestArbitrary(route: RouteDefinition) {
       })
       .map(({ field, value }) => ({ ...grantBody('fuzz-g'), [field]: value })),
     fc.record({ grants: fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }) }),
+    // A valid grant with hostile text in a name or title, or nested past the stated depth.
+    fc
+      .record({ text: nasty, where: fc.constantFrom('title', 'recipient', 'funding', 'programme') })
+      .map(({ text, where }) => {
+        const g = grantBody('fuzz-t');
+        if (where === 'title') return { ...g, title: text };
+        if (where === 'recipient') return { ...g, recipientOrganization: [{ id: 'GB-CHC-1', name: text }] };
+        if (where === 'funding') return { ...g, fundingOrganization: [{ id: 'GB-CHC-2', name: text }] };
+        return { ...g, grantProgramme: [{ title: text }] };
+      }),
+    fc.integer({ min: 10, max: 40 }).map((depth) => ({
+      ...grantBody('fuzz-deep'),
+      additionalData: JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+    })),
+    fc.record({
+      grants: fc.array(
+        fc.constantFrom(
+          grantBody('fuzz-b1'),
+          { ...grantBody('fuzz-b2'), title: 'a\u0000' },
+          { ...grantBody('..') },
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    }),
   );
   return fc.record({
     key: fc.option(fc.constantFrom(...members, 'cfd_0000000000000000_forged'), { freq: 8 }),
