@@ -1,11 +1,13 @@
 // Local stand-in for the digest queue (SQS) and its consumer: messages are handed, as SQS events, to the SAME
 // handler AWS invokes (functions/digests/deliver-digest.ts), a failed message is retried with its receive
 // count going up, and after the last attempt it is parked in `deadLetters`, as SQS's redrive policy would.
+
 import { randomUUID } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler as deliverDigest } from '../functions/digests/deliver-digest.ts';
 import type { DigestMessage } from '../schemas/digest.ts';
 import type { DigestQueue } from '../shared/digests/digest-service.ts';
+import { asFunction } from '../shared/http/function-scope.ts';
 
 export interface LocalDigestQueue extends DigestQueue {
   /** Resolves when every message queued so far is delivered or parked. */
@@ -70,7 +72,7 @@ export function createLocalDigestQueue(options: {
     const event: SQSEvent = { Records: [record] };
     let failed: boolean;
     try {
-      const out = await deliverDigest(event);
+      const out = await asFunction('deliverDigest', () => deliverDigest(event));
       failed = out.batchItemFailures.length > 0;
     } catch {
       failed = true;

@@ -11,6 +11,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   Context,
 } from 'aws-lambda';
+import { asFunction } from '../shared/http/function-scope.ts';
 import { type RouteDefinition, routes } from '../shared/http/route-manifest.ts';
 
 /** API Gateway HTTP APIs accept at most 10 MB; handlers enforce their own smaller limits. */
@@ -214,9 +215,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
       pathParameters,
       stageVariables: {},
     };
-    const decision = (await authorize(
-      authEvent,
-      lambdaContext('authorizer', requestId),
+    const decision = (await asFunction('authorizer', () =>
+      authorize(authEvent, lambdaContext('authorizer', requestId)),
     )) as APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
     if (!decision.isAuthorized) {
       send(res, 403, JSON.stringify({ message: 'Forbidden' }));
@@ -238,9 +238,8 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     ...(raw.length > 0 ? { body: raw.toString('utf8') } : {}),
   };
   const handler = await loadHandler(definition.entry);
-  const result = (await handler(
-    event,
-    lambdaContext(definition.operationId, requestId),
+  const result = (await asFunction(definition.operationId, () =>
+    handler(event, lambdaContext(definition.operationId, requestId)),
   )) as APIGatewayProxyStructuredResultV2;
   const responseHeaders: Record<string, string> = { 'apigw-requestid': requestId };
   for (const [name, value] of Object.entries(result.headers ?? {})) responseHeaders[name] = String(value);

@@ -3,6 +3,7 @@
 // shard and the settings CDK deploys (shared/streams/event-sources.ts): the event filter, batch size, retry from
 // the first reported failure, bisect on a function error, a bounded number of retries, then the on-failure
 // destination (here the hub's dead-letter store, as `cofund dead-letters` lists it) and on with the shard.
+
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
@@ -18,6 +19,7 @@ import { handler as rollUpGaps } from '../functions/streams/roll-up-gaps.ts';
 import type { StreamConsumerName } from '../schemas/dead-letter.ts';
 import type { Config } from '../shared/config.ts';
 import { createDynamoClient } from '../shared/db/client.ts';
+import { asFunction } from '../shared/http/function-scope.ts';
 import { getServices } from '../shared/services.ts';
 import {
   matchesFilter,
@@ -92,7 +94,7 @@ export async function deliverBatch(
     let failedAt: number;
     let reason: string;
     try {
-      const response = await handler({ Records: pending });
+      const response = await asFunction(config.constructId, () => handler({ Records: pending }));
       const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
       if (failed.size === 0) return;
       failedAt = pending.findIndex((r) => failed.has(r.dynamodb?.SequenceNumber ?? ''));

@@ -1,5 +1,7 @@
 // A whole hub for one test file: fresh tables in the shared DynamoDB Local, services, optional local gateway.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type AttributeValue, DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { inject } from 'vitest';
@@ -8,6 +10,7 @@ import { type StreamPoller, startStreamPoller } from '../../local/stream-poller.
 import { ensureTables, tableNames } from '../../local/tables.ts';
 import { newApiKey } from '../../shared/auth/api-keys.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
+import { type ObservedCall, observeDynamoCalls } from '../../shared/db/observe.ts';
 import { getServices, resetServicesForTests, type Services } from '../../shared/services.ts';
 
 export interface TestHub {
@@ -49,6 +52,18 @@ export async function startTestHub(options: { server?: boolean; streams?: boolea
   const services = getServices();
   await ensureTables(services.client, names);
   await services.ready();
+  const observed = new Map<string, ObservedCall>();
+  const stopObserving = observeDynamoCalls((call) => {
+    if (call.fn === null) return;
+    const table =
+      call.table === names.TABLE_NAME
+        ? 'main'
+        : call.table === names.IDEMPOTENCY_TABLE_NAME
+          ? 'idempotency'
+          : call.table;
+    const entry = { ...call, table };
+    observed.set(JSON.stringify(entry), entry);
+  });
   let server: LocalServer | undefined;
   if (options.server) server = await startLocalServer({ port: 0 });
   const url = server?.url ?? '';
@@ -96,6 +111,12 @@ export async function startTestHub(options: { server?: boolean; streams?: boolea
     async close() {
       await poller?.stop();
       await server?.close();
+      stopObserving();
+      const dump = process.env.IAM_OBSERVE_DIR;
+      if (dump) {
+        mkdirSync(dump, { recursive: true });
+        writeFileSync(join(dump, `${prefix}.json`), JSON.stringify([...observed.values()]));
+      }
       for (const table of Object.values(names)) {
         await services.client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
       }
