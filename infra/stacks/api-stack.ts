@@ -23,6 +23,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import { EmailIdentity, Identity } from 'aws-cdk-lib/aws-ses';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { functionPolicies } from '../../shared/http/iam-policies.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
 import { STREAM_CONSUMERS } from '../../shared/streams/event-sources.ts';
 import { SET_ASIDE_LOG_MESSAGE } from '../../shared/streams/set-aside.ts';
@@ -64,13 +65,39 @@ export class ApiStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'donor-data-hub',
     };
 
-    /** Every function may append audit events (denials are audited on every route), and nothing else there. */
-    const allowAuditAppend = (fn: NodejsFunction) => {
+    const policies = functionPolicies();
+    const leading = (families: string[]) => ({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': families.flatMap((f) => [f, `${f}#*`]) },
+    });
+    /**
+     * A function's role, from shared/http/iam-policies.ts: only the DynamoDB actions it uses (no Scan or
+     * BatchWriteItem anywhere, DeleteItem only where it deletes), only the key families it touches where it touches
+     * few, the idempotency table only for routes taking an Idempotency-Key, and appending audit events (and making
+     * the hub secret) under AUDIT# and HUB# only.
+     */
+    const applyPolicy = (fn: NodejsFunction, name: string) => {
+      const policy = policies.get(name);
+      if (!policy) throw new Error(`no IAM policy for function ${name} (shared/http/iam-policies.ts)`);
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: policy.main.map((a) => `dynamodb:${a}`),
+          resources: [table.tableArn, `${table.tableArn}/index/*`],
+          ...(policy.families ? { conditions: leading(policy.families) } : {}),
+        }),
+      );
+      if (policy.idempotency.length > 0) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: policy.idempotency.map((a) => `dynamodb:${a}`),
+            resources: [idempotencyTable.tableArn],
+          }),
+        );
+      }
       fn.addToRolePolicy(
         new PolicyStatement({
           actions: ['dynamodb:PutItem'],
           resources: [table.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] } },
+          conditions: leading(['AUDIT', 'HUB']),
         }),
       );
       key.grantEncryptDecrypt(fn);
@@ -81,8 +108,7 @@ export class ApiStack extends Stack {
       description: 'Resolves API keys to principals',
       environment,
     }).fn;
-    table.grantReadData(authorizerFn);
-    allowAuditAppend(authorizerFn);
+    applyPolicy(authorizerFn, 'authorizer');
     this.functions.authorizer = authorizerFn;
 
     const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFn, {
@@ -118,10 +144,7 @@ export class ApiStack extends Stack {
         description: `${route.method} ${route.path}`,
         environment,
       }).fn;
-      if (route.access === 'write') table.grantReadWriteData(fn);
-      else table.grantReadData(fn);
-      if (route.idempotent) idempotencyTable.grantReadWriteData(fn);
-      allowAuditAppend(fn);
+      applyPolicy(fn, route.operationId);
       this.functions[route.operationId] = fn;
       this.api.addRoutes({
         path: route.path,
@@ -143,8 +166,7 @@ export class ApiStack extends Stack {
         timeout: Duration.seconds(60),
       });
       const fn = built.fn;
-      table.grantReadWriteData(fn);
-      key.grantEncryptDecrypt(fn);
+      applyPolicy(fn, config.constructId);
       const deadLetters = new Queue(this, config.queueId, {
         encryption: QueueEncryption.KMS_MANAGED,
         enforceSSL: true,
@@ -225,8 +247,7 @@ export class ApiStack extends Stack {
       environment: { ...digestEnvironment, PUBLIC_API_URL: this.api.apiEndpoint },
       timeout: Duration.seconds(90),
     }).fn;
-    table.grantReadWriteData(deliver);
-    key.grantEncryptDecrypt(deliver);
+    applyPolicy(deliver, 'deliverDigest');
     sender.grantSendEmail(deliver);
     deliver.addEventSource(
       new SqsEventSource(this.digestQueue, { batchSize: 5, reportBatchItemFailures: true }),
@@ -238,8 +259,7 @@ export class ApiStack extends Stack {
       environment: digestEnvironment,
       timeout: Duration.minutes(2),
     }).fn;
-    table.grantReadData(startRun);
-    key.grantEncryptDecrypt(startRun);
+    applyPolicy(startRun, 'startDigestRun');
     this.digestQueue.grantSendMessages(startRun);
     this.functions.startDigestRun = startRun;
     new Schedule(this, 'DigestSchedule', {

@@ -4,6 +4,7 @@
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   DEFAULT_DIGEST_PREFERENCES,
+  DIGEST_RUN_WINDOW,
   type DigestContent,
   type DigestMessage,
   type DigestPreferences,
@@ -13,7 +14,6 @@ import {
   DigestViewSchema,
   type FeedEntry,
   ListDigestsQuerySchema,
-  DIGEST_RUN_WINDOW,
   StartDigestRunRequestSchema,
   UpdateDigestPreferencesRequestSchema,
 } from '../../schemas/digest.ts';
@@ -134,13 +134,18 @@ export function createDigestService(deps: {
     };
   }
 
-  const sign = (state: Pick<DigestState, 'funderId' | 'memberId' | 'linkSecret'>) =>
+  /** An unsubscribe link works for this long after it was sent (each digest carries a fresh one). */
+  const LINK_DAYS = 90;
+
+  const sign = (state: Pick<DigestState, 'funderId' | 'memberId' | 'linkSecret'>, expires: number) =>
     createHmac('sha256', Buffer.from(state.linkSecret, 'hex'))
-      .update(`unsubscribe:${state.funderId}.${state.memberId}`)
+      .update(`unsubscribe:${state.funderId}.${state.memberId}.${expires}`)
       .digest('base64url');
 
-  const unsubscribeUrl = (state: DigestState) =>
-    `${deps.settings().publicUrl.replace(/\/$/, '')}/v1/digests/unsubscribe?token=${state.funderId}.${state.memberId}.${sign(state)}`;
+  const unsubscribeUrl = (state: DigestState) => {
+    const expires = Math.floor(now().getTime() / 1000) + LINK_DAYS * 86_400;
+    return `${deps.settings().publicUrl.replace(/\/$/, '')}/v1/digests/unsubscribe?token=${state.funderId}.${state.memberId}.${expires}.${sign(state, expires)}`;
+  };
 
   const ensureState = (funderId: string, memberId: string) =>
     repo.ensureState({
@@ -576,14 +581,23 @@ export function createDigestService(deps: {
 
     /** The signed link from an email: turns the member's digest off. The token names and proves the member. */
     async unsubscribe(token: string): Promise<{ funderId: string; memberId: string }> {
-      const [funderId = '', memberId = '', signature = ''] = token.split('.');
+      const [funderId = '', memberId = '', expiresText = '', signature = ''] = token.split('.');
       const invalid = () =>
         new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
       const state = await repo.getState(funderId, memberId);
       if (!state) throw invalid();
-      const expected = Buffer.from(sign(state));
+      const expires = Number(expiresText);
+      const expected = Buffer.from(sign(state, expires));
       const given = Buffer.from(signature);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+      if (expires * 1000 < now().getTime()) {
+        throw new ValidationError([
+          {
+            field: 'query.token',
+            message: `has expired (links work for ${LINK_DAYS} days): turn digests off in the console or with PATCH /v1/me/digest-preferences`,
+          },
+        ]);
+      }
       const member = await members.get(funderId, memberId);
       if (!member) throw invalid();
       await members.updateDigestPreferences(

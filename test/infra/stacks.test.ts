@@ -131,7 +131,69 @@ describe('api stack', () => {
     });
   });
 
-  it('lets read-only routes write nothing to the table but audit events', () => {
+  /** A function's DynamoDB statements, as the template has them. */
+  const dynamoStatements = (name: string) => {
+    const role = hub.api.functions[name]?.role;
+    if (!role) throw new Error(`no role for ${name}`);
+    const roleId = hub.api.getLogicalId(role.node.defaultChild as never);
+    const policies = api.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
+    return (
+      Object.values(policies)
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+        .map((st): Record<string, unknown> & { Action: string[] } => ({
+          ...st,
+          Action: [st.Action].flat() as string[],
+        }))
+        .filter((st) => st.Action.some((a) => a.startsWith('dynamodb:')))
+        // The stream's own read grants (event source mappings) are not item access.
+        .filter(
+          (st) =>
+            !st.Action.every((a) =>
+              /^dynamodb:(DescribeStream|GetRecords|GetShardIterator|ListStreams)$/.test(a),
+            ),
+        )
+    );
+  };
+  const everyFunction = [
+    ...routes.map((r) => r.operationId),
+    'authorizer',
+    ...STREAM_CONSUMERS.map((c) =>
+      c.constructId === 'ResolveOrganisations'
+        ? 'resolveOrganisations'
+        : c.constructId === 'RollUpGaps'
+          ? 'rollUpGaps'
+          : 'recordChanges',
+    ),
+    'deliverDigest',
+    'startDigestRun',
+  ];
+
+  it('gives each function only the DynamoDB actions it uses: no Scan or BatchWriteItem anywhere, DeleteItem only where it deletes', () => {
+    const deleters = new Set([
+      'removeCollaborativeMember',
+      'acceptInvitation',
+      'declineInvitation',
+      'decideDuplicate',
+      'replayDeadLetter',
+    ]);
+    for (const name of everyFunction) {
+      const statements = dynamoStatements(name);
+      expect(statements.length, name).toBeGreaterThan(0);
+      const actions = statements.flatMap((st) => st.Action);
+      expect(
+        actions.filter((a) =>
+          ['dynamodb:Scan', 'dynamodb:BatchWriteItem', 'dynamodb:*', 'dynamodb:PartiQLSelect'].includes(a),
+        ),
+        name,
+      ).toEqual([]);
+      const mainDeletes = statements.filter(
+        (st) => st.Action.includes('dynamodb:DeleteItem') && JSON.stringify(st.Resource).includes('HubTable'),
+      );
+      expect(mainDeletes.length > 0, name).toBe(deleters.has(name));
+    }
+  });
+
+  it('lets read-only routes write nothing to the table but audit events and the hub secret', () => {
     const writeActions = [
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -139,20 +201,59 @@ describe('api stack', () => {
       'dynamodb:BatchWriteItem',
     ];
     for (const route of routes.filter((r) => r.access === 'read')) {
-      const role = hub.api.functions[route.operationId]?.role;
-      if (!role) throw new Error(`no role for ${route.operationId}`);
-      const roleId = hub.api.getLogicalId(role.node.defaultChild as never);
-      const policies = api.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } });
-      const statements = Object.values(policies).flatMap((p) => p.Properties.PolicyDocument.Statement);
-      for (const statement of statements) {
-        const actions: string[] = [statement.Action].flat();
-        const writes = actions.filter((a) => writeActions.includes(a));
+      for (const statement of dynamoStatements(route.operationId)) {
+        const writes = statement.Action.filter((a) => writeActions.includes(a));
         if (writes.length === 0) continue;
         expect(writes, route.operationId).toEqual(['dynamodb:PutItem']);
         expect(statement.Condition, route.operationId).toEqual({
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT#*'] },
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT', 'AUDIT#*', 'HUB', 'HUB#*'] },
         });
       }
+    }
+  });
+
+  it('holds the unauthenticated unsubscribe function to the member and its digest state, and one-family functions to their keys', () => {
+    const main = dynamoStatements('unsubscribeDigest').find((st) =>
+      st.Action.includes('dynamodb:UpdateItem'),
+    );
+    expect(main?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(main?.Condition).toEqual({
+      'ForAllValues:StringLike': {
+        'dynamodb:LeadingKeys': [
+          'DIGEST',
+          'DIGEST#*',
+          'FUNDER',
+          'FUNDER#*',
+          'HUB',
+          'HUB#*',
+          'AUDIT',
+          'AUDIT#*',
+        ],
+      },
+    });
+    // The page behind the link's GET reads nothing but the hub's own items.
+    for (const st of dynamoStatements('showUnsubscribe')) {
+      expect(JSON.stringify(st.Condition), 'showUnsubscribe').toContain('HUB#*');
+      expect(st.Action).not.toContain('dynamodb:UpdateItem');
+    }
+    for (const [name, family] of [
+      ['listAudit', 'AUDIT#*'],
+      ['getGrant', 'GRANT#*'],
+      ['revokeKey', 'APIKEY#*'],
+      ['rollUpGaps', 'GAPSTATE#*'],
+    ] as const) {
+      const conditioned = dynamoStatements(name).every((st) =>
+        JSON.stringify(st.Condition ?? {}).includes('LeadingKeys'),
+      );
+      expect(conditioned, name).toBe(true);
+      expect(JSON.stringify(dynamoStatements(name)), name).toContain(family);
+    }
+    // The idempotency table only for routes that take an Idempotency-Key.
+    for (const route of routes) {
+      const idem = dynamoStatements(route.operationId).filter((st) =>
+        JSON.stringify(st.Resource).includes('IdempotencyTable'),
+      );
+      expect(idem.length > 0, route.operationId).toBe(route.idempotent === true);
     }
   });
 

@@ -1,5 +1,6 @@
 // Digests on the demo data, end to end through the same handlers AWS runs: the change feed from the table
 // stream, the fan-out, the queue consumer with retries and a dead-letter queue, and the outbox mailer.
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -346,6 +347,26 @@ describe('digests', { timeout: 240_000 }, () => {
   it('unsubscribes with the signed link only, and then skips the member', async () => {
     const link = await hub.services.digests.unsubscribeLink('nef', 'nef-admin');
     const path = link.replace('http://localhost:3000', '');
+    expect(path).toMatch(/^\/v1\/digests\/unsubscribe\?token=nef\.nef-admin\.\d+\.[\w-]{43}$/);
+    // The link expires in 90 days; its expiry is signed (moved later, the signature fails), and once past it, even
+    // a correctly signed link is refused.
+    const expires = Number(path.split('.').at(-2));
+    expect(expires * 1000 - Date.now()).toBeGreaterThan(89 * 86_400_000);
+    expect(expires * 1000 - Date.now()).toBeLessThan(91 * 86_400_000);
+    const later = path.replace(`.${expires}.`, `.${expires + 86_400 * 365}.`);
+    expect((await hub.request(null, 'POST', later)).status).toBe(400);
+    const state = await hub.services.repos.digests.getState('nef', 'nef-admin');
+    const past = Math.floor(Date.now() / 1000) - 60;
+    const pastSignature = createHmac('sha256', Buffer.from(state?.linkSecret ?? '', 'hex'))
+      .update(`unsubscribe:nef.nef-admin.${past}`)
+      .digest('base64url');
+    const expired = await hub.request(
+      null,
+      'POST',
+      `/v1/digests/unsubscribe?token=nef.nef-admin.${past}.${pastSignature}`,
+    );
+    expect(expired.status).toBe(400);
+    expect(expired.body.errors[0].message).toMatch(/has expired/);
     const forged = path.replace(/\.[A-Za-z0-9_-]{43}$/, `.${'A'.repeat(43)}`);
     const bad = await hub.request(null, 'POST', forged);
     expect(bad.status).toBe(400);

@@ -11,6 +11,7 @@ import { ensureTables, tableNames } from '../../local/tables.ts';
 import { newApiKey } from '../../shared/auth/api-keys.ts';
 import { resetConfigForTests } from '../../shared/config.ts';
 import { type ObservedCall, observeDynamoCalls } from '../../shared/db/observe.ts';
+import { allows, functionPolicies } from '../../shared/http/iam-policies.ts';
 import { getServices, resetServicesForTests, type Services } from '../../shared/services.ts';
 
 export interface TestHub {
@@ -116,6 +117,18 @@ export async function startTestHub(options: { server?: boolean; streams?: boolea
       if (dump) {
         mkdirSync(dump, { recursive: true });
         writeFileSync(join(dump, `${prefix}.json`), JSON.stringify([...observed.values()]));
+      }
+      // Least privilege, held to what the code does: every call each function made here is one its IAM policy
+      // (shared/http/iam-policies.ts, which CDK deploys) allows.
+      const policies = functionPolicies();
+      const refused = [...observed.values()].filter((call) => {
+        const policy = call.fn ? policies.get(call.fn) : undefined;
+        return !policy || !allows(policy, call);
+      });
+      if (refused.length > 0) {
+        throw new Error(
+          `calls their IAM policy would refuse:\n${refused.map((c) => `  ${c.fn}: ${c.action} on ${c.table}${c.family ? ` (${c.family}#...)` : ''}${c.index ? ` via ${c.index}` : ''}`).join('\n')}`,
+        );
       }
       for (const table of Object.values(names)) {
         await services.client.send(new DeleteTableCommand({ TableName: table })).catch(() => undefined);
