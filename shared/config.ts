@@ -26,6 +26,9 @@ const ConfigSchema = z.object({
   DIGEST_LEASE_SECONDS: z.coerce.number().int().min(5).max(3600).default(180),
   /** Deliveries of a digest message before it is parked in the dead-letter queue (the queue's maxReceiveCount). */
   DIGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  /** Failed authentications a minute before a source address, or a key id, is refused (shared/auth/auth-failures.ts). */
+  AUTH_FAILURES_PER_SOURCE: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  AUTH_FAILURES_PER_KEY_ID: z.coerce.number().int().min(1).max(1_000_000).default(10),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
 });
 export type Config = z.infer<typeof ConfigSchema>;

@@ -3,6 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAuditRepository } from './audit/audit-repository.ts';
 import { createAuditService } from './audit/audit-service.ts';
+import { AUTH_FAILURE_LIMITS, createAuthFailures } from './auth/auth-failures.ts';
 import { createKeyService } from './auth/key-service.ts';
 import { type Config, getConfig } from './config.ts';
 import { createDocumentClient, createDynamoClient } from './db/client.ts';
@@ -140,6 +141,14 @@ export function createServices(
     audit,
     secrets,
     ready,
+    authFailures: createAuthFailures({
+      ...repoDeps,
+      limits: {
+        ...AUTH_FAILURE_LIMITS,
+        perSource: config.AUTH_FAILURES_PER_SOURCE,
+        perKeyId: config.AUTH_FAILURES_PER_KEY_ID,
+      },
+    }),
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
     grants,

@@ -2,6 +2,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
@@ -85,6 +86,15 @@ export class ApiStack extends Stack {
           ...(policy.families ? { conditions: leading(policy.families) } : {}),
         }),
       );
+      for (const scoped of policy.scoped ?? []) {
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: scoped.actions.map((a) => `dynamodb:${a}`),
+            resources: [table.tableArn],
+            conditions: leading(scoped.families),
+          }),
+        );
+      }
       if (policy.idempotency.length > 0) {
         fn.addToRolePolicy(
           new PolicyStatement({
@@ -124,7 +134,7 @@ export class ApiStack extends Stack {
       defaultAuthorizer: authorizer,
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_YEAR });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -137,6 +147,13 @@ export class ApiStack extends Stack {
         format: AccessLogFormat.jsonWithStandardFields(),
       },
     });
+    // Routes anyone can call without a key get their own, lower limit: a flood there cannot use up the stage's.
+    (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
+      routes
+        .filter((r) => !r.auth)
+        // routeSettings is untyped (any) in CDK: written as CloudFormation spells it.
+        .map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }]),
+    );
 
     for (const route of routes) {
       const fn = new HubFunction(this, pascal(route.operationId), {

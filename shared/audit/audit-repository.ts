@@ -11,8 +11,14 @@ export function auditItem(event: AuditEvent): Record<string, unknown> {
 export function createAuditRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
   const { doc, tableName } = deps;
   return {
-    async put(event: AuditEvent): Promise<void> {
-      await doc.send(new PutCommand({ TableName: tableName, Item: auditItem(event) }));
+    /** `expiresAt` (epoch seconds): the table's TTL removes the event then (unauthenticated denials). */
+    async put(event: AuditEvent, expiresAt?: number): Promise<void> {
+      await doc.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: { ...auditItem(event), ...(expiresAt === undefined ? {} : { ttl: expiresAt }) },
+        }),
+      );
     },
 
     async list(funderId: string, limit: number, startKey?: Record<string, unknown>) {

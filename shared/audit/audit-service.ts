@@ -9,6 +9,9 @@ import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import type { AuditRepository } from './audit-repository.ts';
 
 /** What a caller's own log says of any read answered 404, hidden or missing alike. */
+/** How long denials of unknown, expired or revoked keys are kept. */
+export const UNAUTHENTICATED_DAYS = 90;
+
 export const NOT_FOUND_REASON = 'not found, or not visible to you';
 
 export interface AuditContext {
@@ -74,23 +77,29 @@ export function createAuditService(deps: { repo: AuditRepository; now?: () => Da
       ]);
     },
 
-    /** Denials seen before a principal exists (unknown, expired or revoked keys). */
+    /**
+     * Denials seen before a principal exists (unknown, expired or revoked keys). Kept for UNAUTHENTICATED_DAYS
+     * (the table's TTL removes them), so a flood of bad keys cannot grow the log without bound.
+     */
     async recordAnonymousDenial(
       funderId: string,
       fields: { resource: string; reason: string; memberId?: string },
     ) {
       const at = now();
-      await repo.put({
-        eventId: randomUUID(),
-        at: at.toISOString(),
-        funderId,
-        actorFunderId: funderId,
-        actorMemberId: fields.memberId ?? null,
-        action: 'authenticate',
-        resource: fields.resource,
-        outcome: 'denied',
-        reason: fields.reason,
-      });
+      await repo.put(
+        {
+          eventId: randomUUID(),
+          at: at.toISOString(),
+          funderId,
+          actorFunderId: funderId,
+          actorMemberId: fields.memberId ?? null,
+          action: 'authenticate',
+          resource: fields.resource,
+          outcome: 'denied',
+          reason: fields.reason,
+        },
+        Math.floor(at.getTime() / 1000) + UNAUTHENTICATED_DAYS * 86_400,
+      );
     },
 
     async list(principal: Principal, query: { limit: number; cursor?: string | undefined }) {

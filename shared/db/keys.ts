@@ -167,6 +167,12 @@ export const gapYearsKey = (): ItemKey => ({ PK: 'GAP#YEARS', SK: 'YEARS' });
 /** What one mention currently contributes to the cells (the rollup's idempotency record). */
 export const gapStateKey = (mentionId: string): ItemKey => ({ PK: `GAPSTATE#${mentionId}`, SK: 'STATE' });
 
+// --- Failed authentications (shared/auth/auth-failures.ts), one item per scope, value and minute ---
+export const authFailureKey = (scope: string, value: string, window: number): ItemKey => ({
+  PK: `AUTHFAIL#${scope}#${value}`,
+  SK: `W#${window}`,
+});
+
 // --- The hub's secret (see shared/secrets/hub-secret.ts) ---
 export const hubSecretKey = (): ItemKey => ({ PK: 'HUB#SECRET', SK: 'SECRET' });
 

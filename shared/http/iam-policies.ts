@@ -26,6 +26,8 @@ export interface FunctionPolicy {
   idempotency: DynamoAction[];
   /** Appending audit events and making the hub secret (PutItem on AUDIT# and HUB# only): every function. */
   auditAppend: true;
+  /** Further actions allowed only on some key families (the authorizer counts failures under AUTHFAIL#). */
+  scoped?: Array<{ actions: DynamoAction[]; families: string[] }>;
 }
 
 const READ: DynamoAction[] = ['GetItem', 'BatchGetItem', 'Query'];
@@ -95,7 +97,12 @@ function withFamilies(name: string, policy: FunctionPolicy): FunctionPolicy {
 export function functionPolicies(): Map<string, FunctionPolicy> {
   const out = new Map<string, FunctionPolicy>();
   for (const route of routes) out.set(route.operationId, routePolicy(route));
-  out.set('authorizer', { main: READ, idempotency: [], auditAppend: true });
+  out.set('authorizer', {
+    main: READ,
+    idempotency: [],
+    auditAppend: true,
+    scoped: [{ actions: ['UpdateItem'], families: ['AUTHFAIL'] }],
+  });
   for (const consumer of STREAM_CONSUMERS) {
     out.set(
       consumer.constructId,
@@ -115,6 +122,13 @@ export function allows(
   if (call.table === 'idempotency') return policy.idempotency.includes(call.action as DynamoAction);
   if (call.table !== 'main') return false;
   if (call.action === 'PutItem' && call.family !== null && ALWAYS.includes(call.family)) return true;
+  const scoped = policy.scoped?.some(
+    (s) =>
+      s.actions.includes(call.action as DynamoAction) &&
+      call.family !== null &&
+      s.families.includes(call.family),
+  );
+  if (scoped) return true;
   if (!policy.main.includes(call.action as DynamoAction)) return false;
   if (!policy.families) return true;
   // A call whose partition is not known here (a batch) cannot be held to families: such functions have none.

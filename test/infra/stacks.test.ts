@@ -120,6 +120,15 @@ describe('api stack', () => {
     }
   });
 
+  it('throttles each route anyone may call without a key more tightly than the stage', () => {
+    const [stage] = Object.values(api.findResources('AWS::ApiGatewayV2::Stage'));
+    const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
+    const open = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    expect(open).toContain('POST /v1/digests/unsubscribe');
+    expect(Object.keys(settings).sort()).toEqual(open.sort());
+    for (const key of open) expect(settings[key]?.ThrottlingRateLimit).toBe(10);
+  });
+
   it('throttles the stage and writes access logs', () => {
     api.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',

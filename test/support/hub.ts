@@ -40,13 +40,23 @@ export interface ApiResponse {
   text: string;
 }
 
-export async function startTestHub(options: { server?: boolean; streams?: boolean } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: {
+    server?: boolean;
+    streams?: boolean;
+    authFailureLimits?: { perSource: string; perKeyId: string };
+  } = {},
+): Promise<TestHub> {
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const names = tableNames(prefix);
   Object.assign(process.env, {
     ...names,
     DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
     AWS_REGION: 'eu-west-1',
+    // Every test request comes from 127.0.0.1, and the isolation suites send hundreds of bad keys a minute on
+    // purpose: the failure limits are tested on their own (abuse.test.ts) with the defaults.
+    AUTH_FAILURES_PER_SOURCE: options.authFailureLimits?.perSource ?? '1000000',
+    AUTH_FAILURES_PER_KEY_ID: options.authFailureLimits?.perKeyId ?? '1000000',
   });
   resetConfigForTests();
   resetServicesForTests();

@@ -1,0 +1,60 @@
+// Failed authentications are rate limited per source address and per key id, and audited with a TTL: a flood of
+// bad keys neither grows the audit log without bound nor costs a key lookup each; valid keys pay nothing until
+// their source or key id is over the limit.
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../support/hub.ts';
+import { buildWorld, type World } from '../support/world.ts';
+
+let hub: TestHub;
+let world: World;
+
+beforeAll(async () => {
+  hub = await startTestHub({ server: true, authFailureLimits: { perSource: '6', perKeyId: '3' } });
+  world = await buildWorld(hub.services);
+  // The counters are per minute: start with most of a minute left, so the whole test falls in one window.
+  const left = 60 - new Date().getUTCSeconds();
+  if (left < 40) await new Promise((r) => setTimeout(r, left * 1000 + 500));
+}, 120_000);
+afterAll(async () => hub?.close());
+
+const me = (key: string) => hub.request(key, 'GET', '/v1/me');
+
+async function denials() {
+  const out = await hub.services.client.send(new ScanCommand({ TableName: hub.names.TABLE_NAME }));
+  return (out.Items ?? [])
+    .map((i) => unmarshall(i))
+    .filter((i) => i.entity === 'audit' && i.action === 'authenticate');
+}
+
+describe('failed authentications', () => {
+  it('are refused past the limit per key id and per source, audited once as rate limited, kept 90 days', async () => {
+    const viewer = world.keys.osf?.viewer ?? '';
+    const forged = viewer.replace(/.{6}$/, 'XXXXXX');
+    expect(forged).not.toBe(viewer);
+    for (let i = 0; i < 3; i += 1) expect((await me(forged)).status).toBe(403);
+    expect(await denials()).toHaveLength(3);
+    // The 4th failure for this key id is over its limit: audited once, as rate limited.
+    expect((await me(forged)).status).toBe(403);
+    const afterFourth = await denials();
+    expect(afterFourth).toHaveLength(4);
+    expect(afterFourth.filter((d) => /rate limited/.test(d.reason))).toHaveLength(1);
+    // Later failures this minute are refused without another event; so is the real key of that key id.
+    for (let i = 0; i < 5; i += 1) expect((await me(forged)).status).toBe(403);
+    expect((await me(viewer)).status).toBe(403);
+    expect(await denials()).toHaveLength(4);
+    // Another key from the same source still works: the source has 4 failures counted, under its 6.
+    expect((await me(world.keys.osf?.editor ?? '')).status).toBe(200);
+    // Garbage keys from the source, until the source is over its limit: then even a good key is refused.
+    for (let i = 0; i < 3; i += 1) expect((await me(`cfd_garbage_${i}`)).status).toBe(403);
+    expect((await me(world.keys.osf?.editor ?? '')).status).toBe(403);
+    const all = await denials();
+    expect(all.length).toBeLessThanOrEqual(7);
+    // Every such event carries the table's TTL, about 90 days ahead.
+    for (const d of all) {
+      expect(d.ttl * 1000 - Date.now()).toBeGreaterThan(89 * 86_400_000);
+      expect(d.ttl * 1000 - Date.now()).toBeLessThan(91 * 86_400_000);
+    }
+  });
+});
