@@ -103,7 +103,9 @@ function acknowledgeNagFindings(api: ApiStack) {
         'Action::s3:Abort*',
         {
           regex:
-            '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-<AWS::Region>\\/\\*$/g',
+            // The region is a token in an environment-agnostic synth, or a name when the CLI resolves one (it
+            // falls back to us-east-1 with no region configured at all).
+            '/^Resource::arn:<AWS::Partition>:s3:::cdk-[a-z0-9]+-assets-<AWS::AccountId>-(<AWS::Region>|[a-z]{2}(-[a-z]+)+-[0-9])\\/\\*$/g',
         },
         { regex: '/^Resource::<WebConsoleFiles[0-9A-F]+\\.Arn>\\/\\*$/g' },
       ],
