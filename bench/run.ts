@@ -387,7 +387,8 @@ each puppet, through the hub's own gap service: **${fmt(a.queries)} queries** in
 funder's private total in each cell and state, each coalition of up to two other funders (with the puppets, where the
 state has them: ${fmt(a.coalitions)} coalition-target pairs) estimated it ${fmt(a.estimates)} times: the residual after
 removing its own money at face value, the same with its own noise removed (as if learned), that residual shared among
-the funders it does not know, and differences between states.
+the funders it does not know, and differences between states (a grant once published is public; what stays
+protected is the funder's private rest).
 
 - **Where the target is the only funder the coalition does not know** (the guarantee): ${fmt(a.withinAlone.length)} estimates
   within 10%; the closest was ${pct(a.closestAlone[0]?.error ?? 1)} off.
