@@ -254,6 +254,29 @@ export function createGrantService(deps: {
           }
           return;
         }
+        if (refusedByTable(error)) {
+          // DynamoDB refused the request as a whole (an item it will not keep, however our checks missed it):
+          // each grant alone, so only the one it refuses is rejected, by row, and the others are written.
+          for (const e of g) {
+            await settle(e.index, e.write.next.grantId, report, async () => {
+              const input = e.write.next.record;
+              if (!input) throw new Error('planned write without a record');
+              try {
+                const { outcome, stored } = await writeRecord(ctx, input, undefined, uploadId);
+                return { outcome, ...(stored ? { version: stored.version } : {}) };
+              } catch (alone) {
+                if (!refusedByTable(alone)) throw alone;
+                throw new ValidationError([
+                  {
+                    field: `grants.${e.index}`,
+                    message: `could not be stored: the table refused it (${(alone as Error).message})`,
+                  },
+                ]);
+              }
+            });
+          }
+          return;
+        }
         if (!isTransient(error)) throw error;
         for (const e of g) report(e.index, busy(e.index, e.write.next.grantId));
       }
@@ -691,6 +714,18 @@ function busy(index: number, id: string): BatchItemResult {
 }
 
 /** Runs one write and records its result; expected failures become a rejected item, bugs propagate. */
+/** DynamoDB refusing a request as invalid (not a race, not throttling): a ValidationException, or a
+ * transaction cancelled because one of its items was invalid. */
+function refusedByTable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ValidationException') return true;
+  if (error.name === 'TransactionCanceledException' && 'CancellationReasons' in error) {
+    const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? [];
+    return reasons.some((r) => r.Code === 'ValidationError');
+  }
+  return false;
+}
+
 async function settle(
   index: number,
   id: string,

@@ -154,6 +154,35 @@ describe('batch writes under faults', () => {
     expect(transactedIds(0)).toEqual(['g-0', 'g-1', 'g-2']);
   });
 
+  it.each([
+    [
+      'a ValidationException',
+      () =>
+        Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+          name: 'ValidationException',
+        }),
+    ],
+    ['a transaction cancelled for an invalid item', () => cancelled('ValidationError')],
+  ])('rejects by row only the grant the table refuses with %s, writing the rest', async (_label, refusal) => {
+    docMock.on(BatchGetCommand).resolves({ Responses: { hub: [] } });
+    docMock.on(GetCommand).resolves({});
+    docMock.on(TransactWriteCommand).callsFake((input) => {
+      const ids = input.TransactItems.map(
+        (t: { Put?: { Item?: { grantId?: string } } }) => t.Put?.Item?.grantId,
+      );
+      if (ids.includes('g-1')) throw refusal();
+      return {};
+    });
+    const out = await service().batchUpsert(ctx, { grants: grants(3) });
+    expect(out.results.map((r) => [r.id, r.outcome])).toEqual([
+      ['g-0', 'created'],
+      ['g-1', 'rejected'],
+      ['g-2', 'created'],
+    ]);
+    expect(out.results[1]?.errors?.[0]).toMatchObject({ field: 'grants.1' });
+    expect(out.results[1]?.errors?.[0]?.message).toMatch(/could not be stored/);
+  });
+
   it('writes nothing when the batch read times out', async () => {
     docMock
       .on(BatchGetCommand)
