@@ -194,5 +194,8 @@ export const UnsubscribeQuerySchema = z.strictObject({
   token: z
     .string()
     .max(300)
-    .regex(/^[a-z0-9-]+\.[a-z0-9-]+\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$/, 'must be the token from a digest link'),
+    .regex(
+      /^[a-z0-9-]+\.[a-z0-9-]+\.[0-9]{1,12}\.[A-Za-z0-9_-]{43}$/,
+      'must be the token from a digest link',
+    ),
 });

@@ -12,6 +12,7 @@ const SMALLEST_NUMBER = 1e-130;
 /** A grant is kept whole in one item with its index and version copies: this many bytes of JSON at most. */
 export const MAX_GRANT_BYTES = 64 * 1024;
 /** Text the hub refuses anywhere: NUL, and UTF-16 halves without their pair (not text; DynamoDB refuses them). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this refuses
 const NUL = /\u0000/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /**
@@ -28,9 +29,11 @@ const codePoint = (ch: string) => `U+${(ch.codePointAt(0) ?? 0).toString(16).toU
 export function textProblem(text: string, named: boolean): string | null {
   if (NUL.test(text)) return 'contains a NUL character (U+0000)';
   const lone = LONE_SURROGATE.exec(text);
-  if (lone) return `contains ${codePoint(lone[0])}, half of a character without its other half (not valid text)`;
+  if (lone)
+    return `contains ${codePoint(lone[0])}, half of a character without its other half (not valid text)`;
   const bidi = named ? BIDI_CONTROL.exec(text) : null;
-  if (bidi) return `contains the bidirectional control character ${codePoint(bidi[0])}, which can make a name display as another`;
+  if (bidi)
+    return `contains the bidirectional control character ${codePoint(bidi[0])}, which can make a name display as another`;
   return null;
 }
 
