@@ -38,7 +38,7 @@ export function createFundingDirectory(deps: {
   const now = deps.now ?? Date.now;
   let cached: {
     at: number;
-    value: Promise<{ funders: Funder[]; secretariats: Map<string, string[]> }>;
+    value: Promise<{ funders: Funder[]; secretariats: Map<string, string[]>; members: Set<string> }>;
   } | null = null;
   const load = async () => {
     const funders: Funder[] = [];
@@ -48,12 +48,15 @@ export function createFundingDirectory(deps: {
       funders.push(...page.items);
       startKey = page.lastKey;
     } while (startKey);
-    // Which collaboratives each funder is the secretariat of.
+    // Which collaboratives each funder is the secretariat of, and who belongs to each (`collaborative|funder`):
+    // a pooled fund is the secretariat's to file grants for only once it is a confirmed member.
     const secretariats = new Map<string, string[]>();
+    const members = new Set<string>();
     for (const c of await deps.collaboratives.list()) {
       secretariats.set(c.secretariat, [...(secretariats.get(c.secretariat) ?? []), c.id]);
+      for (const m of await deps.collaboratives.listMembers(c.id)) members.add(`${c.id}|${m.funderId}`);
     }
-    return { funders, secretariats };
+    return { funders, secretariats, members };
   };
   return {
     async identities(funderId) {
@@ -64,12 +67,15 @@ export function createFundingDirectory(deps: {
           cached = null;
         });
       }
-      const { funders, secretariats } = await cached.value;
+      const { funders, secretariats, members } = await cached.value;
       const runs = new Set(secretariats.get(funderId) ?? []);
       const own = funders.filter(
         (f) =>
           f.id === funderId ||
-          (f.kind === 'pooled-fund' && f.subFundOf !== undefined && runs.has(f.subFundOf)),
+          (f.kind === 'pooled-fund' &&
+            f.subFundOf !== undefined &&
+            runs.has(f.subFundOf) &&
+            members.has(`${f.subFundOf}|${f.id}`)),
       );
       // The writer itself first: its identifiers decide whether the hub can check a grant.
       own.sort((a, b) => Number(b.id === funderId) - Number(a.id === funderId));

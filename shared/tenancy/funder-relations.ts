@@ -24,10 +24,14 @@ export function createFunderRelations(deps: {
     return value;
   };
   return {
+    // A pooled fund of a collaborative only once the secretariat has confirmed it (it is a member): a fund the
+    // operator merely declared must not absorb a member's contribution into its own grant.
     pooledFundOf: (funderId) =>
       remembered(`fund:${funderId}`, async () => {
         const funder = await deps.funders.get(funderId);
-        return funder?.kind === 'pooled-fund' ? (funder.subFundOf ?? null) : null;
+        if (funder?.kind !== 'pooled-fund' || !funder.subFundOf) return null;
+        const memberships = await deps.collaboratives.listMembershipsOf(funderId);
+        return memberships.some((m) => m.collaborativeId === funder.subFundOf) ? funder.subFundOf : null;
       }),
     collaborativesOf: (funderId) =>
       remembered(`collaboratives:${funderId}`, async () => {

@@ -46,10 +46,12 @@ export function createTenancyService(deps: TenancyDeps) {
       collaboratives.listMembers(collaborative.id),
       funders.listSubFunds(collaborative.id),
     ]);
+    // A declared sub-fund counts as one only once it is a member: the secretariat invited it and it accepted.
+    const members = new Set(memberships.map((m) => m.funderId));
     return {
       ...collaborative,
-      members: memberships.map((m) => m.funderId),
-      subFunds: subFunds.map((f) => f.id),
+      members: [...members],
+      subFunds: subFunds.filter((f) => members.has(f.id)).map((f) => f.id),
     };
   }
 
@@ -381,12 +383,14 @@ export function createTenancyService(deps: TenancyDeps) {
       }
     },
 
-    /** Collaboratives a funder belongs to, including the one a pooled fund is a sub-fund of. */
+    /**
+     * Collaboratives a funder belongs to: its memberships only. A pooled fund's `subFundOf` is what the operator
+     * declared; it gives no access until the collaborative's secretariat invites the fund and the fund accepts,
+     * and the secretariat removes it like any member.
+     */
     async collaborativesOf(funder: Funder): Promise<string[]> {
       const memberships = await collaboratives.listMembershipsOf(funder.id);
-      const ids = new Set(memberships.map((m) => m.collaborativeId));
-      if (funder.subFundOf) ids.add(funder.subFundOf);
-      return [...ids].sort();
+      return [...new Set(memberships.map((m) => m.collaborativeId))].sort();
     },
   };
 }

@@ -683,6 +683,50 @@ describe('members, keys, audit and hub administration', () => {
     expect(await read()).toBe(404);
   });
 
+  it('gives a pooled fund the operator declares for a collaborative nothing until the secretariat confirms it', async () => {
+    const operator = key('hub-operator', 'operator');
+    const created = await hub.request(operator, 'POST', '/v1/funders', {
+      id: 'puppet-fund',
+      name: 'Puppet fund',
+      kind: 'pooled-fund',
+      subFundOf: 'epim',
+      admin: { id: 'puppet-admin', name: 'Puppet admin', email: 'puppet@example.org' },
+    });
+    expect(created.status).toBe(201);
+    const puppet = created.body.adminKey.apiKey as string;
+    const read = async () =>
+      (await hub.request(puppet, 'GET', '/v1/grants/osf/osf-collaborative-epim')).status;
+    const epim = async () => (await hub.request(puppet, 'GET', '/v1/collaboratives/epim')).body;
+    expect((await hub.request(puppet, 'GET', '/v1/me')).body.collaboratives ?? []).not.toContain('epim');
+    expect(await read()).toBe(404);
+    expect((await epim()).subFunds).not.toContain('puppet-fund');
+    const sharedWrite = await hub.request(
+      puppet,
+      'PUT',
+      '/v1/grants/puppet-fund/pf-1',
+      grantBody('pf-1', { visibility: 'collaborative:epim' }),
+    );
+    expect(sharedWrite.status).toBeGreaterThanOrEqual(400);
+    expect(sharedWrite.status).toBeLessThan(500);
+    const listed = await hub.request(puppet, 'GET', '/v1/grants?visibility=collaborative:epim&limit=100');
+    expect(listed.body.items ?? []).toEqual([]);
+    // The secretariat invites it and the fund accepts: now it is a sub-fund and a member.
+    expect(
+      (await hub.request(key('nef', 'admin'), 'PUT', '/v1/collaboratives/epim/members/puppet-fund')).status,
+    ).toBe(202);
+    expect(await read()).toBe(404);
+    expect((await hub.request(puppet, 'POST', '/v1/invitations/epim/accept')).status).toBe(201);
+    expect(await read()).toBe(200);
+    expect((await epim()).subFunds).toContain('puppet-fund');
+    // And the secretariat removes it like any member.
+    expect(
+      (await hub.request(key('nef', 'admin'), 'DELETE', '/v1/collaboratives/epim/members/puppet-fund'))
+        .status,
+    ).toBe(200);
+    expect(await read()).toBe(404);
+    expect((await epim()).subFunds).not.toContain('puppet-fund');
+  });
+
   it('stops a revoked key on its very next request', async () => {
     const created = await hub.request(key('osf', 'viewer'), 'POST', '/v1/keys', { label: 'laptop' });
     expect(created.status).toBe(201);

@@ -391,6 +391,45 @@ describe('grant-level de-duplication: the same money counted once', () => {
     expect((await mention('macarthur', 'pf-3'))?.moneyLink).toBeNull();
     expect(await totalsOf('macarthur', 'pf-3')).toEqual([{ currency: 'USD', amount: 400000 }]);
   });
+  it('lets a pooled fund the secretariat never confirmed absorb no member’s contribution', async () => {
+    // The operator declares a pooled fund of EPIM; the secretariat has not invited it, so it is not a member.
+    const at = new Date().toISOString();
+    await setup.hub.services.repos.funders.create({
+      id: 'declared-fund',
+      name: 'Declared fund',
+      kind: 'pooled-fund',
+      subFundOf: 'epim',
+      identifiers: [],
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+    });
+    const fundEditor = {
+      principal: {
+        funderId: 'declared-fund',
+        memberId: 'declared-fund-editor',
+        keyId: 'test',
+        role: 'editor' as const,
+        collaboratives: [],
+      },
+    };
+    await setup.hub.services.grants.put(
+      fundEditor,
+      'declared-fund',
+      'pf-4',
+      grantBody('pf-4', shared('Detention Forum', '1166957', { amountAwarded: 300000 })),
+    );
+    const fundGrant = await setup.hub.services.repos.grants.getCurrent('declared-fund', 'pf-4');
+    if (!fundGrant) throw new Error('not stored');
+    await setup.hub.services.resolver.resolveGrant(fundGrant);
+    await writeAndResolve(
+      'osf',
+      'pf-4',
+      shared('Detention Forum', '1166957', { amountAwarded: 100000, regrantType: 'FRG040' }),
+    );
+    // OSF's 100,000 is its own money to the grantee, not a share of the unconfirmed fund's grant.
+    expect((await mention('osf', 'pf-4'))?.moneyLink).toBeNull();
+  });
 });
 
 describe('successors: a charity re-registered under a new number', () => {

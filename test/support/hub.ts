@@ -113,7 +113,9 @@ export async function startTestHub(
         );
         for (const raw of out.Items ?? []) {
           const item = unmarshall(raw);
-          if (!String(item.PK).startsWith('AUDIT#')) items.push(item);
+          // What a refused request may write is its own trace: audit events and failed-authentication counters.
+          const pk = String(item.PK);
+          if (!pk.startsWith('AUDIT#') && !pk.startsWith('AUTHFAIL#')) items.push(item);
         }
         start = out.LastEvaluatedKey;
       } while (start);

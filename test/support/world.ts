@@ -75,6 +75,8 @@ export async function buildWorld(services: Services): Promise<World> {
   }
   await collaboratives.addMember({ collaborativeId: 'epim', funderId: 'osf', joinedAt: at });
   await collaboratives.addMember({ collaborativeId: 'epim', funderId: 'nef', joinedAt: at });
+  // The sub-fund, confirmed by the secretariat (declaring subFundOf alone gives no access).
+  await collaboratives.addMember({ collaborativeId: 'epim', funderId: 'epim-detention', joinedAt: at });
 
   const keys: World['keys'] = {};
   const principals: World['principals'] = {};
