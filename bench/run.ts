@@ -392,6 +392,14 @@ protected is the funder's private rest).
 
 - **Where the target is the only funder the coalition does not know** (the guarantee): ${fmt(a.withinAlone.length)} estimates
   within 10%; the closest was ${pct(a.closestAlone[0]?.error ?? 1)} off.
+- **A guesser who knows how the noise is drawn** (not part of the guarantee; README "Disclosure": what it does not
+  promise) and divides each such lone figure by a band's middle (1.225 or 0.775): ${fmt(a.rescaled.within)} of
+  ${fmt(a.rescaled.guesses)} guesses (${pct(a.rescaled.within / Math.max(1, a.rescaled.guesses))}) landed within 10%, one of each pair,
+  with nothing in the answers telling which.
+- **The threshold search** (\`test/unit/disclosure-probe.test.ts\`): coalitions varying their own private grants until
+  a cell's figure flips between shown and \`null\` recover a lone funder's total to 0.1% against a rule judged on true
+  amounts; from the hub, which judges the rule on the perturbed parts, they learn nothing beyond the perturbed part
+  the figure already carries.
 - **All estimates**: ${fmt(a.within.length)} of ${fmt(a.estimates)} (${pct(a.within.length / Math.max(1, a.estimates))}) landed within 10%
   of the truth, all where other funders' private money (or the coalition's own unlearned noise) stayed mixed into the
   figure and happened to offset the target's noise or to equal it in size (README "Disclosure": what it does not

@@ -72,8 +72,8 @@ export function partsOf(cell: StoredCell): CellParts {
 /**
  * The disclosure rule (README "Disclosure"). A cell's private money (records of visibility `private`, all funders)
  * is shown to anyone only as one perturbed figure, the same for every caller, and only when at least `k` funders
- * have private money there and no one dominates it (the p% rule: the money beyond the two largest is at least
- * `p` of the largest). Each funder's private money in the cell counts multiplied by 1 + m or 1 - m, with m between
+ * have private money there and no one dominates it (the p% rule on the perturbed parts: what lies beyond the two
+ * largest is at least `p` of the largest). Each funder's private money in the cell counts multiplied by 1 + m or 1 - m, with m between
  * `noise.min` and `noise.max`, both fixed by a keyed hash of the cell, the funder and the amount.
  */
 export interface PrivacyRule {
@@ -119,7 +119,7 @@ export function privateMoney(parts: CellParts): Map<string, number> {
   return money;
 }
 
-/** Whether the rule lets a cell with this private money (per funder) show its perturbed figure. */
+/** Whether the rule lets a cell with these private parts (per funder; the perturbed ones) show its figure. */
 export function privateFigureAllowed(money: Map<string, number>, rule: PrivacyRule): boolean {
   if (money.size < rule.k) return false;
   const sizes = [...money.values()].map(Math.abs).sort((a, b) => b - a);
@@ -131,14 +131,19 @@ export function privateFigureAllowed(money: Map<string, number>, rule: PrivacyRu
 /**
  * The perturbed figure of a cell's private money (cents, whole dollars), computed from the cell alone: the same
  * for every caller, whatever it may read. Null when fewer than k funders have private money there or one
- * dominates it.
+ * dominates it, judged on the perturbed parts: a rule judged on the true amounts would answer "shown" or "null"
+ * exactly at a threshold set by the true amounts, and funders that vary their own grants across it could read a
+ * confidential total off that threshold. Judged on the perturbed parts, the answer depends on the target only
+ * through its perturbed part, which the figure itself already carries.
  */
 export function privateEstimate(parts: CellParts, rule: PrivacyRule, noise: NoiseFactor): number | null {
-  const money = privateMoney(parts);
-  if (!privateFigureAllowed(money, rule)) return null;
   const cellKey = `${parts.year}#${parts.theme}#${parts.region}`;
+  const perturbed = new Map<string, number>();
+  for (const [funderId, amount] of privateMoney(parts))
+    perturbed.set(funderId, amount * noise(cellKey, funderId, amount));
+  if (!privateFigureAllowed(perturbed, rule)) return null;
   let cents = 0;
-  for (const [funderId, amount] of money) cents += amount * noise(cellKey, funderId, amount);
+  for (const part of perturbed.values()) cents += part;
   return Math.round(cents / 100) * 100;
 }
 

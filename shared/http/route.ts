@@ -192,9 +192,9 @@ function idempotency(): middy.MiddlewareObj<HttpEvent, HttpResult> {
           // Scoped by funder and member: two callers choosing the same key never share a stored response.
           eventKeyJmesPath:
             'headers."idempotency-key" && [requestContext.authorizer.lambda.funderId, requestContext.authorizer.lambda.memberId, headers."idempotency-key"]',
-          // The same key with another route, path or body is a 422 (IETF Idempotency-Key draft), never the first
+          // The same key with another route, path, query or body (byte for byte) is a 422 (IETF Idempotency-Key draft), never the first
           // request's answer.
-          payloadValidationJmesPath: '[requestContext.routeKey, rawPath, body]',
+          payloadValidationJmesPath: '[requestContext.routeKey, rawPath, rawQueryString, body]',
           expiresAfterSeconds: config.IDEMPOTENCY_TTL_SECONDS,
         }),
       });

@@ -79,6 +79,15 @@ describe('Idempotency-Key', () => {
       headers,
     );
     expect(otherPath.status).toBe(422);
+    // The same path and body with a query string: not the first request's answer either.
+    const withQuery = await hub.request(
+      editor(),
+      'PUT',
+      '/v1/grants/osf/route-1?visibility=public',
+      grantBody('route-1'),
+      headers,
+    );
+    expect(withQuery.status).toBe(422);
     const otherRoute = await hub.request(
       editor(),
       'POST',

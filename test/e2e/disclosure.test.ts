@@ -94,7 +94,9 @@ describe("the operator's sock puppets", () => {
         admin: { id: `${id}-admin`, name: 'Puppet admin', email: `${id}@example.org` },
       });
       expect(created.status, created.text).toBe(201);
-      await put(created.body.adminKey.apiKey, id, `${id}-grant`, 100_000, 2020, 'private');
+      // The attack gave each puppet 100,000; 150,000 passes the p% rule beside OSF's 615,000 whatever the noise
+      // (judged on the perturbed parts, 100,000 passes only for some factors).
+      await put(created.body.adminKey.apiKey, id, `${id}-grant`, 150_000, 2020, 'private');
     }
     await hub.poller?.drain(120_000);
     const after = await cell(operator, CELL_2020);
@@ -108,7 +110,7 @@ describe("the operator's sock puppets", () => {
     // by changing their grants). What is left is OSF's 615,000 times a factor 15-30% away from 1.
     const noise = keyedNoise(await hub.services.secrets.keyFor('gap-noise'), DEFAULT_PRIVACY);
     const puppetsPart = puppets.reduce(
-      (sum, _p, i) => sum + 100_000 * noise('2020#education#africa', puppets[i] ?? '', 100_000_00),
+      (sum, _p, i) => sum + 150_000 * noise('2020#education#africa', puppets[i] ?? '', 150_000_00),
       0,
     );
     const error = Math.abs((figure ?? 0) - puppetsPart - 615_000) / 615_000;

@@ -164,9 +164,24 @@ function requestArbitrary(route: RouteDefinition) {
   });
 }
 
+/**
+ * A path segment as a hostile client would send it: percent-encoded UTF-8, and a lone surrogate (which has no
+ * UTF-8) as the three bytes a careless encoder writes for it (ED A0 80 for U+D800), which are not UTF-8 either.
+ */
+function encodeSegment(value: string): string {
+  return Array.from(value, (ch) => {
+    const code = ch.charCodeAt(0);
+    if (ch.length === 1 && code >= 0xd800 && code <= 0xdfff)
+      return [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join('');
+    return encodeURIComponent(ch);
+  }).join('');
+}
+
 function urlOf(route: RouteDefinition, values: string[], query: Record<string, string>): string {
   let i = 0;
-  const path = route.path.replace(/\{\w+\}/g, () => encodeURIComponent(values[i++] ?? '') || '%20');
+  const path = route.path.replace(/\{\w+\}/g, () => encodeSegment(values[i++] ?? '') || '%20');
   const search = new URLSearchParams(query).toString();
   return search ? `${path}?${search}` : path;
 }

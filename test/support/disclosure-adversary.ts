@@ -47,6 +47,12 @@ export interface AdversaryReport {
   /** Estimates within the bound, of all, and of those where the target is alone. */
   within: Estimate[];
   withinAlone: Estimate[];
+  /**
+   * A guesser who knows the noise's distribution (not its key) and divides an isolated figure by a typical factor:
+   * per estimate where the target is alone, the two guesses figure / 1.225 and figure / 0.775 (the middles of the two
+   * bands), and how many of them landed within the bound. Not part of the guarantee: README "Disclosure".
+   */
+  rescaled: { guesses: number; within: number };
 }
 
 const readable = (p: Principal, g: WorldGrant) =>
@@ -105,6 +111,7 @@ export async function runAdversary(options: {
     closestAlone: [],
     within: [],
     withinAlone: [],
+    rescaled: { guesses: 0, within: 0 },
   };
   const all: Estimate[] = [];
   for (let w = 0; w < options.worlds; w += 1) {
@@ -267,6 +274,12 @@ export async function runAdversary(options: {
   report.closestAlone = alone.slice(0, 5);
   report.within = all.filter((e) => e.error < bound);
   report.withinAlone = alone.filter((e) => e.error < bound);
+  const middle = (DEFAULT_PRIVACY.noise.min + DEFAULT_PRIVACY.noise.max) / 2;
+  for (const e of alone)
+    for (const factor of [1 + middle, 1 - middle]) {
+      report.rescaled.guesses += 1;
+      if (Math.abs(e.estimate / factor - e.truth) / Math.abs(e.truth) < bound) report.rescaled.within += 1;
+    }
   return report;
 }
 
