@@ -9,6 +9,7 @@ import { createDocumentClient, createDynamoClient } from '../shared/db/client.ts
 import { backoff } from '../shared/db/items.ts';
 import { gapCellKey, gapGranteeKey, gapYearsKey } from '../shared/db/keys.ts';
 import { cellKeyOf, contributionOf } from '../shared/gaps/contribution.ts';
+import { keyedNoise } from '../shared/gaps/gap-math.ts';
 import type { RollupMeter } from '../shared/gaps/gap-repository.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import { stubMention } from '../tools/stub-mention.ts';
@@ -109,8 +110,9 @@ export async function runGapBench(options: {
         { key: ReturnType<typeof gapCellKey>; item: Record<string, NativeAttributeValue> }
       >();
       const years = new Set<string>();
+      const noise = keyedNoise(await services.secrets.keyFor('gap-noise'));
       for (let i = 0; i < size; i++) {
-        for (const { cell, values } of contributionOf(mentionOf(i, random, Math.ceil(size / 1.6)))) {
+        for (const { cell, values } of contributionOf(mentionOf(i, random, Math.ceil(size / 1.6)), noise)) {
           const id = cellKeyOf(cell);
           const entry = cells.get(id) ?? {
             key: gapCellKey(cell),

@@ -172,13 +172,16 @@ export const ListDigestsQuerySchema = z.strictObject({
   member: SlugSchema.optional(),
 });
 
-/** How far back a digest run asked over the API may reach, and how far ahead (a clock a little fast is fine). */
-export const DIGEST_RUN_WINDOW = { pastDays: 366, futureHours: 24 };
+/**
+ * How far back a digest run asked over the API may reach, and how far ahead: a clock a little fast is fine, a run
+ * for tomorrow is not (it would deliver tomorrow's period today, and the scheduled run tomorrow would find it done).
+ */
+export const DIGEST_RUN_WINDOW = { pastDays: 366, futureMinutes: 10 };
 
 export const StartDigestRunRequestSchema = z.strictObject({
   /**
    * The instant whose period is run (default now); periods already sent are not sent again. Over the API at most
-   * a year back and a day ahead (DIGEST_RUN_WINDOW): a run for 1970 or 9999 is refused, naming `at`.
+   * a year back and ten minutes ahead (DIGEST_RUN_WINDOW): a run for 1970 or 9999 is refused, naming `at`.
    */
   at: IsoDateTimeSchema.optional(),
 });

@@ -63,7 +63,7 @@ export type PledgeStatus = z.infer<typeof PledgeStatusSchema>;
 export const PledgeRequestSchema = z.strictObject({
   amount: Money.refine((v) => v > 0, 'must be more than 0'),
   status: PledgeStatusSchema,
-  note: z.string().max(1000).optional(),
+  note: plainText(1000).optional(),
 });
 
 export const StoredOpportunitySchema = z.object({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { IsoDateTimeSchema, PageLimitSchema, SlugSchema } from './common.ts';
 import { VisibilitySchema } from './grant.ts';
+import { plainText } from './storable.ts';
 
 export const OrgIdentifierSchema = z.object({
   scheme: z.string(),
@@ -209,7 +210,7 @@ export const OrganisationParamsSchema = z.strictObject({
 export const DecideDuplicateRequestSchema = z.strictObject({
   /** confirm: same organisation; reject: different; split: take your own side out of its organisation. */
   decision: z.enum(['confirm', 'reject', 'split']),
-  note: z.string().max(2000).optional(),
+  note: plainText(2000).optional(),
 });
 export type DecideDuplicateRequest = z.infer<typeof DecideDuplicateRequestSchema>;
 

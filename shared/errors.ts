@@ -71,10 +71,22 @@ export class PayloadTooLargeError extends AppError {
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor() {
-    super(415, 'unsupported_media_type', 'Unsupported media type', 'Send the body as application/json.', {
-      errors: [{ field: 'content-type', message: 'must be application/json' }],
-    });
+  constructor(sent?: string) {
+    super(
+      415,
+      'unsupported_media_type',
+      'Unsupported media type',
+      'Send the body as application/json (UTF-8).',
+      {
+        errors: [
+          {
+            field: 'content-type',
+            message: 'must be application/json, in UTF-8 if a charset is given',
+            ...(sent ? { value: sent.slice(0, 200) } : {}),
+          },
+        ],
+      },
+    );
   }
 }
 

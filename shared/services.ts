@@ -12,6 +12,7 @@ import { createDigestService } from './digests/digest-service.ts';
 import { digestTransport } from './digests/transport.ts';
 import { NotFoundError } from './errors.ts';
 import { createExportService } from './exports/export-service.ts';
+import { type GrantNoise, keyedNoise } from './gaps/gap-math.ts';
 import { createGapRepository } from './gaps/gap-repository.ts';
 import { createGapRollup } from './gaps/gap-rollup.ts';
 import { createGapService } from './gaps/gap-service.ts';
@@ -95,7 +96,6 @@ export function createServices(
   };
   const gaps = createGapService({
     openAsks: (ctx) => opportunities.openAsks(ctx),
-    noiseKey: () => secrets.keyFor('gap-noise'),
     repo: gapRepo,
     funders,
     tenancy,
@@ -120,7 +120,15 @@ export function createServices(
       publicUrl: config.PUBLIC_API_URL,
     }),
   });
-  const resolverAndRollup = { resolver, gapRollup: createGapRollup({ repo: gapRepo }) };
+  let grantNoise: Promise<GrantNoise> | undefined;
+  const noise = () => {
+    grantNoise ??= secrets.keyFor('gap-noise').then((key) => keyedNoise(key));
+    grantNoise.catch(() => {
+      grantNoise = undefined;
+    });
+    return grantNoise;
+  };
+  const resolverAndRollup = { resolver, gapRollup: createGapRollup({ repo: gapRepo, noise }) };
   const processors = streamProcessors(() => ({ ...resolverAndRollup, digests: digestRepo }));
   const deadLetterRepo = createDeadLetterRepository(repoDeps);
   return {

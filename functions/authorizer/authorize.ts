@@ -19,17 +19,24 @@ export const handler = async (
   const source = event.requestContext.http.sourceIp || 'unknown';
   const keyId = parseApiKey(token)?.keyId;
   const deny = { isAuthorized: false as const, context: {} };
-  // Over the failure limit: refused without a key lookup or another audit event.
-  if (authFailures.isBlocked('source', source) || (keyId && authFailures.isBlocked('key', keyId)))
-    return deny;
+  // A source over its failure limit: refused without a key lookup or another audit event.
+  if (authFailures.isBlocked('source', source)) return deny;
+  // A key id over its limit still takes its own, right secret: a key id is not secret (it shows in cursors and
+  // logs), so anyone could otherwise lock a member out by sending it with wrong secrets.
+  const keyBlocked = keyId !== undefined && authFailures.isBlocked('key', keyId);
   const resolution = await keys.resolve(token);
   if (resolution.ok) return { isAuthorized: true, context: toAuthorizerContext(resolution.principal) };
   const { over, firstOver } = await authFailures
-    .record([{ scope: 'source', value: source }, ...(keyId ? [{ scope: 'key' as const, value: keyId }] : [])])
+    .record([
+      { scope: 'source', value: source },
+      ...(keyId && !keyBlocked ? [{ scope: 'key' as const, value: keyId }] : []),
+    ])
     .catch((error: unknown) => {
       logger.error('counting a failed authentication failed', { error });
       return { over: [], firstOver: false };
     });
+  // A wrong secret for a key id already over its limit was counted against its source, and is not audited again.
+  if (keyBlocked && !firstOver) return deny;
   if (over.length === 0 || firstOver) {
     const limited = over
       .map((o) => (o.scope === 'source' ? `source ${source}` : `key id ${keyId}`))

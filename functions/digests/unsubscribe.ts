@@ -11,6 +11,8 @@ const page = (body: string) => `<!doctype html>
 
 export const handler = publicRoute({ query: UnsubscribeQuerySchema }, async ({ query, method }) => {
   if (method !== 'POST') {
+    // A forged, edited or expired link gets its 400 here already, not a button that cannot work.
+    await getServices().digests.checkUnsubscribe(query.token);
     return {
       raw: page(`<h1>Stop digests?</h1>
 <form method="post" action="?token=${encodeURIComponent(query.token)}">

@@ -2,7 +2,7 @@
 import { route } from '../../shared/http/route.ts';
 import { getServices } from '../../shared/services.ts';
 
-export const handler = route({ body: true }, async ({ ctx, body }) => ({
+export const handler = route({ body: true, idempotent: true }, async ({ ctx, body }) => ({
   status: 201,
   body: await getServices().keys.create(ctx, body),
 }));

@@ -340,6 +340,30 @@ export function createDigestService(deps: {
 
   const toView = (r: DigestView): DigestView => DigestViewSchema.parse(r);
 
+  /** Whether an unsubscribe link is good (signed for this member, not expired): a 400 naming query.token if not. */
+  async function checkUnsubscribe(token: string) {
+    const [funderId = '', memberId = '', expiresText = '', signature = ''] = token.split('.');
+    const invalid = () =>
+      new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
+    const state = await repo.getState(funderId, memberId);
+    if (!state) throw invalid();
+    const expires = Number(expiresText);
+    const expected = Buffer.from(sign(state, expires));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    if (expires * 1000 < now().getTime()) {
+      throw new ValidationError([
+        {
+          field: 'query.token',
+          message: `has expired (links work for ${LINK_DAYS} days): turn digests off in the console or with PATCH /v1/me/digest-preferences`,
+        },
+      ]);
+    }
+    const member = await members.get(funderId, memberId);
+    if (!member) throw invalid();
+    return { funderId, memberId, member };
+  }
+
   return {
     /** One message per member whose digest is due in the period holding `at`; the queue does the rest. */
     async startRun(ctx: AuditContext | null, body: unknown): Promise<DigestRun> {
@@ -354,12 +378,12 @@ export function createDigestService(deps: {
       const ms = at.getTime() - now().getTime();
       if (
         ctx &&
-        (ms < -DIGEST_RUN_WINDOW.pastDays * 86_400_000 || ms > DIGEST_RUN_WINDOW.futureHours * 3_600_000)
+        (ms < -DIGEST_RUN_WINDOW.pastDays * 86_400_000 || ms > DIGEST_RUN_WINDOW.futureMinutes * 60_000)
       ) {
         throw new ValidationError([
           {
             field: 'body.at',
-            message: `must be within the last ${DIGEST_RUN_WINDOW.pastDays} days and at most ${DIGEST_RUN_WINDOW.futureHours} hours ahead`,
+            message: `must be within the last ${DIGEST_RUN_WINDOW.pastDays} days and at most ${DIGEST_RUN_WINDOW.futureMinutes} minutes ahead`,
             value: request.at,
           },
         ]);
@@ -581,25 +605,7 @@ export function createDigestService(deps: {
 
     /** The signed link from an email: turns the member's digest off. The token names and proves the member. */
     async unsubscribe(token: string): Promise<{ funderId: string; memberId: string }> {
-      const [funderId = '', memberId = '', expiresText = '', signature = ''] = token.split('.');
-      const invalid = () =>
-        new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
-      const state = await repo.getState(funderId, memberId);
-      if (!state) throw invalid();
-      const expires = Number(expiresText);
-      const expected = Buffer.from(sign(state, expires));
-      const given = Buffer.from(signature);
-      if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
-      if (expires * 1000 < now().getTime()) {
-        throw new ValidationError([
-          {
-            field: 'query.token',
-            message: `has expired (links work for ${LINK_DAYS} days): turn digests off in the console or with PATCH /v1/me/digest-preferences`,
-          },
-        ]);
-      }
-      const member = await members.get(funderId, memberId);
-      if (!member) throw invalid();
+      const { funderId, memberId, member } = await checkUnsubscribe(token);
       await members.updateDigestPreferences(
         funderId,
         memberId,
@@ -615,6 +621,8 @@ export function createDigestService(deps: {
       );
       return { funderId, memberId };
     },
+
+    checkUnsubscribe,
 
     /** For tests and the console: the member's current signed unsubscribe link. */
     async unsubscribeLink(funderId: string, memberId: string): Promise<string> {

@@ -7,10 +7,13 @@ import { type CellContribution, type CellRef, UNCLASSIFIED } from '../../schemas
 import type { StoredMention } from '../../schemas/organisation.ts';
 import { FUNDER_COLLABORATION } from '../organisations/grant-links.ts';
 import { toUsdCents } from './fx-rates.ts';
+import type { GrantNoise } from './gap-math.ts';
 
 /** Cell attribute names: one per funder and visibility, so a reader can keep only what it may see. */
 export const rollupAttribute = {
   amount: (funderId: string, visibility: string) => `a|${funderId}|${visibility}`,
+  /** Private money only: the amount times the grant's noise factor (README "Disclosure"). */
+  perturbed: (funderId: string, visibility: string) => `q|${funderId}|${visibility}`,
   grants: (funderId: string, visibility: string) => `n|${funderId}|${visibility}`,
   grantee: (orgId: string, funderId: string, visibility: string) => `g|${orgId}|${funderId}|${visibility}`,
   pooled: (funderId: string, visibility: string) => `p|${funderId}|${visibility}`,
@@ -53,7 +56,11 @@ export function splitCents(cents: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => base + (i < rest ? 1 : 0));
 }
 
-export function contributionOf(mention: StoredMention | null): CellContribution[] {
+/**
+ * `noise` gives the grant's factor: a private grant's share of each cell also counts, multiplied by it, in the
+ * cell's perturbed private money, the only figure about it anyone but its funder is shown.
+ */
+export function contributionOf(mention: StoredMention | null, noise: GrantNoise): CellContribution[] {
   if (mention?.index !== 0 || mention.moneyLink) return [];
   const cells = cellsOf(mention);
   const { funderId, visibility } = mention;
@@ -76,6 +83,7 @@ export function contributionOf(mention: StoredMention | null): CellContribution[
   }
   const shares = splitCents(fx.cents, cells.length);
   const pooled = mention.regrantType === FUNDER_COLLABORATION;
+  const factor = visibility === 'private' && !pooled ? noise(funderId, mention.grantId, year) : undefined;
   return [
     ...cells.map((cell, i) => {
       const cents = shares[i] ?? 0;
@@ -85,6 +93,9 @@ export function contributionOf(mention: StoredMention | null): CellContribution[
             [rollupAttribute.amount(funderId, visibility)]: cents,
             [rollupAttribute.grants(funderId, visibility)]: units[i] ?? 0,
             [rollupAttribute.grantee(mention.orgId, funderId, visibility)]: cents,
+            ...(factor !== undefined
+              ? { [rollupAttribute.perturbed(funderId, visibility)]: Math.round(cents * factor) }
+              : {}),
           };
       return { cell, values };
     }),

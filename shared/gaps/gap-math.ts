@@ -13,6 +13,8 @@ export interface FunderSlot {
   visibility: string;
   /** US cents awarded (grants only), pooled-fund contributions, grant count, unconverted count. */
   amount: number;
+  /** Private money only: the cents awarded, each grant's share multiplied by that grant's noise factor. */
+  perturbed: number;
   pooled: number;
   grants: number;
   unconverted: number;
@@ -50,11 +52,13 @@ export function partsOf(cell: StoredCell): CellParts {
       funderId,
       visibility,
       amount: 0,
+      perturbed: 0,
       pooled: 0,
       grants: 0,
       unconverted: 0,
     };
     if (kind === 'a') slot.amount += value;
+    else if (kind === 'q') slot.perturbed += value;
     else if (kind === 'p') slot.pooled += value;
     else if (kind === 'n') slot.grants += value;
     else if (kind === 'u') slot.unconverted += value;
@@ -73,32 +77,37 @@ export function partsOf(cell: StoredCell): CellParts {
  * The disclosure rule (README "Disclosure"). A cell's private money (records of visibility `private`, all funders)
  * is shown to anyone only as one perturbed figure, the same for every caller, and only when at least `k` funders
  * have private money there and no one dominates it (the p% rule on the perturbed parts: what lies beyond the two
- * largest is at least `p` of the largest). Each funder's private money in the cell counts multiplied by 1 + m or 1 - m, with m between
- * `noise.min` and `noise.max`, both fixed by a keyed hash of the cell, the funder and the amount.
+ * largest is at least `p` of the largest). Each private grant's money counts multiplied by 1 + m or 1 - m, m between
+ * `noise.min` and `noise.max`: the direction is the funder's for the award year, the size the grant's (keyedNoise).
  */
 export interface PrivacyRule {
   k: number;
   p: number;
   noise: { min: number; max: number };
 }
+
 export const DEFAULT_PRIVACY: PrivacyRule = { k: 3, p: 0.1, noise: { min: 0.15, max: 0.3 } };
 
 export type MayRead = (funderId: string, visibility: string) => boolean;
 
-/** The factor one funder's private money in one cell is multiplied by in the shown figure. */
-export type NoiseFactor = (cellKey: string, funderId: string, cents: number) => number;
+/** The factor one private grant's money is multiplied by in the shown figures, in every cell it counts in. */
+export type GrantNoise = (funderId: string, grantId: string, year: number) => number;
 
 /**
- * Noise from a secret key: HMAC-SHA256 of the cell, the funder and its amount there. The same data always
- * gives the same factor (asking again averages nothing away); a changed amount gets a new factor, so a funder
- * that publishes a grant (its amount then known) does not reveal the factor its later private grants get.
+ * Noise from a secret key (HMAC-SHA256), fixed per grant as County Business Patterns fixes it per business:
+ * - one factor per grant, the same in every cell the grant is split over (twenty cells show one factor twenty
+ *   times, nothing to average or intersect), kept when the grant is edited, and independent of the funder's other
+ *   grants' factors (one made public, its factor then known, says nothing about another's size);
+ * - one direction per funder and award year: all of a funder's private grants of a year move the same way, so
+ *   its money in any cell, or in any sum of cells of that year, is off by 15-30% however many grants it holds
+ *   (independent directions would cancel out over a funder's grants and leave its totals close to the truth).
  */
-export function keyedNoise(key: Buffer, rule: PrivacyRule = DEFAULT_PRIVACY): NoiseFactor {
+export function keyedNoise(key: Buffer, rule: PrivacyRule = DEFAULT_PRIVACY): GrantNoise {
   const { min, max } = rule.noise;
-  return (cellKey, funderId, cents) => {
-    const digest = createHmac('sha256', key).update(`${cellKey}|${funderId}|${cents}`).digest();
-    const unit = digest.readUInt32BE(0) / 2 ** 32;
-    const sign = (digest[4] ?? 0) & 1 ? 1 : -1;
+  const hash = (text: string) => createHmac('sha256', key).update(text).digest();
+  return (funderId, grantId, year) => {
+    const sign = (hash(`direction|${funderId}|${year}`)[0] ?? 0) & 1 ? 1 : -1;
+    const unit = hash(`size|${funderId}|${grantId}|${year}`).readUInt32BE(0) / 2 ** 32;
     return 1 + sign * (min + (max - min) * unit);
   };
 }
@@ -108,12 +117,12 @@ export interface ShownCell extends CellParts {
   privateEstimate: number | null;
 }
 
-/** Each funder's private money in a cell (cents, net of returned money), funders with none left out. */
-export function privateMoney(parts: CellParts): Map<string, number> {
+/** Each funder's private money in a cell as perturbed (cents), funders with none left out. */
+export function perturbedPrivate(parts: CellParts): Map<string, number> {
   const money = new Map<string, number>();
   for (const s of parts.funders) {
-    if (s.visibility !== 'private' || s.amount === 0) continue;
-    money.set(s.funderId, (money.get(s.funderId) ?? 0) + s.amount);
+    if (s.visibility !== 'private' || s.perturbed === 0) continue;
+    money.set(s.funderId, (money.get(s.funderId) ?? 0) + s.perturbed);
   }
   for (const [funderId, cents] of money) if (cents === 0) money.delete(funderId);
   return money;
@@ -136,11 +145,8 @@ export function privateFigureAllowed(money: Map<string, number>, rule: PrivacyRu
  * confidential total off that threshold. Judged on the perturbed parts, the answer depends on the target only
  * through its perturbed part, which the figure itself already carries.
  */
-export function privateEstimate(parts: CellParts, rule: PrivacyRule, noise: NoiseFactor): number | null {
-  const cellKey = `${parts.year}#${parts.theme}#${parts.region}`;
-  const perturbed = new Map<string, number>();
-  for (const [funderId, amount] of privateMoney(parts))
-    perturbed.set(funderId, amount * noise(cellKey, funderId, amount));
+export function privateEstimate(parts: CellParts, rule: PrivacyRule): number | null {
+  const perturbed = perturbedPrivate(parts);
   if (!privateFigureAllowed(perturbed, rule)) return null;
   let cents = 0;
   for (const part of perturbed.values()) cents += part;
@@ -156,12 +162,11 @@ export function shownPart(
   parts: CellParts,
   mayRead: MayRead,
   rule: PrivacyRule,
-  noise: NoiseFactor,
   options: { funderFilter?: Set<string> | undefined } = {},
 ): ShownCell {
   return {
     ...readablePart(parts, mayRead, options.funderFilter),
-    privateEstimate: options.funderFilter ? null : privateEstimate(parts, rule, noise),
+    privateEstimate: options.funderFilter ? null : privateEstimate(parts, rule),
   };
 }
 

@@ -31,7 +31,7 @@ import { YEAR_TOTAL } from './contribution.ts';
 
 /** DynamoDB transactions take at most 100 actions: the state plus at most 99 cell and grantee items. */
 export const MAX_ITEMS_PER_CHANGE = 99;
-const ROLLUP_ATTRIBUTE = /^[angpu]\|/;
+const ROLLUP_ATTRIBUTE = /^[angpqu]\|/;
 const GRANTEE_ATTRIBUTE = /^g\|([^|]+)\|/;
 
 export interface StoredCell {

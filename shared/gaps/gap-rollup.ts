@@ -5,6 +5,7 @@
 import type { StoredMention } from '../../schemas/organisation.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { appliedKeyOf, contributionDelta, contributionOf } from './contribution.ts';
+import type { GrantNoise } from './gap-math.ts';
 import type { GapRepository } from './gap-repository.ts';
 
 const MAX_RACE_RETRIES = 5;
@@ -18,7 +19,11 @@ export interface MentionChange {
   previous: StoredMention | null;
 }
 
-export function createGapRollup(deps: { repo: GapRepository }) {
+export function createGapRollup(deps: {
+  repo: GapRepository;
+  /** Each private grant's noise factor (keyed by the hub's secret; README "Disclosure"). */
+  noise: () => Promise<GrantNoise>;
+}) {
   const { repo } = deps;
   return {
     async apply(change: MentionChange): Promise<RollupOutcome> {
@@ -27,7 +32,7 @@ export function createGapRollup(deps: { repo: GapRepository }) {
       const key = change.next
         ? appliedKeyOf(change.next.grantVersion, change.next.revision, false)
         : appliedKeyOf(mention.grantVersion, mention.revision, true);
-      const target = contributionOf(change.next);
+      const target = contributionOf(change.next, await deps.noise());
       for (let attempt = 0; ; attempt++) {
         const state = await repo.readState(mention.mentionId);
         if (state && state.appliedKey >= key) return 'skipped';

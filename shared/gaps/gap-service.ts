@@ -13,10 +13,8 @@ import { grantsOf } from './contribution.ts';
 import { FX_TABLE, toUsdCents } from './fx-rates.ts';
 import {
   DEFAULT_PRIVACY,
-  keyedNoise,
   type MayRead,
   measure,
-  type NoiseFactor,
   type PrivacyRule,
   partsOf,
   readablePart,
@@ -37,8 +35,6 @@ export interface GapServiceDeps {
   /** A visible name of an organisation, or null when the caller may see none of its records. */
   organisationName(ctx: AuditContext, orgId: string): Promise<string | null>;
   privacy?: PrivacyRule;
-  /** The secret key of the private figures' noise (see shared/secrets/hub-secret.ts). */
-  noiseKey(): Promise<Buffer>;
   /** The open co-funding asks the caller may see. */
   openAsks(ctx: AuditContext): Promise<OpportunityView[]>;
 }
@@ -57,14 +53,6 @@ const dollars = (cents: number) => Math.round(cents) / 100;
 
 export function createGapService(deps: GapServiceDeps) {
   const privacy = deps.privacy ?? DEFAULT_PRIVACY;
-  let noise: Promise<NoiseFactor> | undefined;
-  const noiseFactor = () => {
-    noise ??= deps.noiseKey().then((key) => keyedNoise(key, privacy));
-    noise.catch(() => {
-      noise = undefined;
-    });
-    return noise;
-  };
 
   /**
    * The cells of the selected years, theme and region. With `grantees`, each cell also carries its grantee
@@ -178,15 +166,14 @@ export function createGapService(deps: GapServiceDeps) {
         : undefined;
       // Grantee figures (dependency) are read when the query names a theme: a heat map reads cells only.
       const withGrantees = query.theme !== undefined;
-      const [cells, exiting, asks, noise] = await Promise.all([
+      const [cells, exiting, asks] = await Promise.all([
         readCells(query, { grantees: withGrantees }, meter),
         exitingFunders(),
         deps.openAsks(ctx),
-        noiseFactor(),
       ]);
       const mayRead = mayReadFor(ctx.principal);
       const included = cells
-        .map((cell) => shownPart(partsOf(cell), mayRead, privacy, noise, { funderFilter }))
+        .map((cell) => shownPart(partsOf(cell), mayRead, privacy, { funderFilter }))
         .filter((c) => c.funders.length > 0 || c.privateEstimate !== null);
 
       const groups = new Map<string, { key: Record<GapDimension, string | number>; cells: ShownCell[] }>();

@@ -61,7 +61,8 @@ const FAMILIES: Record<string, string[]> = {
   revokeKey: ['APIKEY'],
   // The unauthenticated unsubscribe link: the member's digest state and the member, nothing else.
   unsubscribeDigest: ['DIGEST', 'FUNDER'],
-  showUnsubscribe: [],
+  // The page behind the link's GET checks the link (the same two reads) before it shows the button.
+  showUnsubscribe: ['DIGEST', 'FUNDER'],
   RecordChanges: ['FEED', 'DEADLETTER'],
   RollUpGaps: ['GAPSTATE', 'GAP', 'DEADLETTER'],
 };

@@ -353,6 +353,7 @@ export const routes: RouteDefinition[] = [
     body: CreateApiKeyRequestSchema,
     response: CreatedApiKeySchema,
     successStatus: 201,
+    idempotent: true,
     access: 'write',
   },
   {

@@ -82,8 +82,18 @@ function readBody(event: HttpEvent, spec: { body?: boolean; maxBodyBytes?: numbe
       throw new ValidationError([{ field: 'body', message: 'this route takes no body' }]);
     return undefined;
   }
-  const contentType = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (contentType !== 'application/json') throw new UnsupportedMediaTypeError();
+  const sent = event.headers['content-type'] ?? '';
+  const [contentType, ...parameters] = sent.split(';').map((part) => part.trim().toLowerCase());
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something it is not.
+  const charset = parameters
+    .find((p) => p.startsWith('charset='))
+    ?.slice(8)
+    .replace(/^"|"$/g, '');
+  if (
+    contentType !== 'application/json' ||
+    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+  )
+    throw new UnsupportedMediaTypeError(sent);
   try {
     return JSON.parse(raw);
   } catch (error) {

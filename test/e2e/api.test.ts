@@ -149,6 +149,20 @@ describe('Idempotency-Key', () => {
     expect(stored).not.toContain(key.slice(-20));
   });
 
+  it('makes one API key for a retried key creation, and shows it only in the first answer', async () => {
+    const admin = world.keys.osf?.admin ?? '';
+    const headers = { 'idempotency-key': 'create-key-once-1' };
+    const count = async () => (await hub.request(admin, 'GET', '/v1/keys')).body.items.length as number;
+    const keysBefore = await count();
+    const first = await hub.request(admin, 'POST', '/v1/keys', { label: 'retried' }, headers);
+    expect(first.status, first.text).toBe(201);
+    expect(first.body.apiKey).toMatch(/^cfd_/);
+    const replay = await hub.request(admin, 'POST', '/v1/keys', { label: 'retried' }, headers);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toMatchObject({ apiKey: null, apiKeyShown: expect.stringContaining('shown once') });
+    expect(await count()).toBe(keysBefore + 1);
+  });
+
   it('without a key, an unchanged re-send is still a no-op by content hash', async () => {
     const put1 = await hub.request(editor(), 'PUT', '/v1/grants/osf/hash-1', grantBody('hash-1'));
     expect(put1.status).toBe(201);

@@ -123,6 +123,19 @@ describe('a single grant write with bad input', () => {
     await expectRejected(res, 415, 'content-type');
   });
 
+  it('rejects JSON declared in a charset other than UTF-8, and takes it declared as UTF-8', async () => {
+    const body = JSON.stringify(grantBody('bad-charset'));
+    const utf16 = await hub.request(editor, 'PUT', '/v1/grants/osf/bad-charset', body, {
+      'content-type': 'application/json; charset=utf-16',
+    });
+    await expectRejected(utf16, 415, 'content-type');
+    expect(utf16.body.errors[0].value).toBe('application/json; charset=utf-16');
+    const utf8 = await hub.request(editor, 'PUT', '/v1/grants/osf/bad-charset', body, {
+      'content-type': 'application/json; charset="UTF-8"',
+    });
+    expect(utf8.status, utf8.text).toBe(201);
+  });
+
   it('rejects an oversized body with 413', async () => {
     await expectRejected(
       await put({ ...grantBody('bad-1'), description: 'x'.repeat(300 * 1024) }),
@@ -346,4 +359,11 @@ describe('administration with bad input', () => {
       expect(res.body.errors[0].value).toBe(at);
     },
   );
+
+  it('refuses a digest run for tomorrow (it would deliver the period early and leave it done)', async () => {
+    const at = new Date(Date.now() + 86_400_000).toISOString();
+    const res = await hub.request(operator(), 'POST', '/v1/digests/runs', { at });
+    await expectRejected(res, 400, 'body.at');
+    expect(res.body.errors[0].message).toContain('10 minutes ahead');
+  });
 });

@@ -157,6 +157,12 @@ describe('co-funding asks', () => {
     expect(tooMuch.status).toBe(422);
     expect(JSON.stringify(tooMuch.body.errors)).toContain('body.amountSecured');
     expect((await pledge('macarthur', id, { amount: 5, status: 'interested' }, 'viewer')).status).toBe(403);
+    // A pledge's note is free text like a description: NUL and broken characters are refused, naming it.
+    for (const note of ['x\u0000y', 'x\ud800y']) {
+      const bad = await pledge('macarthur', id, { amount: 5, status: 'interested', note });
+      expect(bad.status, bad.text).toBe(400);
+      expect(JSON.stringify(bad.body.errors)).toContain('body.note');
+    }
     const own = await pledge('osf', id, { amount: 5, status: 'interested' });
     expect(own.status).toBe(422);
     expect(own.body.code).toBe('own_opportunity');

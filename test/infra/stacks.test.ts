@@ -240,9 +240,14 @@ describe('api stack', () => {
         ],
       },
     });
-    // The page behind the link's GET reads nothing but the hub's own items.
+    // The page behind the link's GET checks the link: it reads the digest state and the member, and writes nothing
+    // there.
     for (const st of dynamoStatements('showUnsubscribe')) {
       expect(JSON.stringify(st.Condition), 'showUnsubscribe').toContain('HUB#*');
+      if (JSON.stringify(st.Condition).includes('DIGEST#*')) {
+        expect(JSON.stringify(st.Condition)).toContain('FUNDER#*');
+        expect(st.Action).toEqual(['dynamodb:GetItem']);
+      }
       expect(st.Action).not.toContain('dynamodb:UpdateItem');
     }
     for (const [name, family] of [

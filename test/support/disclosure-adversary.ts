@@ -185,11 +185,12 @@ export async function runAdversary(options: {
     }
 
     // The estimates. What the coalition knows of a cell's private money: its own members' and the puppets'.
-    const privateOf = (grants: WorldGrant[], cell: string) => {
+    const privateOf = (grants: WorldGrant[], cell: string, perturbed = false) => {
       const money = new Map<string, number>();
       for (const g of grants) {
         if (g.visibility !== 'private' || cellKey(g) !== cell) continue;
-        money.set(g.funder, (money.get(g.funder) ?? 0) + g.cents);
+        const cents = perturbed ? Math.round(g.cents * noise(g.funder, g.id, g.year)) : g.cents;
+        money.set(g.funder, (money.get(g.funder) ?? 0) + cents);
       }
       return money;
     };
@@ -208,11 +209,10 @@ export async function runAdversary(options: {
       const y = figures[s]?.get(cell);
       if (y === undefined) return undefined;
       const money = privateOf(world.states[s]?.grants ?? [], cell);
+      // Its own money, at face value or, its noise learned, exactly as it counts in the figure.
+      const own = privateOf(world.states[s]?.grants ?? [], cell, exact);
       let out = y;
-      for (const f of known) {
-        const cents = money.get(f);
-        if (cents !== undefined) out -= exact ? cents * noise(cell, f, cents) : cents;
-      }
+      for (const f of known) out -= own.get(f) ?? 0;
       return { value: out, unknown: [...money.keys()].filter((f) => !known.includes(f)).length };
     };
     world.states.forEach((state, s) => {

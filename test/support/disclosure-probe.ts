@@ -15,8 +15,9 @@ export type Oracle = (target: number, puppet: number) => Promise<boolean>;
 const PUPPETS = ['puppet-a', 'puppet-b'];
 const cell = { year: 2019, theme: 'education', region: 'africa' };
 
-export function hubOracle(key: Buffer): Oracle {
-  const world: World = { seed: 0, funders: ['target'], collaboratives: new Map(), states: [] };
+/** The hub's answers, the target's money being one private grant (its noise factor is the grant's). */
+export function hubOracle(key: Buffer, targetFunder = 'target'): Oracle {
+  const world: World = { seed: 0, funders: [targetFunder], collaboratives: new Map(), states: [] };
   const query = GapQuerySchema.parse({
     theme: 'education',
     region: 'africa',
@@ -26,7 +27,7 @@ export function hubOracle(key: Buffer): Oracle {
   });
   return async (target, puppet) => {
     const grants: WorldGrant[] = [
-      { id: 't', funder: 'target', ...cell, cents: target, visibility: 'private' },
+      { id: 't', funder: targetFunder, ...cell, cents: target, visibility: 'private' },
       ...PUPPETS.map((p) => ({ id: p, funder: p, ...cell, cents: puppet, visibility: 'private' })),
     ];
     const answer = await gapServiceOver(world, grants, key).gaps(

@@ -5,7 +5,7 @@
 import type { GapResponse } from '../../schemas/gaps.ts';
 import type { Principal } from '../../schemas/tenancy.ts';
 import { rollupAttribute } from '../../shared/gaps/contribution.ts';
-import { DEFAULT_PRIVACY, keyedNoise, type NoiseFactor } from '../../shared/gaps/gap-math.ts';
+import { DEFAULT_PRIVACY, type GrantNoise, keyedNoise } from '../../shared/gaps/gap-math.ts';
 import type { GapRepository, StoredCell } from '../../shared/gaps/gap-repository.ts';
 import { createGapService } from '../../shared/gaps/gap-service.ts';
 import type { FunderRepository } from '../../shared/tenancy/funder-repository.ts';
@@ -150,7 +150,7 @@ export function generateWorld(seed: number): World {
 }
 
 /** The rollup cells of a state, as the stream would build them (one cell per grant here). */
-export function cellsOf(grants: WorldGrant[]): StoredCell[] {
+export function cellsOf(grants: WorldGrant[], noise: GrantNoise): StoredCell[] {
   const cells = new Map<string, StoredCell>();
   for (const g of grants) {
     const key = cellKey(g);
@@ -161,6 +161,11 @@ export function cellsOf(grants: WorldGrant[]): StoredCell[] {
     add(rollupAttribute.amount(g.funder, g.visibility), g.cents);
     add(rollupAttribute.grants(g.funder, g.visibility), 1);
     add(rollupAttribute.grantee(`org-${g.id}`, g.funder, g.visibility), g.cents);
+    if (g.visibility === 'private')
+      add(
+        rollupAttribute.perturbed(g.funder, g.visibility),
+        Math.round(g.cents * noise(g.funder, g.id, g.year)),
+      );
     cells.set(key, cell);
   }
   return [...cells.values()];
@@ -168,7 +173,7 @@ export function cellsOf(grants: WorldGrant[]): StoredCell[] {
 
 /** The hub's gap service over one state's cells. */
 export function gapServiceOver(world: World, grants: WorldGrant[], key: Buffer) {
-  const cells = cellsOf(grants);
+  const cells = cellsOf(grants, keyedNoise(key, DEFAULT_PRIVACY));
   const split = (list: StoredCell[], grantee: boolean) =>
     list.map((c) => ({
       ...c,
@@ -200,7 +205,6 @@ export function gapServiceOver(world: World, grants: WorldGrant[], key: Buffer) 
     },
     organisationName: async () => null,
     openAsks: async () => [],
-    noiseKey: async () => key,
   });
 }
 
@@ -228,4 +232,4 @@ export function queryShapes(world: World) {
 }
 
 export type Answer = GapResponse;
-export { DEFAULT_PRIVACY, keyedNoise, type NoiseFactor };
+export { DEFAULT_PRIVACY, type GrantNoise, keyedNoise };

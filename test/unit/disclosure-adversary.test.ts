@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { GapQuerySchema } from '../../schemas/gaps.ts';
 import { runAdversary } from '../support/disclosure-adversary.ts';
-import { cellKey, gapServiceOver, keyedNoise, principalOf, type World } from '../support/disclosure-world.ts';
+import { gapServiceOver, keyedNoise, principalOf, type World } from '../support/disclosure-world.ts';
 
 const KEY = Buffer.from('fixed-cases-key-0123456789abcdef');
 
@@ -30,7 +30,7 @@ describe('the disclosure adversary over generated worlds', () => {
 function oneCell(
   funders: string[],
   collaboratives: Record<string, string[]>,
-  states: Array<{ change: string; puppets?: string[]; grants: Array<[string, number, string]> }>,
+  states: Array<{ change: string; puppets?: string[]; grants: Array<[string, number, string, string?]> }>,
 ): World {
   return {
     seed: 0,
@@ -39,8 +39,8 @@ function oneCell(
     states: states.map((s) => ({
       change: s.change,
       puppets: s.puppets ?? [],
-      grants: s.grants.map(([funder, dollars, visibility], i) => ({
-        id: `${s.change}-${i}`,
+      grants: s.grants.map(([funder, dollars, visibility, id], i) => ({
+        id: id ?? `${s.change}-${i}`,
         funder,
         year: 2019,
         theme: 'education',
@@ -101,8 +101,9 @@ describe('the attacks that recovered private totals exactly', () => {
         puppets,
         grants: [
           ['osf', 615_000, 'private'],
-          ['puppet-a', 100_000, 'private'],
-          ['puppet-b', 100_000, 'private'],
+          // The attack gave each 100,000; 150,000 passes the p% rule beside 615,000 whatever the noise.
+          ['puppet-a', 150_000, 'private'],
+          ['puppet-b', 150_000, 'private'],
         ],
       },
     ]);
@@ -115,9 +116,48 @@ describe('the attacks that recovered private totals exactly', () => {
     expect((await ask(world, 1, 'osf', []))?.privateFundingEstimate).toBe(figure);
     // Even knowing its puppets' exact noise, the operator is left with OSF's money times a factor 15-30% off 1.
     const noise = keyedNoise(KEY);
-    const cell = cellKey({ year: 2019, theme: 'education', region: 'africa' });
-    const puppetsPart = puppets.reduce((sum, p) => sum + 100_000 * noise(cell, p, 100_000_00), 0);
+    const puppetsPart = puppets.reduce((sum, p, i) => sum + 150_000 * noise(p, `puppets-${i + 1}`, 2019), 0);
     const error = Math.abs(figure - puppetsPart - 615_000) / 615_000;
+    expect(error).toBeGreaterThanOrEqual(0.149);
+    expect(error).toBeLessThanOrEqual(0.301);
+  });
+
+  it('publishing one private grant: the two figures differ by that grant alone, the rest keeps its factor', async () => {
+    // The outsider's second attack on the first version (noise keyed by cell, funder and amount): MacArthur has
+    // private grants A = 250,000 and B = 150,000; B is published; the figures before and after, each times an
+    // independent factor, bounded A to within a few per cent. With one factor per grant, the difference is B's
+    // own perturbed part, and what is left of A is A times the factor it had all along.
+    const puppets: Array<[string, number, string, string]> = [
+      ['p1', 70_000, 'private', 'p1-g'],
+      ['p2', 80_000, 'private', 'p2-g'],
+      ['p3', 95_000, 'private', 'p3-g'],
+    ];
+    const world = oneCell(['macarthur'], {}, [
+      {
+        change: 'before',
+        grants: [['macarthur', 250_000, 'private', 'A'], ['macarthur', 150_000, 'private', 'B'], ...puppets],
+      },
+      {
+        change: 'B published',
+        grants: [['macarthur', 250_000, 'private', 'A'], ['macarthur', 150_000, 'hub', 'B'], ...puppets],
+      },
+    ]);
+    const before = (await ask(world, 0, 'hub-operator', []))?.privateFundingEstimate ?? null;
+    const after = await ask(world, 1, 'hub-operator', []);
+    expect(before).not.toBeNull();
+    expect(after?.totalAwarded).toBe(150_000);
+    const noise = keyedNoise(KEY);
+    const part = (funder: string, id: string, dollars: number) =>
+      Math.round(dollars * 100 * noise(funder, id, 2019)) / 100;
+    // The difference is B's perturbed part, to the dollar (each figure is rounded to whole dollars).
+    expect(
+      Math.abs((before ?? 0) - (after?.privateFundingEstimate ?? 0) - part('macarthur', 'B', 150_000)),
+    ).toBeLessThanOrEqual(1);
+    // The operator, knowing its puppets' parts exactly, is left with A times A's factor: 15-30% off, as before.
+    const rest =
+      (after?.privateFundingEstimate ?? 0) -
+      puppets.reduce((sum, [funder, d, , id]) => sum + part(funder, id, d), 0);
+    const error = Math.abs(rest - 250_000) / 250_000;
     expect(error).toBeGreaterThanOrEqual(0.149);
     expect(error).toBeLessThanOrEqual(0.301);
   });
