@@ -380,7 +380,8 @@ Method: \`test/support/disclosure-adversary.ts\` (the suite \`npm test\` runs ov
 worlds (seeds 50,000 on): 3 to 8 funders, 1 to 3 collaboratives with random members, 12 cells (3 years x 2 themes x 2
 regions) filled sparsely or densely with grants of every visibility, and per world up to 4 states (grants edited,
 withdrawn, published or added between queries, and the operator adding 2 to 4 sock-puppet funders with private
-grants sized to pass the rules). In each state every query shape (7 groupings x up to 9 filters) was asked as every
+grants sized to pass the rules), each private grant perturbed as the rollup does it (one factor per grant, one
+direction per funder and award year). In each state every query shape (7 groupings x up to 9 filters) was asked as every
 funder, with its memberships as they are and with each one left or another joined, as the operator, an outsider and
 each puppet, through the hub's own gap service: **${fmt(a.queries)} queries** in ${fmt(result.adversarySeconds)} s, with
 **${fmt(a.inconsistencies.length)} answers** differing between callers in anything but what each may read. Then, for each
