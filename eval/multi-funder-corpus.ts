@@ -116,6 +116,8 @@ export function generateCorpus(organisations: number, seed = 7) {
       awardDate: `${year}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`,
       title: `${pick(['Core funding', 'Project grant', 'Emergency support', 'Legal casework'])} for ${orgs[org]?.name}`,
       regrantType: null,
+      // Shared hub-wide: the corpus measures which records are one money flow, not who may read them.
+      visibility: 'hub',
       org,
       countedIn: null,
       truth: 'original',

@@ -19,6 +19,8 @@ export interface MoneyFacts {
   grantCreatedAt?: string | undefined;
   /** The upload (an import) the grant id first came in; absent on mentions written before it was kept. */
   uploadId?: string | undefined;
+  /** The record's visibility: a record counts within another only where everyone who reads it reads that one. */
+  visibility: string;
 }
 
 /** What the hub knows about funders' collaborative ties, read through the tenancy repositories. */
@@ -90,6 +92,31 @@ function firstCopy(a: MoneyFacts, b: MoneyFacts): [MoneyFacts, MoneyFacts] {
   return key(a) <= key(b) ? [a, b] : [b, a];
 }
 
+const everyone = (visibility: string) => visibility === 'hub' || visibility === 'public';
+
+/**
+ * Whether everyone who may read `secondary` may also read `primary`. Only then may `secondary` count within
+ * `primary`: the gap figures leave a linked record's money out for every reader, so a record linked to one its
+ * readers cannot see would vanish from their figures, and its owner could read the hidden record's amount off
+ * where it vanishes (an outsider did, to the euro, with a contribution to a private pooled-fund grant).
+ */
+export async function readersWithin(
+  secondary: Pick<MoneyFacts, 'funderId' | 'visibility'>,
+  primary: Pick<MoneyFacts, 'funderId' | 'visibility'>,
+  relations: Pick<FunderRelations, 'isMember'>,
+): Promise<boolean> {
+  if (everyone(primary.visibility)) return true;
+  if (everyone(secondary.visibility)) return false;
+  const ownerReads = async (funderId: string) =>
+    funderId === primary.funderId ||
+    (primary.visibility.startsWith('collaborative:') &&
+      (await relations.isMember(funderId, primary.visibility.slice('collaborative:'.length))));
+  // A private record: its owner alone reads it.
+  if (secondary.visibility === 'private') return ownerReads(secondary.funderId);
+  // Shared with a collaborative: its members (and its owner) read it; the primary must be shared with the same one.
+  return secondary.visibility === primary.visibility && (await ownerReads(secondary.funderId));
+}
+
 /**
  * Orders two records of one organisation's grants into a money link, or null when they are separate money
  * (co-funding included). A re-upload points at the copy the hub had first; a member's contribution at the
@@ -102,8 +129,14 @@ export async function moneyMatch(
 ): Promise<MoneyMatch | null> {
   const reupload = isReupload(record, other);
   if (reupload) {
-    const [primary, secondary] = firstCopy(record, other);
-    return { kind: 'reupload', primary, secondary, evidence: reupload };
+    // The copy the hub had first counts, unless some who read the other copy may not read it: then the more
+    // widely shared copy counts (a hub copy of a private grant counts, for everyone, once).
+    const [first, later] = firstCopy(record, other);
+    if (await readersWithin(later, first, relations))
+      return { kind: 'reupload', primary: first, secondary: later, evidence: reupload };
+    if (await readersWithin(first, later, relations))
+      return { kind: 'reupload', primary: later, secondary: first, evidence: reupload };
+    return null;
   }
   if (record.funderId === other.funderId || record.currency !== other.currency) return null;
   for (const [member, fund] of [
@@ -114,6 +147,7 @@ export async function moneyMatch(
     const collaborative = await relations.pooledFundOf(fund.funderId);
     if (!collaborative || !(await relations.isMember(member.funderId, collaborative))) continue;
     if (member.amount > fund.amount * 1.01 || days(member.awardDate, fund.awardDate) > 366) continue;
+    if (!(await readersWithin(member, fund, relations))) continue;
     return {
       kind: 'contribution',
       primary: fund,

@@ -391,6 +391,68 @@ describe('grant-level de-duplication: the same money counted once', () => {
     expect((await mention('macarthur', 'pf-3'))?.moneyLink).toBeNull();
     expect(await totalsOf('macarthur', 'pf-3')).toEqual([{ currency: 'USD', amount: 400000 }]);
   });
+  it('takes a member’s contribution into a pooled-fund grant only where the member may read that grant', async () => {
+    // The outsider's attack: EPIM detention's grant is private; OSF, an EPIM member, reports an FRG040 share to the
+    // same grantee. Absorbed, the share vanished from OSF's own gap figures exactly while it stayed within the
+    // hidden amount, and OSF read that amount off to the euro. Now the share stays OSF's own money.
+    await writeAndResolve(
+      'epim-detention',
+      'pf-5',
+      shared('Lambda Legal Aid Network', '1166958', { amountAwarded: 123456, visibility: 'private' }),
+    );
+    await writeAndResolve(
+      'osf',
+      'pf-5',
+      shared('Lambda Legal Aid Network', '1166958', {
+        amountAwarded: 50000,
+        regrantType: 'FRG040',
+        visibility: 'private',
+      }),
+    );
+    expect((await mention('osf', 'pf-5'))?.moneyLink).toBeNull();
+    // Shared with EPIM, the fund's grant is one OSF reads: the same share is then counted within it.
+    await writeAndResolve(
+      'epim-detention',
+      'pf-6',
+      shared('Kappa Detention Watch', '1166959', { amountAwarded: 100000, visibility: 'collaborative:epim' }),
+    );
+    await writeAndResolve(
+      'osf',
+      'pf-6',
+      shared('Kappa Detention Watch', '1166959', {
+        amountAwarded: 50000,
+        regrantType: 'FRG040',
+        visibility: 'private',
+      }),
+    );
+    expect((await mention('osf', 'pf-6'))?.moneyLink).toMatchObject({ kind: 'contribution' });
+    // A hub-wide share of an EPIM-only grant is not: hub readers outside EPIM would see it vanish.
+    await writeAndResolve(
+      'osf',
+      'pf-7',
+      shared('Kappa Detention Watch', '1166959', { amountAwarded: 60000, regrantType: 'FRG040' }),
+    );
+    expect((await mention('osf', 'pf-7'))?.moneyLink).toBeNull();
+  });
+
+  it('counts a hub copy of a private grant, not the private copy, so readers of the copy keep it', async () => {
+    await writeAndResolve(
+      'macarthur',
+      'cp-1',
+      shared('Zeta Migration Forum', '1166960', { amountAwarded: 150000, visibility: 'private' }),
+    );
+    await writeAndResolve(
+      'macarthur',
+      'cp-2',
+      shared('Zeta Migration Forum', '1166960', { amountAwarded: 150500 }),
+    );
+    expect((await mention('macarthur', 'cp-2'))?.moneyLink).toBeNull();
+    expect((await mention('macarthur', 'cp-1'))?.moneyLink).toMatchObject({
+      kind: 'reupload',
+      toMentionId: 'macarthur#cp-2#0',
+    });
+  });
+
   it('lets a pooled fund the secretariat never confirmed absorb no member’s contribution', async () => {
     // The operator declares a pooled fund of EPIM; the secretariat has not invited it, so it is not a member.
     const at = new Date().toISOString();

@@ -396,6 +396,7 @@ describe('re-uploads', () => {
     awardDate: '2019-04-01',
     title: 'A grant to Citizens Advice Bradford',
     regrantType: null,
+    visibility: 'public',
     grantCreatedAt: at,
     ...(uploadId ? { uploadId } : {}),
   });
