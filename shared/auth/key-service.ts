@@ -92,9 +92,11 @@ export function createKeyService(deps: {
       const parsed = parseApiKey(apiKey);
       if (!parsed) return { ok: false, reason: 'malformed key' };
       const record = await members.getKey(parsed.keyId);
-      if (!record || !hashesEqual(record.secretHash, hashApiKey(apiKey)))
-        return { ok: false, reason: 'unknown key' };
+      if (!record) return { ok: false, reason: 'unknown key' };
       const who = { funderId: record.funderId, memberId: record.memberId };
+      // The key's owner sees in its own audit log that someone tried its key id with a wrong secret.
+      if (!hashesEqual(record.secretHash, hashApiKey(apiKey)))
+        return { ok: false, reason: 'wrong secret for this key id', ...who };
       if (record.revokedAt) return { ok: false, reason: 'revoked key', ...who };
       if (Date.parse(record.expiresAt) <= now().getTime())
         return { ok: false, reason: 'expired key', ...who };

@@ -347,6 +347,8 @@ export function createDigestService(deps: {
       new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
     const state = await repo.getState(funderId, memberId);
     if (!state) throw invalid();
+    // The expiry as the hub writes it, digits without leading zeros: one link, one spelling.
+    if (!/^[1-9]\d{0,11}$/.test(expiresText)) throw invalid();
     const expires = Number(expiresText);
     const expected = Buffer.from(sign(state, expires));
     const given = Buffer.from(signature);

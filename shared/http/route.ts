@@ -85,15 +85,11 @@ function readBody(event: HttpEvent, spec: { body?: boolean; maxBodyBytes?: numbe
   const sent = event.headers['content-type'] ?? '';
   const [contentType, ...parameters] = sent.split(';').map((part) => part.trim().toLowerCase());
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as something it is not.
-  const charset = parameters
-    .find((p) => p.startsWith('charset='))
-    ?.slice(8)
-    .replace(/^"|"$/g, '');
-  if (
-    contentType !== 'application/json' ||
-    (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
-  )
-    throw new UnsupportedMediaTypeError(sent);
+  const charsets = parameters
+    .filter((p) => p.startsWith('charset='))
+    .map((p) => p.slice(8).replace(/^"|"$/g, ''));
+  const utf8 = charsets.length <= 1 && charsets.every((c) => c === 'utf-8' || c === 'utf8');
+  if (contentType !== 'application/json' || !utf8) throw new UnsupportedMediaTypeError(sent);
   try {
     return JSON.parse(raw);
   } catch (error) {

@@ -35,6 +35,10 @@ describe('failed authentications', () => {
     expect(forged).not.toBe(viewer);
     for (let i = 0; i < 3; i += 1) expect((await me(forged)).status).toBe(403);
     expect(await denials()).toHaveLength(3);
+    // In the key owner's own log: someone tried its key id with a wrong secret.
+    expect(
+      (await denials()).filter((d) => d.funderId === 'osf' && d.reason === 'wrong secret for this key id'),
+    ).toHaveLength(3);
     // The 4th failure for this key id is over its limit: audited once, as rate limited.
     expect((await me(forged)).status).toBe(403);
     const afterFourth = await denials();

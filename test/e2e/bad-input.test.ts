@@ -130,6 +130,10 @@ describe('a single grant write with bad input', () => {
     });
     await expectRejected(utf16, 415, 'content-type');
     expect(utf16.body.errors[0].value).toBe('application/json; charset=utf-16');
+    const twice = await hub.request(editor, 'PUT', '/v1/grants/osf/bad-charset', body, {
+      'content-type': 'application/json; charset=utf-8; charset=utf-16',
+    });
+    await expectRejected(twice, 415, 'content-type');
     const utf8 = await hub.request(editor, 'PUT', '/v1/grants/osf/bad-charset', body, {
       'content-type': 'application/json; charset="UTF-8"',
     });
