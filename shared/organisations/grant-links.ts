@@ -61,13 +61,15 @@ function titleSimilarity(a: string, b: string): number {
 
 /**
  * Same funder, same money, first written by a later upload: amount within 1%, award dates within 31 days, titles
- * mostly shared. Two grants that first came in one upload (one file) with their own ids are two grants, however
+ * mostly shared, the same regrant type. Two grants that first came in one upload (one file) with their own ids are two grants, however
  * alike (three £250 grants to one advice office on one day); a funder who means otherwise confirms them as one in
  * the review queue. A later file holding both copies (an export re-imported) leaves them as their first uploads
  * made them.
  */
 export function isReupload(a: MoneyFacts, b: MoneyFacts): string[] | null {
   if (a.funderId !== b.funderId || a.grantId === b.grantId || a.currency !== b.currency) return null;
+  // A copy reports the money the same way: a funder's FRG040 share of a pooled grant is not a copy of its own award.
+  if ((a.regrantType ?? null) !== (b.regrantType ?? null)) return null;
   if (a.uploadId !== undefined && a.uploadId === b.uploadId) return null;
   const amountGap = Math.abs(a.amount - b.amount) / Math.max(a.amount, b.amount, 1);
   const dateGap = days(a.awardDate, b.awardDate);
