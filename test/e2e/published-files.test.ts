@@ -465,7 +465,7 @@ describe('files that are not grants', () => {
   it('stops on a 360Giving metadata file, saying what it is, with nothing to resume', async () => {
     const report = await importFile(
       'abct',
-      resolve(import.meta.dirname, '../../../shared/data/360giving/grants/datasets.json'),
+      resolve(import.meta.dirname, '../../local/demo/360giving/datasets.json'),
     );
     expect(report.fatalKind).toBe('not-a-grants-file');
     expect(report.fatal).toMatch(/no grants: it is .*metadata/);
@@ -495,7 +495,7 @@ describe('processing status', () => {
   it('says how many grants are still being resolved, waits for them, and never answers 404 for a pending grant', async () => {
     const report = await importFile(
       'abct',
-      resolve(import.meta.dirname, '../../../shared/data/360giving/grants/ab-charitable-trust.json'),
+      resolve(import.meta.dirname, '../../local/demo/360giving/ab-charitable-trust.json'),
       {
         hub: { visibility: 'public' },
       },

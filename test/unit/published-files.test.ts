@@ -15,9 +15,7 @@ import { standardProblems } from '../../shared/threesixty/validate.ts';
 
 const realFile = (name: string) =>
   (
-    JSON.parse(
-      readFileSync(resolve(import.meta.dirname, '../../../shared/data/360giving/grants', name), 'utf8'),
-    ) as {
+    JSON.parse(readFileSync(resolve(import.meta.dirname, '../../local/demo/360giving', name), 'utf8')) as {
       grants: Array<Record<string, unknown>>;
     }
   ).grants;
