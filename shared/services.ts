@@ -12,7 +12,7 @@ import { createDigestService } from './digests/digest-service.ts';
 import { digestTransport } from './digests/transport.ts';
 import { NotFoundError } from './errors.ts';
 import { createExportService } from './exports/export-service.ts';
-import { type GrantNoise, keyedNoise } from './gaps/gap-math.ts';
+import { keyedNoise } from './gaps/gap-math.ts';
 import { createGapRepository } from './gaps/gap-repository.ts';
 import { createGapRollup } from './gaps/gap-rollup.ts';
 import { createGapService } from './gaps/gap-service.ts';
@@ -120,14 +120,8 @@ export function createServices(
       publicUrl: config.PUBLIC_API_URL,
     }),
   });
-  let grantNoise: Promise<GrantNoise> | undefined;
-  const noise = () => {
-    grantNoise ??= secrets.keyFor('gap-noise').then((key) => keyedNoise(key));
-    grantNoise.catch(() => {
-      grantNoise = undefined;
-    });
-    return grantNoise;
-  };
+  // secrets.keyFor already loads the hub secret once (and again after a failure); the noise is a closure over it.
+  const noise = async () => keyedNoise(await secrets.keyFor('gap-noise'));
   const resolverAndRollup = { resolver, gapRollup: createGapRollup({ repo: gapRepo, noise }) };
   const processors = streamProcessors(() => ({ ...resolverAndRollup, digests: digestRepo }));
   const deadLetterRepo = createDeadLetterRepository(repoDeps);
