@@ -410,8 +410,17 @@ export function createGrantService(deps: {
           checked.errors,
         );
       }
-      // One PUT is an upload of its own.
-      const { outcome, stored } = await writeRecord(ctx, input, ifMatch, newUploadId());
+      // One PUT is an upload of its own. An item the table refuses (however our checks missed it) is the
+      // client's: a 400 naming the grant, as a batch row would be, never a 500.
+      const { outcome, stored } = await writeRecord(ctx, input, ifMatch, newUploadId()).catch((error) => {
+        if (!refusedByTable(error)) throw error;
+        throw new ValidationError([
+          {
+            field: 'grant',
+            message: `could not be stored: the table refused it (${(error as Error).message})`,
+          },
+        ]);
+      });
       return {
         outcome,
         ...(stored ? { grant: toGrantView(stored) } : {}),

@@ -63,6 +63,24 @@ describe('single grant writes under faults', () => {
     });
   });
 
+  it.each([
+    [
+      'a ValidationException',
+      () => Object.assign(new Error('Item size has exceeded'), { name: 'ValidationException' }),
+    ],
+    ['a transaction cancelled for an invalid item', () => cancelled('ValidationError')],
+  ])('answers a grant the table refuses with %s as a 400 naming it, not a 500', async (_label, refusal) => {
+    docMock.on(GetCommand).resolves({});
+    docMock.on(TransactWriteCommand).callsFake(() => {
+      throw refusal();
+    });
+    await expect(service().put(ctx, 'osf', 'g', grantBody('g'))).rejects.toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+      errors: [{ field: 'grant', message: expect.stringMatching(/could not be stored/) }],
+    });
+  });
+
   it('refuses to serve an item that does not match its schema', async () => {
     docMock
       .on(GetCommand)
