@@ -1,5 +1,6 @@
 // The disclosure figures: the adversary suite over many generated worlds (how many worlds, states, coalitions and
-// queries, and the closest estimates it found), and the time a hidden grant takes to answer against a missing one,
+// queries, and the closest estimates it found), and the time a hidden grant, grant's organisations,
+// organisation or ask takes to answer against a missing one,
 // over HTTP against the local server, interleaved so both see the same machine load.
 import { performance } from 'node:perf_hooks';
 import { startLocalServer } from '../local/server.ts';
@@ -12,13 +13,16 @@ import { percentile } from './percentile.ts';
 export interface DisclosureBenchResult {
   adversary: Awaited<ReturnType<typeof runAdversary>>;
   adversarySeconds: number;
-  timing: {
+  timing: Array<{
+    /** What was asked for: a grant, a grant's organisations, an organisation, an ask. */
+    resource: string;
+    route: string;
     requests: number;
     hidden: { p50: number; p99: number; mean: number };
     missing: { p50: number; p99: number; mean: number };
     hiddenCapacity: { read: number; write: number };
     missingCapacity: { read: number; write: number };
-  };
+  }>;
 }
 
 export async function runDisclosureBench(options: {
@@ -88,31 +92,58 @@ export async function runDisclosureBench(options: {
   });
   if (created.status >= 300) throw new Error(`bench grant: ${created.status} ${await created.text()}`);
 
-  const hidden: number[] = [];
-  const missing: number[] = [];
-  const hiddenCapacity = { read: 0, write: 0 };
-  const missingCapacity = { read: 0, write: 0 };
-  const once = async (path: string, times: number[], capacity: { read: number; write: number }) => {
-    const before = { read: meter.read, write: meter.write };
-    const t = performance.now();
-    const res = await call(reader, 'GET', path);
-    await res.text();
-    times.push(performance.now() - t);
-    if (res.status !== 404) throw new Error(`${path} answered ${res.status}`);
-    capacity.read += meter.read - before.read;
-    capacity.write += meter.write - before.write;
-  };
-  // Warm up, then interleave: hidden, missing, missing, hidden, ...
-  for (let i = 0; i < 20; i += 1) await once('/v1/grants/owner/secret', [], { read: 0, write: 0 });
-  for (let i = 0; i < options.requests; i += 1) {
-    const pair: Array<[string, number[], { read: number; write: number }]> = [
-      ['/v1/grants/owner/secret', hidden, hiddenCapacity],
-      [`/v1/grants/owner/never-${i}`, missing, missingCapacity],
-    ];
-    if (i % 2) pair.reverse();
-    for (const [path, times, capacity] of pair) await once(path, times, capacity);
-  }
-  await server.close();
+  // The owner's recipient becomes an organisation only the owner may see (as the stream would resolve it).
+  const stored = await services.repos.grants.getCurrent('owner', 'secret');
+  if (!stored) throw new Error('bench grant not stored');
+  const [mention] = await services.resolver.resolveGrant(stored);
+  if (!mention?.orgId) throw new Error('bench grant did not resolve to an organisation');
+  const ask = await call(owner, 'POST', '/v1/opportunities', {
+    title: 'A private ask',
+    recipient: { name: 'Somebody' },
+    themes: ['education'],
+    regions: ['africa'],
+    currency: 'USD',
+    budget: 1000,
+    deadline: '2030-01-01',
+    visibility: 'private',
+  });
+  if (ask.status >= 300) throw new Error(`bench ask: ${ask.status} ${await ask.text()}`);
+  const askId = ((await ask.json()) as { id: string }).id;
+
+  const missingOrg = (i: number) => `org_${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+  const missingAsk = (i: number) => askId.replace(/.{8}$/, String(i).padStart(8, '0'));
+  const resources: Array<{
+    resource: string;
+    route: string;
+    hidden: string;
+    missing: (i: number) => string;
+  }> = [
+    {
+      resource: 'a grant',
+      route: 'GET /v1/grants/{funderId}/{grantId}',
+      hidden: '/v1/grants/owner/secret',
+      missing: (i) => `/v1/grants/owner/never-${i}`,
+    },
+    {
+      resource: "a grant's organisations",
+      route: 'GET /v1/grants/{funderId}/{grantId}/organisations',
+      hidden: '/v1/grants/owner/secret/organisations',
+      missing: (i) => `/v1/grants/owner/never-${i}/organisations`,
+    },
+    {
+      resource: 'an organisation',
+      route: 'GET /v1/organisations/{orgId}',
+      hidden: `/v1/organisations/${mention.orgId}`,
+      missing: (i) => `/v1/organisations/${missingOrg(i)}`,
+    },
+    {
+      resource: 'an ask',
+      route: 'GET /v1/opportunities/{opportunityId}',
+      hidden: `/v1/opportunities/${askId}`,
+      missing: (i) => `/v1/opportunities/${missingAsk(i)}`,
+    },
+  ];
+
   const stats = (list: number[]) => {
     const sorted = [...list].sort((a, b) => a - b);
     return {
@@ -125,15 +156,47 @@ export async function runDisclosureBench(options: {
     read: c.read / options.requests,
     write: c.write / options.requests,
   });
-  return {
-    adversary,
-    adversarySeconds,
-    timing: {
+  const once = async (path: string, times: number[], capacity: { read: number; write: number }) => {
+    const before = { read: meter.read, write: meter.write };
+    const t = performance.now();
+    const res = await call(reader, 'GET', path);
+    await res.text();
+    times.push(performance.now() - t);
+    if (res.status !== 404) throw new Error(`${path} answered ${res.status}`);
+    capacity.read += meter.read - before.read;
+    capacity.write += meter.write - before.write;
+  };
+  const timing: DisclosureBenchResult['timing'] = [];
+  for (const r of resources) {
+    options.log(`disclosure: hidden versus missing, ${r.resource}`);
+    const hidden: number[] = [];
+    const missing: number[] = [];
+    const hiddenCapacity = { read: 0, write: 0 };
+    const missingCapacity = { read: 0, write: 0 };
+    // Warm up, then interleave: hidden, missing, missing, hidden, ...
+    for (let i = 0; i < 20; i += 1) await once(r.hidden, [], { read: 0, write: 0 });
+    for (let i = 0; i < options.requests; i += 1) {
+      const pair: Array<[string, number[], { read: number; write: number }]> = [
+        [r.hidden, hidden, hiddenCapacity],
+        [r.missing(i), missing, missingCapacity],
+      ];
+      if (i % 2) pair.reverse();
+      for (const [path, times, capacity] of pair) await once(path, times, capacity);
+    }
+    timing.push({
+      resource: r.resource,
+      route: r.route,
       requests: options.requests,
       hidden: stats(hidden),
       missing: stats(missing),
       hiddenCapacity: per(hiddenCapacity),
       missingCapacity: per(missingCapacity),
-    },
+    });
+  }
+  await server.close();
+  return {
+    adversary,
+    adversarySeconds,
+    timing,
   };
 }

@@ -325,12 +325,13 @@ export function createDuplicateService(deps: {
       ]);
       const record = grant && !grant.deleted ? grant.record : null;
       if (!grant || !record || !canRead(ctx.principal, funderId, record.visibility)) {
-        // Hidden and missing answer alike.
+        // Hidden and missing answer alike and cost alike (as a grant read): the funder named in the path is told
+        // who tried either way, so a missing grant does not save the second audit write.
         throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
           action: 'grant.organisations',
           resource: `grant:${funderId}/${grantId}`,
           reason: record ? 'not visible to caller' : 'no such grant',
-          ...(record ? { alsoNotify: [funderId] } : {}),
+          alsoNotify: [funderId],
         });
       }
       const recipients = record.recipientOrganization?.length ?? 0;

@@ -238,6 +238,22 @@ describe('reading another funder’s grants', () => {
         reason: 'visibility private',
       }),
     );
+    // A grant's organisations: hidden and missing both tell the funder named in the path (the same two writes).
+    for (const id of ['osf-private', 'osf-never-written']) {
+      const res = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants/osf/${id}/organisations`);
+      expect(res.status).toBe(404);
+    }
+    const after = await log('osf');
+    for (const id of ['osf-private', 'osf-never-written']) {
+      expect(after).toContainEqual(
+        expect.objectContaining({
+          action: 'grant.organisations',
+          resource: `grant:osf/${id}`,
+          outcome: 'denied',
+          actorFunderId: 'macarthur',
+        }),
+      );
+    }
   });
 
   it('lists, filters and counts only visible grants, whatever filter is asked for', async () => {
