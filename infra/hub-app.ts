@@ -18,6 +18,7 @@ export function createHub(app: App, options: { nag?: boolean } = {}) {
     key: data.key,
     // `cdk deploy -c digestFromAddress=digests@your-domain` (SES must verify it before digests go out).
     digestFromAddress: app.node.tryGetContext('digestFromAddress') ?? 'digests@example.org',
+    ...unauthenticatedConcurrency(app.node.tryGetContext('unauthenticatedConcurrency')),
   });
   Tags.of(app).add('project', 'donor-data-hub');
   if (options.nag ?? true) {
@@ -25,6 +26,16 @@ export function createHub(app: App, options: { nag?: boolean } = {}) {
     acknowledgeNagFindings(api);
   }
   return { data, api };
+}
+
+/** `-c unauthenticatedConcurrency=<n>`: a whole number from 1 to 100, or a clear error at synth. */
+function unauthenticatedConcurrency(value: unknown): { unauthenticatedConcurrency?: number } {
+  if (value === undefined) return {};
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new Error(`context unauthenticatedConcurrency "${String(value)}" must be a whole number from 1 to 100`);
+  }
+  return { unauthenticatedConcurrency: n };
 }
 
 /** Each acknowledged cdk-nag finding, with the reason it is acceptable. */

@@ -10,6 +10,7 @@ import { buildConsole, describeBuild } from '../console/build.ts';
 import { handler as startDigestRun } from '../functions/digests/start-digest-run.ts';
 import { resetConfigForTests } from '../shared/config.ts';
 import { useDigestTransport } from '../shared/digests/transport.ts';
+import { rebuildGapCells } from '../shared/gaps/gap-rebuild.ts';
 import { logger } from '../shared/logger.ts';
 import { getServices, resetServicesForTests } from '../shared/services.ts';
 import { consoleFiles } from './console-files.ts';
@@ -165,10 +166,20 @@ async function main() {
     );
   };
   void settled()
-    .then((s) => {
+    .then(async (s) => {
       if (uploads.length === 0) {
         console.log(
           `Stream caught up (${poller.processed} records read); the demo data was seeded on an earlier run.`,
+        );
+        // Data kept from an earlier version may have been rolled up under older rules (npm run rebuild:gaps).
+        const rebuilt = await rebuildGapCells({
+          scan: (segment, total) => services.repos.resolution.scanMentions(segment, total),
+          rollup: services.gapRollup,
+        });
+        console.log(
+          rebuilt.refreshed + rebuilt.failed === 0
+            ? `  gap cells current under this version's rules (${rebuilt.mentions} mentions checked)`
+            : `  gap cells rebuilt under this version's rules: ${rebuilt.refreshed} of ${rebuilt.mentions} mentions refreshed, ${rebuilt.failed} failed${rebuilt.failures.map((f) => `\n    ${f}`).join('')}`,
         );
       } else if (s.setAside === 0) {
         console.log(

@@ -16,6 +16,8 @@ export interface HubFunctionProps {
   environment: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
+  /** Concurrent executions kept for (and allowed to) this function; unset: the account's shared pool. */
+  reservedConcurrentExecutions?: number;
 }
 
 export class HubFunction extends Construct {
@@ -37,6 +39,9 @@ export class HubFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
+      ...(props.reservedConcurrentExecutions === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
       tracing: Tracing.ACTIVE,
       logGroup,
       projectRoot: REPO_ROOT,

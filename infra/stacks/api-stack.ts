@@ -37,6 +37,13 @@ export interface ApiStackProps extends StackProps {
   key: IKey;
   /** Requests per second across the API before the gateway answers 429. */
   throttleRateLimit?: number;
+  /**
+   * Concurrent executions reserved for each function anyone can call without a key (the unsubscribe routes and
+   * the OpenAPI document), so a flood there can neither use up the account's concurrency nor reach the table
+   * faster than this many at once. Unset by default: an account must keep 100 executions unreserved, and new
+   * accounts start with a limit of 10 (`cdk deploy -c unauthenticatedConcurrency=2`).
+   */
+  unauthenticatedConcurrency?: number;
   /** The address digests are sent from; SES must verify it (an email identity is created for it). */
   digestFromAddress?: string;
   /** When the digest run starts (EventBridge Scheduler expression, UTC); weekly digests go out on each ISO week's first run. */
@@ -160,6 +167,9 @@ export class ApiStack extends Stack {
         entry: route.entry,
         description: `${route.method} ${route.path}`,
         environment,
+        ...(route.auth || props.unauthenticatedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: props.unauthenticatedConcurrency }),
       }).fn;
       applyPolicy(fn, route.operationId);
       this.functions[route.operationId] = fn;

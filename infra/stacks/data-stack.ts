@@ -1,5 +1,5 @@
 // Stateful stack: the tables and their encryption key. Everything here is retained on stack deletion.
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -26,5 +26,11 @@ export class DataStack extends Stack {
       definition: idempotencyTable,
       encryptionKey: this.key,
     }).table;
+    // For the operator's scripts (infra/bootstrap-operator.ts, npm run rebuild:gaps).
+    new CfnOutput(this, 'HubTableName', { value: this.table.tableName, description: 'TABLE_NAME' });
+    new CfnOutput(this, 'IdempotencyTableName', {
+      value: this.idempotencyTable.tableName,
+      description: 'IDEMPOTENCY_TABLE_NAME',
+    });
   }
 }

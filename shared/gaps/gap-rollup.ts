@@ -11,6 +11,8 @@ import type { GapRepository } from './gap-repository.ts';
 const MAX_RACE_RETRIES = 5;
 
 export type RollupOutcome = 'applied' | 'skipped';
+/** What a refresh did: moved the cells to today's rules, found them there already, or left them to the stream. */
+export type RefreshOutcome = 'refreshed' | 'unchanged' | 'skipped';
 
 export interface MentionChange {
   /** The mention as written (INSERT, MODIFY), or null when it was removed. */
@@ -45,6 +47,33 @@ export function createGapRollup(deps: {
           return 'applied';
         } catch (error) {
           // Another delivery of this mention moved it first: read its state again.
+          if (!(error instanceof ConditionFailedError) || attempt >= MAX_RACE_RETRIES) throw error;
+        }
+      }
+    },
+
+    /**
+     * Re-applies a mention's applied state under today's rules (noise, FX rates, what counts): for cells rolled
+     * up by an older version. Only where the applied state is this very mention (same grant version and
+     * revision); a mention not applied yet, or changed since, is the stream's to apply, under the same rules.
+     * Conditional on the applied key, so a stream delivery racing it is never lost or counted twice.
+     */
+    async refresh(mention: StoredMention): Promise<RefreshOutcome> {
+      const key = appliedKeyOf(mention.grantVersion, mention.revision, false);
+      const target = contributionOf(mention, await deps.noise());
+      for (let attempt = 0; ; attempt++) {
+        const state = await repo.readState(mention.mentionId);
+        if (state?.appliedKey !== key) return 'skipped';
+        const delta = contributionDelta(state.contribution, target);
+        if (delta.length === 0) return 'unchanged';
+        try {
+          await repo.apply(
+            { mentionId: mention.mentionId, appliedKey: key, contribution: target },
+            key,
+            delta,
+          );
+          return 'refreshed';
+        } catch (error) {
           if (!(error instanceof ConditionFailedError) || attempt >= MAX_RACE_RETRIES) throw error;
         }
       }

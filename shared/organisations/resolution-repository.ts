@@ -5,6 +5,7 @@ import {
   GetCommand,
   type NativeAttributeValue,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -114,6 +115,13 @@ function unchangedSince(read: { revision: number } | null) {
       };
 }
 
+export interface MentionScanPage {
+  /** Items the scan read in this page, mentions or not. */
+  scanned: number;
+  mentions: StoredMention[];
+  invalid: Array<{ key: string; error: string }>;
+}
+
 export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
   const { doc, tableName } = deps;
 
@@ -165,6 +173,35 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
         else if (sk.startsWith(DECISION_PREFIX)) decisions.push(StoredDecisionSchema.parse(item));
       }
       return { mentions, decisions };
+    },
+
+    /**
+     * Every mention item in one segment of a parallel scan, page by page (maintenance only: the gap rebuild).
+     * An item the schema refuses is passed on as such, so one bad item never stops the others.
+     */
+    async *scanMentions(segment: number, totalSegments: number): AsyncGenerator<MentionScanPage> {
+      let startKey: Record<string, NativeAttributeValue> | undefined;
+      do {
+        const out = await doc.send(
+          new ScanCommand({
+            TableName: tableName,
+            Segment: segment,
+            TotalSegments: totalSegments,
+            ConsistentRead: true,
+            FilterExpression: 'entity = :mention AND begins_with(SK, :record)',
+            ExpressionAttributeValues: { ':mention': 'mention', ':record': MENTION_RECORD_PREFIX },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const page: MentionScanPage = { scanned: out.ScannedCount ?? 0, mentions: [], invalid: [] };
+        for (const item of out.Items ?? []) {
+          const parsed = StoredMentionSchema.safeParse(item);
+          if (parsed.success) page.mentions.push(parsed.data);
+          else page.invalid.push({ key: `${item.PK}/${item.SK}`, error: parsed.error.message });
+        }
+        yield page;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
     },
 
     /** Members of one block, at most `cap` (an over-full block says little; its first members are enough). */

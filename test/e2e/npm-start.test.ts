@@ -1,5 +1,5 @@
 // `npm start` as a user runs it: DynamoDB Local, demo data, printed keys, a working API, a clean stop.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -155,6 +155,31 @@ describe.sequential('npm start', () => {
     expect(await again.json()).toEqual({ count: 42 });
     // The period's digests went out in the first run; a restart sends none again.
     expect(second.output()).not.toMatch(/Digest run .*[1-9]\d* handled/);
+    // Kept data is checked against this version's rollup rules once the stream is quiet; the operator's
+    // command, run beside the hub, finds every mention current too.
+    for (let waited = 0; !/gap cells (current|rebuilt)/.test(second.output()); waited += 500) {
+      if (waited > 120_000) throw new Error(`no gap cell check after restart:\n${second.output()}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(second.output()).toMatch(
+      /gap cells current under this version's rules \((\d{2,}) mentions checked\)/,
+    );
+    const secondDynamo = /DynamoDB Local on (http:\/\/127\.0\.0\.1:\d+)/.exec(second.output())?.[1] ?? '';
+    const rebuilt = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'infra/rebuild-gaps.ts', '--endpoint', secondDynamo],
+      { encoding: 'utf8', env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+    );
+    expect(rebuilt.stderr).toBe('');
+    expect(rebuilt.status).toBe(0);
+    expect(rebuilt.stdout).toMatch(
+      /\d+ mentions: 0 refreshed, \d+ already current, 0 left to the stream .*, 0 failed/,
+    );
+    const refused = spawnSync(process.execPath, ['--import', 'tsx', 'infra/rebuild-gaps.ts'], {
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('give --endpoint (DynamoDB Local) or --table (AWS)');
     expect(await stop(second)).toBe(0);
   }, 300_000);
 });

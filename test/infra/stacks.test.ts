@@ -73,6 +73,11 @@ describe('data stack', () => {
     });
   });
 
+  it('names the tables in its outputs, for the operator’s scripts', () => {
+    data.hasOutput('HubTableName', { Value: { Ref: Match.stringLikeRegexp('^HubTable') } });
+    data.hasOutput('IdempotencyTableName', { Value: { Ref: Match.stringLikeRegexp('^IdempotencyTable') } });
+  });
+
   it('gives no table a fixed physical name', () => {
     for (const table of Object.values(data.findResources('AWS::DynamoDB::Table'))) {
       expect(table.Properties.TableName).toBeUndefined();
@@ -127,6 +132,24 @@ describe('api stack', () => {
     expect(open).toContain('POST /v1/digests/unsubscribe');
     expect(Object.keys(settings).sort()).toEqual(open.sort());
     for (const key of open) expect(settings[key]?.ThrottlingRateLimit).toBe(10);
+  });
+
+  it('reserves concurrency for the functions anyone may call only when asked (-c unauthenticatedConcurrency)', () => {
+    const reserved = (t: Template) =>
+      Object.values(t.findResources('AWS::Lambda::Function'))
+        .filter((fn) => fn.Properties.ReservedConcurrentExecutions !== undefined)
+        .map((fn) => [fn.Properties.Description, fn.Properties.ReservedConcurrentExecutions]);
+    expect(reserved(api)).toEqual([]);
+    const app = new App({ context: { ...noBundling, unauthenticatedConcurrency: '2' }, outdir: outdir() });
+    const capped = Template.fromStack(createHub(app, { nag: false }).api);
+    const open = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    expect(reserved(capped).sort()).toEqual(open.map((d) => [d, 2]).sort());
+    for (const bad of ['0', 'two', '2.5', '101']) {
+      const wrong = new App({ context: { ...noBundling, unauthenticatedConcurrency: bad }, outdir: outdir() });
+      expect(() => createHub(wrong, { nag: false })).toThrow(
+        `context unauthenticatedConcurrency "${bad}" must be a whole number from 1 to 100`,
+      );
+    }
   });
 
   it('throttles the stage and writes access logs', () => {

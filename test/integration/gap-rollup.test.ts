@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { handler } from '../../functions/streams/roll-up-gaps.ts';
 import { GapQuerySchema } from '../../schemas/gaps.ts';
 import type { StoredMention } from '../../schemas/organisation.ts';
-import { cellKeyOf, contributionOf, GRANT_UNITS } from '../../shared/gaps/contribution.ts';
-import { keyedNoise } from '../../shared/gaps/gap-math.ts';
+import { GRANT_UNITS } from '../../shared/gaps/contribution.ts';
 import { mentionItem } from '../../shared/organisations/resolution-repository.ts';
 import { seededRandom } from '../../tools/seeded-random.ts';
 import {
@@ -19,32 +18,12 @@ import {
   transactionConflict,
 } from '../support/faults.ts';
 import { deliverAsLambda, withClient } from '../support/handlers.ts';
-import { grantBody } from '../support/world.ts';
+import { rollupCells } from '../support/rollup-cells.ts';
 import { useWorldHub } from '../support/world-hub.ts';
 
 const setup = useWorldHub();
 
-let written = 0;
-/** Writes a grant and resolves it (no stream here): returns its first mention as stored. */
-async function mentionOf(funder: string, fields: Record<string, unknown> = {}): Promise<StoredMention> {
-  const { services } = setup.hub;
-  const id = `gr-${++written}`;
-  await services.grants.put(setup.ctx(funder, 'editor'), funder, id, {
-    ...grantBody(id),
-    amountAwarded: 10_000 + written * 7,
-    visibility: 'hub',
-    recipientOrganization: [
-      { id: `360G-${funder}-${written % 6}`, name: `Harbour Migrant Centre ${written % 6}` },
-    ],
-    ...fields,
-  });
-  const stored = await services.repos.grants.getCurrent(funder, id);
-  if (!stored) throw new Error('not stored');
-  await services.resolver.resolveGrant(stored);
-  const [mention] = (await services.repos.resolution.readGrant(funder, id)).mentions;
-  if (!mention) throw new Error('not resolved');
-  return mention;
-}
+const { mentionOf, storedCells, expectedCells } = rollupCells(setup);
 
 let sequence = 0;
 function record(next: StoredMention | null, previous: StoredMention | null): DynamoDBRecord {
@@ -58,36 +37,6 @@ function record(next: StoredMention | null, previous: StoredMention | null): Dyn
       ...(previous ? { OldImage: image(previous) } : {}),
     },
   };
-}
-
-/** Every stored cell attribute, as "year#theme#region attribute" -> value, zeros left out. */
-async function storedCells(): Promise<Record<string, number>> {
-  const repo = setup.hub.services.repos.gaps;
-  const out: Record<string, number> = {};
-  for (const year of await repo.readYears()) {
-    for (const cell of [
-      ...(await repo.cellsOfYear(year)),
-      ...(await repo.granteesOfYear(year)),
-      ...(await repo.yearTotals([year])),
-    ]) {
-      for (const [name, value] of Object.entries(cell.values)) out[`${cellKeyOf(cell)} ${name}`] = value;
-    }
-  }
-  return out;
-}
-
-async function expectedCells(finals: StoredMention[]): Promise<Record<string, number>> {
-  const noise = keyedNoise(await setup.hub.services.secrets.keyFor('gap-noise'));
-  const out: Record<string, number> = {};
-  for (const m of finals) {
-    for (const { cell, values } of contributionOf(m, noise)) {
-      for (const [name, value] of Object.entries(values)) {
-        const key = `${cellKeyOf(cell)} ${name}`;
-        out[key] = (out[key] ?? 0) + value;
-      }
-    }
-  }
-  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0));
 }
 
 /** Every mention delivered so far, as it finally is: the expected cells are the sum of what each contributes. */
