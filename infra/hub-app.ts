@@ -33,7 +33,9 @@ function unauthenticatedConcurrency(value: unknown): { unauthenticatedConcurrenc
   if (value === undefined) return {};
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100) {
-    throw new Error(`context unauthenticatedConcurrency "${String(value)}" must be a whole number from 1 to 100`);
+    throw new Error(
+      `context unauthenticatedConcurrency "${String(value)}" must be a whole number from 1 to 100`,
+    );
   }
   return { unauthenticatedConcurrency: n };
 }

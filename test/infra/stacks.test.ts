@@ -145,7 +145,10 @@ describe('api stack', () => {
     const open = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
     expect(reserved(capped).sort()).toEqual(open.map((d) => [d, 2]).sort());
     for (const bad of ['0', 'two', '2.5', '101']) {
-      const wrong = new App({ context: { ...noBundling, unauthenticatedConcurrency: bad }, outdir: outdir() });
+      const wrong = new App({
+        context: { ...noBundling, unauthenticatedConcurrency: bad },
+        outdir: outdir(),
+      });
       expect(() => createHub(wrong, { nag: false })).toThrow(
         `context unauthenticatedConcurrency "${bad}" must be a whole number from 1 to 100`,
       );
