@@ -10,19 +10,25 @@ import {
 } from '../../shared/threesixty/csv-columns.ts';
 
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
+/** Beyond OWASP's list: a line feed, fullwidth forms, and any of them after leading spaces. */
+const MORE = ['\n', '＝', '＋', '－', '＠', ' =', '\u00a0+', '\u3000＝', '  -', '\ufeff@'];
+/** A cell starts a formula if, past any spaces, it starts with one of these. */
+const startsFormula = (cell: string) =>
+  /^(?:[\t\r\n]|[ \u00a0\u2000-\u200b\u3000\ufeff]*[=+\-@＝＋－＠])/.test(cell);
 
 describe('CSV cells', () => {
   it('never start with a formula character, and read back exactly', () => {
     const text = fc.oneof(
       fc.string(),
       fc
-        .tuple(fc.constantFrom("'", "''", ''), fc.constantFrom(...TRIGGERS), fc.string())
+        .tuple(fc.constantFrom("'", "''", ''), fc.constantFrom(...TRIGGERS, ...MORE), fc.string())
         .map((p) => p.join('')),
     );
     fc.assert(
       fc.property(text, (s) => {
         const cell = neutraliseCell(s);
         expect(TRIGGERS.includes(cell[0] ?? '')).toBe(false);
+        expect(startsFormula(cell)).toBe(false);
         expect(unneutraliseCell(cell)).toBe(s);
       }),
       { numRuns: 2000 },
@@ -40,6 +46,7 @@ describe('CSV cells', () => {
       recipientOrganization: [{ id: 'GB-CHC-1', name: '@SUM(1+1)' }],
       fundingOrganization: [{ id: 'GB-CHC-2', name: "'=already quoted" }],
       grantProgramme: [{ title: '\tTabbed' }],
+      beneficiaryLocation: [{ name: ' =1+1' }, { name: '＝1+1' }],
     };
     const row = grantToRow(grant);
     for (const [title, value] of Object.entries(row)) {
@@ -56,5 +63,7 @@ describe('CSV cells', () => {
       fundingOrganization: [{ name: "'=already quoted" }],
       grantProgramme: [{ title: '\tTabbed' }],
     });
+    expect(row['Beneficiary Location:Name']).toBe("' =1+1");
+    expect(row['Beneficiary Location:1:Name']).toBe("'＝1+1");
   });
 });
