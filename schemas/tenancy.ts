@@ -99,6 +99,8 @@ export const MemberSchema = z.object({
   role: RoleSchema,
   /** Absent until the member changes it: weekly, all themes and regions. */
   digest: DigestPreferencesSchema.optional(),
+  /** When the digest settings last changed; unsubscribe links sent before it no longer turn digests off. */
+  digestChangedAt: IsoDateTimeSchema.optional(),
   createdAt: IsoDateTimeSchema,
   updatedAt: IsoDateTimeSchema,
 });

@@ -125,6 +125,12 @@ export class PreconditionFailedError extends AppError {
   }
 }
 
+export class TooManyRequestsError extends AppError {
+  constructor(detail: string) {
+    super(429, 'too_many_requests', 'Too many requests', detail);
+  }
+}
+
 export class UnprocessableError extends AppError {
   constructor(code: string, detail: string, errors: FieldError[]) {
     super(422, code, 'Unprocessable request', detail, { errors });

@@ -102,6 +102,14 @@ export function createServices(
     organisationName: async (ctx, orgId) =>
       (await unlessNotFound(() => duplicates.organisation(ctx, orgId)))?.names[0] ?? null,
   });
+  const authFailures = createAuthFailures({
+    ...repoDeps,
+    limits: {
+      ...AUTH_FAILURE_LIMITS,
+      perSource: config.AUTH_FAILURES_PER_SOURCE,
+      perKeyId: config.AUTH_FAILURES_PER_KEY_ID,
+    },
+  });
   const digestRepo = createDigestRepository(repoDeps);
   const digests = createDigestService({
     repo: digestRepo,
@@ -113,6 +121,7 @@ export function createServices(
     gaps,
     audit,
     transport: () => digestTransport(config),
+    linkFailures: authFailures,
     settings: () => ({
       settleSeconds: config.DIGEST_SETTLE_SECONDS,
       leaseSeconds: config.DIGEST_LEASE_SECONDS,
@@ -143,14 +152,7 @@ export function createServices(
     audit,
     secrets,
     ready,
-    authFailures: createAuthFailures({
-      ...repoDeps,
-      limits: {
-        ...AUTH_FAILURE_LIMITS,
-        perSource: config.AUTH_FAILURES_PER_SOURCE,
-        perKeyId: config.AUTH_FAILURES_PER_KEY_ID,
-      },
-    }),
+    authFailures,
     tenancy,
     keys: createKeyService({ members, funders, tenancy, audit }),
     grants,

@@ -3,12 +3,11 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
+import { ANONYMOUS_AUDIT_PARTITION } from '../../shared/audit/audit-service.ts';
 import { parseApiKey } from '../../shared/auth/api-keys.ts';
 import { type AuthorizerContext, toAuthorizerContext } from '../../shared/http/authorizer-context.ts';
 import { logger } from '../../shared/logger.ts';
 import { getServices } from '../../shared/services.ts';
-
-const ANONYMOUS_AUDIT_PARTITION = 'unauthenticated';
 
 export const handler = async (
   event: APIGatewayRequestAuthorizerEventV2,

@@ -9,10 +9,10 @@ const page = (body: string) => `<!doctype html>
 <body style="font-family: Arial, Helvetica, sans-serif; max-width: 480px; margin: 40px auto;">${body}</body></html>
 `;
 
-export const handler = publicRoute({ query: UnsubscribeQuerySchema }, async ({ query, method }) => {
+export const handler = publicRoute({ query: UnsubscribeQuerySchema }, async ({ query, method, source }) => {
   if (method !== 'POST') {
     // A forged, edited or expired link gets its 400 here already, not a button that cannot work.
-    await getServices().digests.checkUnsubscribe(query.token);
+    await getServices().digests.checkUnsubscribe(query.token, source);
     return {
       raw: page(`<h1>Stop digests?</h1>
 <form method="post" action="?token=${encodeURIComponent(query.token)}">
@@ -21,7 +21,7 @@ export const handler = publicRoute({ query: UnsubscribeQuerySchema }, async ({ q
       headers: { 'cache-control': 'no-store' },
     };
   }
-  await getServices().digests.unsubscribe(query.token);
+  await getServices().digests.unsubscribe(query.token, source);
   return {
     raw: page(
       '<h1>Unsubscribed</h1><p>You will get no more digests. Turn them back on with <code>PATCH /v1/me/digest-preferences</code>.</p>',

@@ -11,6 +11,8 @@ import type { AuditRepository } from './audit-repository.ts';
 /** What a caller's own log says of any read answered 404, hidden or missing alike. */
 /** How long denials of unknown, expired or revoked keys are kept. */
 export const UNAUTHENTICATED_DAYS = 90;
+/** The log of denials that name no funder (unknown keys, links for no member). */
+export const ANONYMOUS_AUDIT_PARTITION = 'unauthenticated';
 
 export const NOT_FOUND_REASON = 'not found, or not visible to you';
 

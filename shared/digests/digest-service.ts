@@ -21,7 +21,13 @@ import { GapQuerySchema } from '../../schemas/gaps.ts';
 import { THEMES } from '../../schemas/taxonomy.ts';
 import type { Funder, Member, Principal } from '../../schemas/tenancy.ts';
 import { canRead, hasRole, readableSharedScopes, requireRole } from '../access/policy.ts';
-import { type AuditContext, type AuditService, newAuditEvent } from '../audit/audit-service.ts';
+import {
+  ANONYMOUS_AUDIT_PARTITION,
+  type AuditContext,
+  type AuditService,
+  newAuditEvent,
+} from '../audit/audit-service.ts';
+import type { AuthFailures } from '../auth/auth-failures.ts';
 import { isTransient } from '../db/conditions.ts';
 import { backoff } from '../db/items.ts';
 import {
@@ -30,7 +36,7 @@ import {
   funderFeedPartition,
   sharedFeedPartition,
 } from '../db/keys.ts';
-import { AppError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { AppError, ForbiddenError, NotFoundError, TooManyRequestsError, ValidationError } from '../errors.ts';
 import type { GapService } from '../gaps/gap-service.ts';
 import { logger } from '../logger.ts';
 import type { OpportunityService } from '../opportunities/opportunity-service.ts';
@@ -117,6 +123,8 @@ export function createDigestService(deps: {
   audit: AuditService;
   transport: () => DigestTransport;
   settings: () => DigestSettings;
+  /** Refused unsubscribe links count as failed authentications of their source (shared/auth/auth-failures.ts). */
+  linkFailures?: Pick<AuthFailures, 'isBlocked' | 'record'>;
   now?: () => Date;
 }) {
   const { repo, funders, members, tenancy, audit } = deps;
@@ -340,19 +348,52 @@ export function createDigestService(deps: {
 
   const toView = (r: DigestView): DigestView => DigestViewSchema.parse(r);
 
-  /** Whether an unsubscribe link is good (signed for this member, not expired): a 400 naming query.token if not. */
-  async function checkUnsubscribe(token: string) {
+  const tooMany = () =>
+    new TooManyRequestsError(
+      'Too many refused links or keys from this address this minute; try again in a minute.',
+    );
+
+  /**
+   * Whether an unsubscribe link is good (signed for this member, not expired, not older than the member's latest
+   * digest settings unless digests are off already): a 400 naming query.token if not. A forged or edited link
+   * counts against its source as a failed authentication and is audited (in the named member's funder's log when
+   * the link names a real member, else as unauthenticated, kept 90 days); past the limit the source is answered
+   * 429 for the rest of the minute, unaudited, without a lookup.
+   */
+  async function checkUnsubscribe(token: string, source = 'unknown') {
+    if (deps.linkFailures?.isBlocked('source', source)) throw tooMany();
     const [funderId = '', memberId = '', expiresText = '', signature = ''] = token.split('.');
-    const invalid = () =>
-      new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
     const state = await repo.getState(funderId, memberId);
-    if (!state) throw invalid();
+    const refuse = async (reason: string): Promise<never> => {
+      const counted = (await deps.linkFailures
+        ?.record([{ scope: 'source', value: source }])
+        .catch((error: unknown) => {
+          logger.error('counting a refused unsubscribe link failed', { error });
+          return undefined;
+        })) ?? { over: [], firstOver: false };
+      if (counted.over.length === 0 || counted.firstOver) {
+        await audit
+          .recordAnonymousDenial(state ? funderId : ANONYMOUS_AUDIT_PARTITION, {
+            resource: 'digest unsubscribe link',
+            reason: counted.firstOver
+              ? `${reason}; rate limited: too many failed authentications a minute from source ${source} (later ones this minute are refused unaudited)`
+              : reason,
+            ...(state ? { memberId } : {}),
+          })
+          .catch((error: unknown) => logger.error('audit of a refused unsubscribe link failed', { error }));
+      }
+      if (counted.over.length > 0) throw tooMany();
+      throw new ValidationError([{ field: 'query.token', message: 'is not a valid unsubscribe link' }]);
+    };
+    if (!state) return refuse('unsubscribe link for no such member');
     // The expiry as the hub writes it, digits without leading zeros: one link, one spelling.
-    if (!/^[1-9]\d{0,11}$/.test(expiresText)) throw invalid();
+    if (!/^[1-9]\d{0,11}$/.test(expiresText)) return refuse('malformed unsubscribe link');
     const expires = Number(expiresText);
     const expected = Buffer.from(sign(state, expires));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      return refuse('unsubscribe link with a wrong signature for this member');
+    }
     if (expires * 1000 < now().getTime()) {
       throw new ValidationError([
         {
@@ -362,8 +403,21 @@ export function createDigestService(deps: {
       ]);
     }
     const member = await members.get(funderId, memberId);
-    if (!member) throw invalid();
-    return { funderId, memberId, member };
+    if (!member) return refuse('unsubscribe link for a removed member');
+    const sentAt = expires - LINK_DAYS * 86_400;
+    const changedAt = member.digestChangedAt ? Math.floor(Date.parse(member.digestChangedAt) / 1000) : 0;
+    const alreadyOff = preferencesOf(member).frequency === 'off';
+    // Settings changed since the link was sent (digests turned back on, say): an old digest, forwarded or
+    // archived, no longer turns them off. Clicking a link again once digests are off is harmless, and allowed.
+    if (changedAt > sentAt && !alreadyOff) {
+      throw new ValidationError([
+        {
+          field: 'query.token',
+          message: `was sent before the digest settings last changed (${new Date(changedAt * 1000).toISOString()}): use the link in a later digest, the console, or PATCH /v1/me/digest-preferences`,
+        },
+      ]);
+    }
+    return { funderId, memberId, member, alreadyOff };
   }
 
   return {
@@ -606,8 +660,10 @@ export function createDigestService(deps: {
     },
 
     /** The signed link from an email: turns the member's digest off. The token names and proves the member. */
-    async unsubscribe(token: string): Promise<{ funderId: string; memberId: string }> {
-      const { funderId, memberId, member } = await checkUnsubscribe(token);
+    async unsubscribe(token: string, source?: string): Promise<{ funderId: string; memberId: string }> {
+      const { funderId, memberId, member, alreadyOff } = await checkUnsubscribe(token, source);
+      // Off already (the same link clicked twice, or turned off elsewhere): nothing to change or record.
+      if (alreadyOff) return { funderId, memberId };
       await members.updateDigestPreferences(
         funderId,
         memberId,

@@ -67,6 +67,9 @@ const FAMILIES: Record<string, string[]> = {
   RollUpGaps: ['GAPSTATE', 'GAP', 'DEADLETTER'],
 };
 
+/** The unauthenticated functions that check an unsubscribe link, and count refused ones per source. */
+const LINK_CHECKERS = new Set(['unsubscribeDigest', 'showUnsubscribe']);
+
 /** Functions held to fewer actions than their kind has. */
 const ACTIONS: Record<string, DynamoAction[]> = {
   // The unauthenticated link: read the member's digest state and the member, turn its digests off.
@@ -86,6 +89,10 @@ export function routePolicy(
     main: ACTIONS[route.operationId] ?? byKind,
     idempotency: route.idempotent ? IDEMPOTENCY : [],
     auditAppend: true,
+    // A refused link counts as a failed authentication of its source, as a refused key does in the authorizer.
+    ...(LINK_CHECKERS.has(route.operationId)
+      ? { scoped: [{ actions: ['UpdateItem' as const], families: ['AUTHFAIL'] }] }
+      : {}),
   });
 }
 

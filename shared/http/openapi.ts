@@ -81,7 +81,12 @@ export function buildOpenApiDocument(serverUrl = '/'): JsonSchema {
               '409': problemResponse('Conflicting concurrent write'),
               '413': problemResponse('Body too large'),
             }
-          : {}),
+          : route.path === '/v1/digests/unsubscribe'
+            ? {
+                '400': problemResponse('The link is forged, expired, or older than the digest settings'),
+                '429': problemResponse('Too many refused links or keys from this address this minute'),
+              }
+            : {}),
       },
       ...(route.auth ? {} : { security: [] }),
     };

@@ -338,7 +338,7 @@ export function ifMatchVersion(headers: Record<string, string | undefined>): num
  */
 export function publicRoute<Q extends z.ZodType>(
   spec: { query: Q },
-  fn: (input: { query: z.infer<Q>; method: string }) => Promise<RouteOutput>,
+  fn: (input: { query: z.infer<Q>; method: string; source: string }) => Promise<RouteOutput>,
 ) {
   return middy<HttpEvent, HttpResult, Error, Context>()
     .use(problemDetails())
@@ -346,7 +346,11 @@ export function publicRoute<Q extends z.ZodType>(
       const raw = event.body ?? '';
       if (raw.length > DEFAULT_MAX_BODY_BYTES) throw new PayloadTooLargeError(DEFAULT_MAX_BODY_BYTES);
       const query = parseOrThrow(spec.query, event.queryStringParameters ?? {}, 'query');
-      const out = await fn({ query, method: event.requestContext.http.method });
+      const out = await fn({
+        query,
+        method: event.requestContext.http.method,
+        source: event.requestContext.http.sourceIp || 'unknown',
+      });
       return text(
         out.status ?? 200,
         out.raw ?? '',

@@ -59,7 +59,7 @@ export function createMemberRepository(deps: { doc: DynamoDBDocumentClient; tabl
           new UpdateCommand({
             TableName: tableName,
             Key: memberKey(funderId, memberId),
-            UpdateExpression: 'SET digest = :digest, updatedAt = :at',
+            UpdateExpression: 'SET digest = :digest, updatedAt = :at, digestChangedAt = :at',
             ConditionExpression: 'attribute_exists(PK)',
             ExpressionAttributeValues: { ':digest': digest, ':at': at },
             ReturnValues: 'ALL_NEW',

@@ -63,3 +63,51 @@ describe('failed authentications', () => {
     }
   });
 });
+
+describe('refused unsubscribe links', () => {
+  it('count against their source like bad keys: audited (in the named member’s log), then 429 past the limit', async () => {
+    // A new one-minute window, so this source starts with no failures counted.
+    await new Promise((r) => setTimeout(r, (60 - new Date().getUTCSeconds()) * 1000 + 500));
+    const link = await hub.services.digests.unsubscribeLink('osf', 'osf-viewer');
+    const path = link.replace(/^https?:\/\/[^/]+/, '');
+    const forged = path.replace(/\.[A-Za-z0-9_-]{43}$/, `.${'A'.repeat(43)}`);
+    const before = (await denials()).length;
+    const linkDenials = async () => (await denials()).filter((d) => d.resource === 'digest unsubscribe link');
+    for (let i = 0; i < 3; i += 1) expect((await hub.request(null, 'POST', forged)).status).toBe(400);
+    // One for a member that does not exist: the anonymous log.
+    const nobody = forged.replace('osf.osf-viewer.', 'osf.nobody.');
+    expect((await hub.request(null, 'GET', nobody)).status).toBe(400);
+    let events = await linkDenials();
+    expect(
+      events.filter(
+        (d) =>
+          d.funderId === 'osf' &&
+          d.actorMemberId === 'osf-viewer' &&
+          d.reason === 'unsubscribe link with a wrong signature for this member',
+      ),
+    ).toHaveLength(3);
+    expect(
+      events.filter(
+        (d) => d.funderId === 'unauthenticated' && d.reason === 'unsubscribe link for no such member',
+      ),
+    ).toHaveLength(1);
+    // Two more bad keys from the same source bring it to its limit of 6; the next refusal is over it.
+    for (let i = 0; i < 2; i += 1) expect((await me(`cfd_garbage_link_${i}`)).status).toBe(403);
+    const over = await hub.request(null, 'POST', forged);
+    expect(over.status).toBe(429);
+    expect(over.headers.get('content-type')).toContain('application/problem+json');
+    events = await linkDenials();
+    expect(events.filter((d) => /rate limited/.test(d.reason))).toHaveLength(1);
+    // Later this minute: refused without a lookup or another event, a good link included, and the source's good
+    // keys too (one counter per source).
+    expect((await hub.request(null, 'POST', forged)).status).toBe(429);
+    expect((await hub.request(null, 'POST', path)).status).toBe(429);
+    expect((await me(world.keys.osf?.editor ?? '')).status).toBe(403);
+    expect((await linkDenials()).length).toBe(events.length);
+    expect((await denials()).length).toBeGreaterThan(before);
+    expect((await hub.services.repos.members.get('osf', 'osf-viewer'))?.digest?.frequency ?? 'weekly').toBe(
+      'weekly',
+    );
+    for (const d of await linkDenials()) expect(d.ttl * 1000 - Date.now()).toBeGreaterThan(89 * 86_400_000);
+  }, 120_000);
+});

@@ -239,6 +239,14 @@ describe('api stack', () => {
       for (const statement of dynamoStatements(route.operationId)) {
         const writes = statement.Action.filter((a) => writeActions.includes(a));
         if (writes.length === 0) continue;
+        // The page behind an unsubscribe link also counts a refused link against its source.
+        if (route.operationId === 'showUnsubscribe' && writes.includes('dynamodb:UpdateItem')) {
+          expect(writes, route.operationId).toEqual(['dynamodb:UpdateItem']);
+          expect(statement.Condition, route.operationId).toEqual({
+            'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUTHFAIL', 'AUTHFAIL#*'] },
+          });
+          continue;
+        }
         expect(writes, route.operationId).toEqual(['dynamodb:PutItem']);
         expect(statement.Condition, route.operationId).toEqual({
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUDIT', 'AUDIT#*', 'HUB', 'HUB#*'] },
@@ -248,8 +256,8 @@ describe('api stack', () => {
   });
 
   it('holds the unauthenticated unsubscribe function to the member and its digest state, and one-family functions to their keys', () => {
-    const main = dynamoStatements('unsubscribeDigest').find((st) =>
-      st.Action.includes('dynamodb:UpdateItem'),
+    const main = dynamoStatements('unsubscribeDigest').find(
+      (st) => st.Action.includes('dynamodb:UpdateItem') && JSON.stringify(st.Condition).includes('DIGEST#*'),
     );
     expect(main?.Action).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(main?.Condition).toEqual({
@@ -266,9 +274,20 @@ describe('api stack', () => {
         ],
       },
     });
+    // Both count a refused link against its source, and may update nothing else that way.
+    const failureCount = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['AUTHFAIL', 'AUTHFAIL#*'] },
+    };
+    for (const name of ['unsubscribeDigest', 'showUnsubscribe']) {
+      expect(
+        dynamoStatements(name).filter((st) => JSON.stringify(st.Condition).includes('AUTHFAIL')),
+        name,
+      ).toEqual([expect.objectContaining({ Action: ['dynamodb:UpdateItem'], Condition: failureCount })]);
+    }
     // The page behind the link's GET checks the link: it reads the digest state and the member, and writes nothing
     // there.
     for (const st of dynamoStatements('showUnsubscribe')) {
+      if (JSON.stringify(st.Condition).includes('AUTHFAIL')) continue;
       expect(JSON.stringify(st.Condition), 'showUnsubscribe').toContain('HUB#*');
       if (JSON.stringify(st.Condition).includes('DIGEST#*')) {
         expect(JSON.stringify(st.Condition)).toContain('FUNDER#*');

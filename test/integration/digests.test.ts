@@ -409,6 +409,46 @@ describe('digests', { timeout: 240_000 }, () => {
     await queue.drain();
   });
 
+  it('takes a link clicked twice, but not an old link once the member has turned digests back on', async () => {
+    const path = (await hub.services.digests.unsubscribeLink('macarthur', 'macarthur-officer')).replace(
+      'http://localhost:3000',
+      '',
+    );
+    const unsubscribes = async () =>
+      (
+        await hub.services.audit.list(principal('macarthur', 'macarthur-admin', 'admin'), { limit: 200 })
+      ).items.filter((e) => e.action === 'digest.unsubscribe' && e.resource === 'member:macarthur-officer')
+        .length;
+    expect((await hub.request(null, 'POST', path)).status).toBe(200);
+    expect((await hub.request(null, 'POST', path)).status).toBe(200);
+    expect(await unsubscribes()).toBe(1); // the second click changed and recorded nothing
+    // The member turns digests back on (a second later, so the old link is from before the change).
+    await new Promise((r) => setTimeout(r, 1100));
+    const key = await issueKey(hub.services, 'macarthur', 'macarthur-officer');
+    const on = await hub.request(key, 'PATCH', '/v1/me/digest-preferences', { frequency: 'weekly' });
+    expect(on.status).toBe(200);
+    for (const method of ['GET', 'POST'] as const) {
+      const old = await hub.request(null, method, path);
+      expect(old.status).toBe(400);
+      expect(old.body.errors[0]).toMatchObject({ field: 'query.token' });
+      expect(old.body.errors[0].message).toMatch(/^was sent before the digest settings last changed/);
+    }
+    expect((await hub.services.repos.members.get('macarthur', 'macarthur-officer'))?.digest?.frequency).toBe(
+      'weekly',
+    );
+    // The link in the next digest works.
+    const fresh = (await hub.services.digests.unsubscribeLink('macarthur', 'macarthur-officer')).replace(
+      'http://localhost:3000',
+      '',
+    );
+    expect((await hub.request(null, 'POST', fresh)).status).toBe(200);
+    expect((await hub.services.repos.members.get('macarthur', 'macarthur-officer'))?.digest?.frequency).toBe(
+      'off',
+    );
+    expect(await unsubscribes()).toBe(2);
+    await hub.request(key, 'PATCH', '/v1/me/digest-preferences', { frequency: 'weekly' });
+  });
+
   it('keeps preferences per member, rejects bad ones by field, and narrows the preview by them', async () => {
     const key = await issueKey(hub.services, 'osf', 'osf-officer');
     const bad = await hub.request(key, 'PATCH', '/v1/me/digest-preferences', {
