@@ -116,6 +116,7 @@ export function createGrantService(deps: {
       {
         field: prefix ? `${prefix}.visibility` : 'visibility',
         message: `your funder is not a member of ${input.visibility.slice('collaborative:'.length)}`,
+        value: input.visibility,
       },
     ];
   }
@@ -457,7 +458,7 @@ export function createGrantService(deps: {
           results[index] = { index, id: rawId, outcome: 'rejected', code, errors };
         };
         if (!parsed.success) {
-          reject('validation_failed', fieldErrors(parsed.error, `grants.${index}`));
+          reject('validation_failed', fieldErrors(parsed.error, `grants.${index}`, raw));
           continue;
         }
         const visibilityErrors = checkVisibility(ctx.principal, parsed.data, `grants.${index}`);

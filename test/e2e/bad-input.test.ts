@@ -290,6 +290,18 @@ describe('queries with bad input', () => {
     expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
   });
 
+  it.each([
+    ['query.limit', '/v1/grants?limit=ten', 'ten'],
+    ['query.awardYearFrom', '/v1/grants/count?awardYearFrom=abc', 'abc'],
+    ['query.yearFrom', '/v1/gaps?yearFrom=1e400', '1e400'],
+    ['query.anything', '/v1/me?anything=1', '1'],
+    ['query.__proto__', '/v1/gaps?__proto__=x', 'x'],
+  ])('names %s with the value as sent (%s)', async (field, path, value) => {
+    const res = await hub.request(editor, 'GET', path);
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toContainEqual(expect.objectContaining({ field, value }));
+  });
+
   it('refuses a cursor that was edited, or issued to another key, even of the same funder', async () => {
     const first = await hub.request(editor, 'GET', '/v1/grants?limit=1');
     const cursor: string = first.body.nextCursor;
