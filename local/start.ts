@@ -2,8 +2,9 @@
 // Lambda runs Node 22; on a Node 20 laptop the SDK's reminder about that is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { buildConsole, describeBuild } from '../console/build.ts';
@@ -42,7 +43,8 @@ on http://localhost:<port>/.
   --digest-interval <seconds>
                 how often the digest schedule runs (default 3600, or DIGEST_INTERVAL_SECONDS); the
                 first run follows the demo's stream processing. Digests go to <data-dir>/outbox as
-                .eml and .html files; \`cofund digest --now\` runs the schedule on demand.
+                .eml and .html files (with --in-memory, to a temporary folder removed on stop);
+                \`cofund digest --now\` runs the schedule on demand.
 `);
   process.exit(0);
 }
@@ -100,8 +102,10 @@ async function main() {
   }
 
   // Digests: the same fan-out and delivery handlers as in AWS, with an in-process queue and an outbox folder.
+  // In memory, digests (their unsubscribe links are live) go to a folder of their own, removed on stop.
+  const outboxDir = inMemory ? mkdtempSync(join(tmpdir(), 'cofund-outbox-')) : resolve(dataDir, 'outbox');
   const outbox = createOutboxMailer({
-    dir: resolve(dataDir, 'outbox'),
+    dir: outboxDir,
     from: services.config.DIGEST_FROM_ADDRESS ?? 'digests@cofund.local',
   });
   const digestQueue = createLocalDigestQueue({
@@ -235,6 +239,7 @@ async function main() {
     await server.close();
     await poller.stop();
     await dynamo.stop();
+    if (inMemory) rmSync(outboxDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
