@@ -112,8 +112,8 @@ export class ForbiddenError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(code: string, detail: string) {
-    super(409, code, 'Conflict', detail);
+  constructor(code: string, detail: string, errors?: FieldError[]) {
+    super(409, code, 'Conflict', detail, errors ? { errors } : {});
   }
 }
 

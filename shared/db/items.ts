@@ -18,8 +18,11 @@ export async function getItem<T extends z.ZodType>(
   tableName: string,
   key: ItemKey,
   schema: T,
+  consistent = false,
 ): Promise<z.infer<T> | null> {
-  const out = await doc.send(new GetCommand({ TableName: tableName, Key: key }));
+  const out = await doc.send(
+    new GetCommand({ TableName: tableName, Key: key, ...(consistent ? { ConsistentRead: true } : {}) }),
+  );
   return out.Item ? schema.parse(out.Item) : null;
 }
 

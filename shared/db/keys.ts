@@ -9,6 +9,11 @@ export interface ItemKey {
 }
 
 export const funderKey = (funderId: string): ItemKey => ({ PK: `FUNDER#${funderId}`, SK: 'PROFILE' });
+/** Which funder holds a registered identifier (canonical form): one funder per identifier. */
+export const funderIdentifierKey = (identifier: string): ItemKey => ({
+  PK: `FUNDER#~identifier#${identifier}`,
+  SK: 'CLAIM',
+});
 export const funderIndexKeys = (funderId: string) => ({ GSI1PK: 'FUNDERS', GSI1SK: `FUNDER#${funderId}` });
 export const FUNDERS_PARTITION = 'FUNDERS';
 export const subFundIndexKeys = (collaborativeId: string, funderId: string) => ({

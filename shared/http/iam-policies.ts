@@ -37,8 +37,12 @@ const IDEMPOTENCY: DynamoAction[] = ['GetItem', 'PutItem', 'UpdateItem', 'Delete
 /** Every function reads the hub secret (HUB#SECRET, for cursors and noise) and appends audit events. */
 const ALWAYS = ['HUB', 'AUDIT'];
 
-/** Functions that delete items (memberships and invitations; a duplicate decision's superseded pair). */
+/**
+ * Functions that delete items (memberships and invitations; a duplicate decision's superseded pair; the claim on
+ * an identifier a funder no longer has).
+ */
 const DELETES = new Set([
+  'updateFunder',
   'removeCollaborativeMember',
   'acceptInvitation',
   'declineInvitation',

@@ -1,73 +1,186 @@
 // Funder profiles: one item per funder, listed through the FUNDERS index partition.
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { type Funder, FunderSchema } from '../../schemas/tenancy.ts';
-import { withCondition } from '../db/conditions.ts';
-import { getItem, putIfAbsent } from '../db/items.ts';
+import { ConditionFailedError } from '../db/conditions.ts';
+import { getItem } from '../db/items.ts';
 import {
   FUNDERS_PARTITION,
+  funderIdentifierKey,
   funderIndexKeys,
   funderKey,
   INDEX,
   subFundIndexKeys,
   subFundsPartition,
 } from '../db/keys.ts';
+import { normalizeIdentifier } from '../organisations/identifiers.ts';
 
 export interface PageResult<T> {
   items: T[];
   lastKey: Record<string, unknown> | undefined;
 }
 
+/** Another funder already holds this registered identifier. */
+export class IdentifierTakenError extends Error {
+  constructor(
+    readonly identifier: string,
+    readonly heldBy: string,
+  ) {
+    super(`identifier ${identifier} is held by funder ${heldBy}`);
+    this.name = 'IdentifierTakenError';
+  }
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** Identifiers compared as the hub compares a grant's funding organisation with its funder (org-id canonical form). */
+export const claimOf = (identifier: string) =>
+  normalizeIdentifier(identifier)?.canonical ?? identifier.trim().toUpperCase();
+
 export function createFunderRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
   const { doc, tableName } = deps;
+
+  /** Claims an identifier for a funder: absent, or already that funder's. */
+  const claimPut = (identifier: string, funderId: string): TransactItem => ({
+    Put: {
+      TableName: tableName,
+      Item: { ...funderIdentifierKey(identifier), entity: 'funder-identifier', identifier, funderId },
+      ConditionExpression: 'attribute_not_exists(PK) OR funderId = :me',
+      ExpressionAttributeValues: { ':me': funderId },
+    },
+  });
+
+  /**
+   * One transaction: the funder item first, then `claims` in order. A failed claim is IdentifierTakenError
+   * (naming who holds it), a failed funder condition ConditionFailedError(`what`).
+   */
+  async function transact(items: TransactItem[], what: string, claims: string[]): Promise<void> {
+    try {
+      await doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const taken = claims.findIndex((_, i) => reasons[i + 1]?.Code === 'ConditionalCheckFailed');
+      if (taken >= 0) {
+        const identifier = claims[taken] as string;
+        const holder = await doc.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: funderIdentifierKey(identifier),
+            ConsistentRead: true,
+          }),
+        );
+        throw new IdentifierTakenError(identifier, String(holder.Item?.funderId ?? 'another funder'));
+      }
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new ConditionFailedError(what);
+      throw error;
+    }
+  }
+
   return {
     async get(funderId: string): Promise<Funder | null> {
       return getItem(doc, tableName, funderKey(funderId), FunderSchema);
     },
 
-    /** Fails with ConditionFailedError when the id is taken. */
+    /**
+     * Creates the funder and claims each of its identifiers, all or nothing: ConditionFailedError when the id is
+     * taken, IdentifierTakenError when another funder holds one of the identifiers.
+     */
     async create(funder: Funder): Promise<void> {
-      await putIfAbsent(
-        doc,
-        tableName,
-        {
-          ...funderKey(funder.id),
-          ...funderIndexKeys(funder.id),
-          ...(funder.subFundOf ? subFundIndexKeys(funder.subFundOf, funder.id) : {}),
-          entity: 'funder',
-          ...funder,
-        },
-        `funder ${funder.id}`,
+      const claims = [...new Set(funder.identifiers.map(claimOf))];
+      await transact(
+        [
+          {
+            Put: {
+              TableName: tableName,
+              Item: {
+                ...funderKey(funder.id),
+                ...funderIndexKeys(funder.id),
+                ...(funder.subFundOf ? subFundIndexKeys(funder.subFundOf, funder.id) : {}),
+                entity: 'funder',
+                ...funder,
+              },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            },
+          },
+          ...claims.map((c) => claimPut(c, funder.id)),
+        ],
+        `funder ${funder.id} exists`,
+        claims,
       );
     },
 
+    /**
+     * Changes a funder's profile. New identifiers are claimed, and dropped ones released, in the same transaction,
+     * conditional on the identifiers read (a concurrent change is read again): IdentifierTakenError when another
+     * funder holds one; ConditionFailedError when the funder does not exist.
+     */
     async update(
       funderId: string,
       changes: Partial<Pick<Funder, 'name' | 'identifiers' | 'status'>>,
       at: string,
-    ) {
-      const entries = Object.entries(changes).filter(([, v]) => v !== undefined);
-      const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
-      const values: Record<string, unknown> = { ':updatedAt': at };
-      const sets = ['#updatedAt = :updatedAt'];
-      for (const [field, value] of entries) {
-        names[`#${field}`] = field;
-        values[`:${field}`] = value;
-        sets.push(`#${field} = :${field}`);
+    ): Promise<Funder> {
+      for (let attempt = 0; ; attempt++) {
+        const current = await getItem(doc, tableName, funderKey(funderId), FunderSchema, true);
+        if (!current) throw new ConditionFailedError(`funder ${funderId} missing`);
+        const next: Funder = {
+          ...current,
+          ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+          updatedAt: at,
+        };
+        const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
+        const values: Record<string, unknown> = { ':updatedAt': at };
+        const sets = ['#updatedAt = :updatedAt'];
+        for (const [field, value] of Object.entries(changes)) {
+          if (value === undefined) continue;
+          names[`#${field}`] = field;
+          values[`:${field}`] = value;
+          sets.push(`#${field} = :${field}`);
+        }
+        const keep = new Set(next.identifiers.map(claimOf));
+        const released = [...new Set(current.identifiers.map(claimOf))].filter((c) => !keep.has(c));
+        // Every identifier kept or added is claimed (funders made before claims existed get theirs now).
+        const claims = changes.identifiers ? [...keep] : [];
+        try {
+          await transact(
+            [
+              {
+                Update: {
+                  TableName: tableName,
+                  Key: funderKey(funderId),
+                  UpdateExpression: `SET ${sets.join(', ')}`,
+                  ConditionExpression: 'updatedAt = :read',
+                  ExpressionAttributeNames: names,
+                  ExpressionAttributeValues: { ...values, ':read': current.updatedAt },
+                },
+              },
+              ...claims.map((c) => claimPut(c, funderId)),
+              ...released.map(
+                (c): TransactItem => ({
+                  Delete: {
+                    TableName: tableName,
+                    Key: funderIdentifierKey(c),
+                    ConditionExpression: 'attribute_not_exists(PK) OR funderId = :me',
+                    ExpressionAttributeValues: { ':me': funderId },
+                  },
+                }),
+              ),
+            ],
+            `funder ${funderId} changed since read`,
+            claims,
+          );
+          return next;
+        } catch (error) {
+          // Changed by another request since it was read: read it again (a few times).
+          if (!(error instanceof ConditionFailedError) || attempt >= 3) throw error;
+        }
       }
-      const out = await withCondition(`funder ${funderId} missing`, () =>
-        doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: funderKey(funderId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
-      );
-      return FunderSchema.parse(out.Attributes);
     },
 
     async list(limit: number, startKey?: Record<string, unknown>): Promise<PageResult<Funder>> {

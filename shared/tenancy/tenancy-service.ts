@@ -20,7 +20,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from
 import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
-import type { FunderRepository } from './funder-repository.ts';
+import { claimOf, type FunderRepository, IdentifierTakenError } from './funder-repository.ts';
 import type { MemberRepository } from './member-repository.ts';
 
 export interface TenancyDeps {
@@ -29,6 +29,23 @@ export interface TenancyDeps {
   members: MemberRepository;
   audit: AuditService;
   now?: () => Date;
+}
+
+/** A registered identifier another funder holds: 409 naming the identifier as sent. */
+function identifierConflict(error: unknown, sent: string[]): unknown {
+  if (!(error instanceof IdentifierTakenError)) return error;
+  const index = sent.findIndex((s) => claimOf(s) === error.identifier);
+  return new ConflictError(
+    'identifier_taken',
+    `Identifier ${error.identifier} belongs to funder ${error.heldBy}: one funder per registered identifier.`,
+    [
+      {
+        field: index >= 0 ? `identifiers.${index}` : 'identifiers',
+        message: `is held by funder ${error.heldBy}`,
+        value: index >= 0 ? (sent[index] as string) : error.identifier,
+      },
+    ],
+  );
 }
 
 export function createTenancyService(deps: TenancyDeps) {
@@ -104,7 +121,7 @@ export function createTenancyService(deps: TenancyDeps) {
       } catch (error) {
         if (error instanceof ConditionFailedError)
           throw new ConflictError('already_exists', `Funder ${input.id} exists.`);
-        throw error;
+        throw identifierConflict(error, input.identifiers);
       }
       await audit.record(ctx, {
         action: 'funder.create',
@@ -149,7 +166,7 @@ export function createTenancyService(deps: TenancyDeps) {
         return funder;
       } catch (error) {
         if (error instanceof ConditionFailedError) throw new NotFoundError(`Funder ${funderId}`);
-        throw error;
+        throw identifierConflict(error, changes.identifiers ?? []);
       }
     },
 

@@ -624,6 +624,43 @@ describe('members, keys, audit and hub administration', () => {
     expect(collaborative.body).toMatchObject({ id: 'c2', secretariat: 'osf', members: [] });
   });
 
+  it('gives each registered identifier to one funder, also when two creations race', async () => {
+    const operator = key('hub-operator', 'operator');
+    const create = (id: string, identifiers: string[]) =>
+      hub.request(operator, 'POST', '/v1/funders', { id, name: `Funder ${id}`, identifiers });
+    expect((await create('claim-a', ['US-EIN-137000001'])).status).toBe(201);
+    // The same identifier as the hub compares them (an EIN with its dash): refused, naming it, nothing written.
+    const twin = await create('claim-b', ['US-EIN-13-7000001']);
+    expect(twin.status).toBe(409);
+    expect(twin.body.code).toBe('identifier_taken');
+    expect(twin.body.errors).toEqual([
+      { field: 'identifiers.0', message: 'is held by funder claim-a', value: 'US-EIN-13-7000001' },
+    ]);
+    expect((await hub.request(operator, 'GET', '/v1/funders/claim-b')).status).toBe(404);
+    expect((await create('claim-b', ['GB-CHC-7654321'])).status).toBe(201);
+    const added = await hub.request(operator, 'PATCH', '/v1/funders/claim-b', {
+      identifiers: ['GB-CHC-7654321', 'US-EIN-137000001'],
+    });
+    expect(added.status).toBe(409);
+    expect(added.body.errors[0]).toMatchObject({ field: 'identifiers.1', value: 'US-EIN-137000001' });
+    expect((await hub.request(operator, 'GET', '/v1/funders/claim-b')).body.identifiers).toEqual([
+      'GB-CHC-7654321',
+    ]);
+    // Released by its holder, it can be taken.
+    expect((await hub.request(operator, 'PATCH', '/v1/funders/claim-a', { identifiers: [] })).status).toBe(
+      200,
+    );
+    const taken = await hub.request(operator, 'PATCH', '/v1/funders/claim-b', {
+      identifiers: ['GB-CHC-7654321', 'US-EIN-137000001'],
+    });
+    expect(taken.status).toBe(200);
+    // Two creations with one new identifier at once: exactly one gets it.
+    const raced = await Promise.all(
+      ['race-1', 'race-2', 'race-3'].map((id) => create(id, ['US-EIN-990000001'])),
+    );
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+  });
+
   it('lets only secretariat admins invite, and a funder join only when its own admin accepts', async () => {
     const path = '/v1/collaboratives/epim/members/macarthur';
     const read = async () =>

@@ -205,6 +205,7 @@ describe('api stack', () => {
 
   it('gives each function only the DynamoDB actions it uses: no Scan or BatchWriteItem anywhere, DeleteItem only where it deletes', () => {
     const deleters = new Set([
+      'updateFunder',
       'removeCollaborativeMember',
       'acceptInvitation',
       'declineInvitation',
