@@ -9,6 +9,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { z } from 'zod';
+import { textProblem } from '../../schemas/storable.ts';
 import type { Principal } from '../../schemas/tenancy.ts';
 import type { AuditContext } from '../audit/audit-service.ts';
 import { isTransient } from '../db/conditions.ts';
@@ -16,6 +17,7 @@ import {
   AppError,
   MalformedJsonError,
   PayloadTooLargeError,
+  shownValue,
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../errors.ts';
@@ -288,6 +290,8 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
   return stack.handler(async (event: HttpEvent): Promise<HttpResult> => {
     const principal = principalFromContext(event.requestContext.authorizer?.lambda);
     if (!principal) throw new UnauthenticatedError();
+    refuseBrokenText(event.pathParameters ?? {}, 'path');
+    refuseBrokenText(event.queryStringParameters ?? {}, 'query');
     const params = parseOptional(spec.params, event.pathParameters ?? {}, 'path');
     const query = parseOptional(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = readBody(event, spec);
@@ -311,6 +315,18 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
 const NOTHING = z.strictObject({});
 
 /** Parses with the route's schema; a route without one accepts no parameters at all. */
+/** NUL or half a character in a path or query value: a 400 naming it, whatever the route's schema says. */
+function refuseBrokenText(values: Record<string, string | undefined>, prefix: string): void {
+  const errors = Object.entries(values).flatMap(([name, value]) => {
+    const problem = value === undefined ? null : textProblem(value, false);
+    const shown = shownValue(value);
+    return problem
+      ? [{ field: `${prefix}.${name}`, message: problem, ...(shown ? { value: shown } : {}) }]
+      : [];
+  });
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
 function parseOptional<T extends z.ZodType>(
   schema: T | undefined,
   value: unknown,
@@ -345,6 +361,7 @@ export function publicRoute<Q extends z.ZodType>(
     .handler(async (event: HttpEvent): Promise<HttpResult> => {
       const raw = event.body ?? '';
       if (raw.length > DEFAULT_MAX_BODY_BYTES) throw new PayloadTooLargeError(DEFAULT_MAX_BODY_BYTES);
+      refuseBrokenText(event.queryStringParameters ?? {}, 'query');
       const query = parseOrThrow(spec.query, event.queryStringParameters ?? {}, 'query');
       const out = await fn({
         query,

@@ -283,6 +283,7 @@ describe('queries with bad input', () => {
     ['query.__proto__', '/v1/gaps?__proto__=x'],
     ['query.constructor', '/v1/gaps?constructor=1'],
     ['query.__proto__[admin]', '/v1/opportunities?__proto__[admin]=1'],
+    ['query.recipient', '/v1/grants?recipient=%00'],
   ])('names %s for %s', async (field, path) => {
     const res = await hub.request(editor, 'GET', path);
     expect(res.status).toBe(400);
