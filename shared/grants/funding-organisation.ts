@@ -3,7 +3,7 @@
 // under the importer. Funders are known by their org-ids and names (GET /v1/funders shows both to any member).
 import type { Funder } from '../../schemas/tenancy.ts';
 import type { FieldError } from '../errors.ts';
-import { normalizeIdentifier } from '../organisations/identifiers.ts';
+import { canonicalIdentifier as canonicalId } from '../organisations/identifiers.ts';
 import { basicForm } from '../organisations/names.ts';
 import type { CollaborativeRepository } from '../tenancy/collaborative-repository.ts';
 import type { FunderRepository } from '../tenancy/funder-repository.ts';
@@ -23,7 +23,6 @@ export interface FundingDirectory {
   identities(funderId: string): Promise<{ own: Identity[]; all: Identity[] }>;
 }
 
-const canonicalId = (raw: string) => normalizeIdentifier(raw)?.canonical ?? raw.trim().toUpperCase();
 const nameKey = (name: string) => basicForm(name);
 
 function identityOf(f: Funder): Identity {

@@ -314,7 +314,6 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
 
 const NOTHING = z.strictObject({});
 
-/** Parses with the route's schema; a route without one accepts no parameters at all. */
 /** NUL or half a character in a path or query value: a 400 naming it, whatever the route's schema says. */
 function refuseBrokenText(values: Record<string, string | undefined>, prefix: string): void {
   const errors = Object.entries(values).flatMap(([name, value]) => {
@@ -327,6 +326,7 @@ function refuseBrokenText(values: Record<string, string | undefined>, prefix: st
   if (errors.length > 0) throw new ValidationError(errors);
 }
 
+/** Parses with the route's schema; a route without one accepts no parameters at all. */
 function parseOptional<T extends z.ZodType>(
   schema: T | undefined,
   value: unknown,

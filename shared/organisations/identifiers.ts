@@ -51,6 +51,10 @@ function make(scheme: string, id: string, registered: boolean): OrgIdentifier {
 }
 
 /** Parses an identifier as publishers write it ("gb-chc-1126147", "US-EIN-13-7029285", "360G-ABCT-xyz"). */
+/** An identifier as the hub compares identifiers: its org-id canonical form, else trimmed and upper-cased. */
+export const canonicalIdentifier = (raw: string) =>
+  normalizeIdentifier(raw)?.canonical ?? raw.trim().toUpperCase();
+
 export function normalizeIdentifier(raw: string): OrgIdentifier | null {
   const value = raw.trim();
   if (!value) return null;

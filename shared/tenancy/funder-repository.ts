@@ -19,7 +19,7 @@ import {
   subFundIndexKeys,
   subFundsPartition,
 } from '../db/keys.ts';
-import { normalizeIdentifier } from '../organisations/identifiers.ts';
+import { canonicalIdentifier } from '../organisations/identifiers.ts';
 
 export interface PageResult<T> {
   items: T[];
@@ -39,9 +39,8 @@ export class IdentifierTakenError extends Error {
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** Identifiers compared as the hub compares a grant's funding organisation with its funder (org-id canonical form). */
-export const claimOf = (identifier: string) =>
-  normalizeIdentifier(identifier)?.canonical ?? identifier.trim().toUpperCase();
+/** Identifiers compared as the hub compares a grant's funding organisation with its funder. */
+export const claimOf = canonicalIdentifier;
 
 export function createFunderRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
   const { doc, tableName } = deps;
