@@ -3,28 +3,29 @@
 // Writes its section of BENCHMARKS.md between the eval:dedupe markers.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { countedOnce, type FunderRelations, moneyMatch } from '../shared/organisations/grant-links.ts';
 import { type Mention, queryKeys, toMention } from '../shared/organisations/mention.ts';
 import { DEFAULT_BLOCK_CAP, mentionBlockKeys } from '../shared/organisations/resolver.ts';
-import { DEFAULT_MATCHING_CONFIG, scorePair } from '../shared/organisations/scoring.ts';
+import {
+  DEFAULT_MATCHING_CONFIG,
+  type MatchingConfig,
+  REFERENCE_FREQUENCIES,
+  scorePair,
+} from '../shared/organisations/scoring.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import { CORPUS_MEMBERS, type CorpusGrant, generateCorpus } from './multi-funder-corpus.ts';
+import {
+  FileSchema,
+  GRANTS,
+  type OrgSchema,
+  REAL_FILES,
+  RECIPIENT_LABELS,
+  recipientSet,
+} from './real-recipients.ts';
 import { loadRor, ROR_COUNTRIES, ROR_KINDS, ROR_NAMES, type RorSplit, rorSet } from './ror-names.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const FILES = ['ab-charitable-trust.json', 'andrew-lloyd-webber-foundation.json'];
-const OrgSchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  charityNumber: z.string().optional(),
-  companyNumber: z.string().optional(),
-  postalCode: z.string().optional(),
-  url: z.string().optional(),
-});
-const FileSchema = z.object({
-  grants: z.array(z.looseObject({ recipientOrganization: z.array(OrgSchema).optional() })),
-});
 
 const random = seededRandom(42);
 
@@ -90,10 +91,8 @@ export interface Labelled {
 
 function buildSet(): Labelled[] {
   const orgs = new Map<string, z.infer<typeof OrgSchema>>();
-  for (const file of FILES) {
-    const data = FileSchema.parse(
-      JSON.parse(readFileSync(resolve(ROOT, 'local/demo/360giving', file), 'utf8')),
-    );
+  for (const file of REAL_FILES) {
+    const data = FileSchema.parse(JSON.parse(readFileSync(resolve(GRANTS, file), 'utf8')));
     for (const g of data.grants)
       for (const o of g.recipientOrganization ?? []) if (!orgs.has(o.id)) orgs.set(o.id, o);
   }
@@ -148,13 +147,11 @@ export function evaluate() {
  * Pairs compared inside blocks (as the resolver does), scored, and measured against the truth. A true pair may
  * carry several labels (its variant type and its country, say): each is reported.
  */
-export function scoreSet(
-  set: Labelled[],
-  truePairs: Map<string, string | string[]>,
-  variants: readonly string[],
-) {
-  // As the resolver works: each mention, in order of arrival, reads (at most the first 200 members of) the
-  // blocks it searches, then is filed under its own blocks.
+/**
+ * As the resolver works: each mention, in order of arrival, reads (at most the first DEFAULT_BLOCK_CAP members
+ * of) the blocks it searches, then is filed under its own blocks. The pairs met, as "i|j".
+ */
+export function candidatePairs(set: Labelled[]): Set<string> {
   const blocks = new Map<string, number[]>();
   const candidates = new Set<string>();
   set.forEach((item, i) => {
@@ -164,6 +161,17 @@ export function scoreSet(
     }
     for (const key of own) blocks.set(key, [...(blocks.get(key) ?? []), i]);
   });
+  return candidates;
+}
+
+export function scoreSet(
+  set: Labelled[],
+  truePairs: Map<string, string | string[]>,
+  variants: readonly string[],
+  config: MatchingConfig = DEFAULT_MATCHING_CONFIG,
+) {
+  const frequencies = REFERENCE_FREQUENCIES;
+  const candidates = candidatePairs(set);
   // Different published ids can still be one organisation (a charity reported under its GB-CHC id and its
   // GB-COH id); count a pair as true when the sources share a registered identifier.
   const stats = { auto: 0, autoTrue: 0, review: 0, reviewTrue: 0, idAuto: 0, idAutoTrue: 0 };
@@ -171,7 +179,7 @@ export function scoreSet(
   const autoEdges: Array<[number, number]> = [];
   const reviewEdges: Array<[number, number]> = [];
   const perType = new Map<string, { total: number; found: number; auto: number }>();
-  const truesFound = { found: 0, auto: 0 };
+  const truesFound = { found: 0, auto: 0, compared: 0 };
   for (const t of variants) perType.set(t, { total: 0, found: 0, auto: 0 });
   for (const type of [...truePairs.values()].flat()) {
     const entry = perType.get(type);
@@ -182,9 +190,9 @@ export function scoreSet(
     const a = set[i];
     const b = set[j];
     if (!a || !b) continue;
-    const scored = scorePair(a.mention, b.mention, DEFAULT_MATCHING_CONFIG);
+    const scored = scorePair(a.mention, b.mention, config, frequencies);
     const same = a.entity === b.entity || sharesRegistration(a.mention, b.mention);
-    const idBased = scored.evidence.some((e) => e.feature === 'registeredId' && e.outcome === 'agree');
+    const idBased = scored.evidence.some((e) => e.feature === 'registeredId' && e.outcome === 'shared');
     if (scored.band === 'link') autoEdges.push([i, j]);
     if (scored.band === 'review') reviewEdges.push([i, j]);
     if (scored.band === 'link') {
@@ -200,6 +208,7 @@ export function scoreSet(
       if (same) stats.reviewTrue += 1;
     }
     if (truePairs.has(pair)) {
+      truesFound.compared += 1;
       if (scored.band !== 'no-link') truesFound.found += 1;
       if (scored.band === 'link') truesFound.auto += 1;
     }
@@ -219,11 +228,25 @@ export function scoreSet(
       return roots[x] === roots[y];
     }).length / Math.max(1, totalTrue);
   const { found: foundTrue, auto: autoFound } = truesFound;
+  // As the resolver opens them: a mention queues its best candidate in each of at most three other organisations
+  // (the organisations the automatic links formed), never one in its own.
+  const reviewOf = new Map<number, Set<number>>();
+  for (const [i, j] of reviewEdges) {
+    const later = Math.max(i, j);
+    const root = clustersAuto[Math.min(i, j)] as number;
+    if (root === clustersAuto[later]) continue;
+    const roots = reviewOf.get(later) ?? new Set<number>();
+    if (roots.size < 3) roots.add(root);
+    reviewOf.set(later, roots);
+  }
+  const reviewOpened = [...reviewOf.values()].reduce((s, r) => s + r.size, 0);
   return {
     mentions: set.length,
     candidatePairs: candidates.size,
     allPairs: (set.length * (set.length - 1)) / 2,
     truePairs: totalTrue,
+    /** Share of true pairs that blocking ever put side by side. */
+    blockingRecall: truesFound.compared / Math.max(1, totalTrue),
     precisionAuto: stats.auto === 0 ? 1 : stats.autoTrue / stats.auto,
     precisionIdentifier: stats.idAuto === 0 ? 1 : stats.idAutoTrue / stats.idAuto,
     identifierLinks: stats.idAuto,
@@ -233,6 +256,8 @@ export function scoreSet(
     clusterRecallWithReview: inCluster(clustersWithReview),
     clusterPrecisionAuto: clusterPrecision(set, clustersAuto),
     reviewQueue: stats.review,
+    /** Review pairs the resolver would open (see above), per 1,000 mentions. */
+    reviewPerThousand: (reviewOpened * 1000) / Math.max(1, set.length),
     reviewPrecision: stats.review === 0 ? 1 : stats.reviewTrue / stats.review,
     perType: Object.fromEntries(
       [...perType].map(([t, e]) => [
@@ -244,7 +269,7 @@ export function scoreSet(
         },
       ]),
     ),
-    config: DEFAULT_MATCHING_CONFIG.version,
+    config: config.version,
     falseLinks,
   };
 }
@@ -259,7 +284,20 @@ export function evaluateRor() {
     const { set, truePairs, organisations } = rorSet(rows, split);
     out[split] = { ...scoreSet(set, truePairs, labels), organisations };
   }
-  return out;
+  const namesOnly = rorSet(rows, 'held-out', { country: false });
+  return {
+    ...out,
+    namesOnly: {
+      ...scoreSet(namesOnly.set, namesOnly.truePairs, ROR_KINDS),
+      organisations: namesOnly.organisations,
+    },
+  };
+}
+
+/** The real 360Giving recipients, a mention per grant, ids hidden on half: the held-out half. */
+export function evaluateRecipients() {
+  const { set, truePairs, organisations } = recipientSet('held-out');
+  return { ...scoreSet(set, truePairs, RECIPIENT_LABELS), organisations };
 }
 
 /** Organisation and grant links on the generated multi-funder corpus, whose truth is known by construction. */
@@ -424,6 +462,8 @@ function organisationTable(r: ReturnType<typeof scoreSet>): string {
 | F1, automatic (pair by pair) | ${pct(f1(r.precisionAuto, r.recallAuto))} | |
 | pairs in the review band (precision) | ${count(r.reviewQueue)} (${pct(r.reviewPrecision)}) | |
 | candidate pairs scored (of all pairs) | ${count(r.candidatePairs)} (of ${count(r.allPairs)}) | |
+| true pairs blocking compared | ${pct(r.blockingRecall)} | ≥ 95% |
+| review pairs opened per 1,000 new mentions (best of up to 3 other organisations each) | ${r.reviewPerThousand.toFixed(0)} | |
 
 | variant type | true pairs | recall, automatic | recall, with review |
 |---|---|---|---|
@@ -449,6 +489,10 @@ ${count(h.truePairs)} true pairs) is the result. Tuning half: precision automati
 Held-out half:
 
 ${organisationTable(h)}
+
+The same held-out names **without their country** (names only, as many published files are):
+
+${organisationTable(ror.namesOnly)}
 `;
 }
 
@@ -456,12 +500,13 @@ function render(
   real: ReturnType<typeof evaluate>,
   corpus: Awaited<ReturnType<typeof evaluateCorpus>>,
   ror: ReturnType<typeof evaluateRor>,
+  recipients: ReturnType<typeof evaluateRecipients>,
 ): string {
   const g = corpus.grantLinks;
   return `<!-- eval:dedupe -->
 ## De-duplication quality (\`npm run eval:dedupe\`, ${new Date().toISOString().slice(0, 10)})
 
-Config ${real.config} (thresholds in \`shared/organisations/scoring.ts\`). Candidates come from the resolver's own
+Config ${real.config}: m, u and thresholds (automatic ${DEFAULT_MATCHING_CONFIG.autoLink}, review ${DEFAULT_MATCHING_CONFIG.review}) estimated by \`npm run tune:matching\` on the tuning halves only (\`shared/organisations/reference/matching-weights.json\`); word weights from \`reference/token-frequencies.json\`. Candidates come from the resolver's own
 blocking (\`mentionBlockKeys\`/\`queryKeys\`, the first ${DEFAULT_BLOCK_CAP} members of a block), with mentions arriving one at a
 time; every candidate pair is scored and banded as the resolver does. "Through organisations" counts a true pair as
 found when a chain of links puts both mentions in one organisation, which is what the hub stores.
@@ -475,6 +520,15 @@ same name at the same postcode (a charity re-registered as a CIO, a school liste
 read off the records, not off the matcher.
 
 ${organisationTable(real)}
+
+### Organisation links, real 360Giving recipients with ids hidden on half
+
+Every grant's recipient in the two real files is one mention, in file order; on half of the records (seeded) the
+registered ids are hidden (\`eval/real-recipients.ts\`). Truth: one published id, or one name at one postcode, is
+one organisation. Split by SHA-256 of the organisation; the held-out half (${count(recipients.organisations)} organisations, ${count(recipients.mentions)}
+mentions, ${count(recipients.truePairs)} true pairs) is reported. "names differ" are the true pairs whose names differ after case and spacing.
+
+${organisationTable(recipients)}
 
 ${rorSection(ror)}
 ### Organisation links, generated multi-funder corpus
@@ -518,14 +572,17 @@ ${Object.entries(g.perKind)
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const result = evaluate();
   const ror = evaluateRor();
+  const recipients = evaluateRecipients();
   const corpus = await evaluateCorpus();
   console.log(
     JSON.stringify(
       {
         real: { ...result, falseLinks: result.falseLinks.slice(0, 20) },
+        recipients: { ...recipients, falseLinks: recipients.falseLinks.slice(0, 20) },
         ror: ror && {
           tuning: { ...ror.tuning, falseLinks: ror.tuning.falseLinks.slice(0, 20) },
           heldOut: { ...ror['held-out'], falseLinks: ror['held-out'].falseLinks.length },
+          namesOnly: { ...ror.namesOnly, falseLinks: ror.namesOnly.falseLinks.length },
         },
         corpus: {
           ...corpus,
@@ -541,7 +598,7 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   );
   const path = resolve(ROOT, 'BENCHMARKS.md');
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const section = render(result, corpus, ror);
+  const section = render(result, corpus, ror, recipients);
   const next = /<!-- eval:dedupe -->[\s\S]*<!-- \/eval:dedupe -->\n?/.test(current)
     ? current.replace(/<!-- eval:dedupe -->[\s\S]*<!-- \/eval:dedupe -->\n?/, section)
     : `${current.trimEnd()}\n\n${section}`;

@@ -55,7 +55,7 @@ export function loadRor(path = ROR_NAMES): Row[] | null {
  * One split as a labelled set: every name of every organisation in it is a mention (in a seeded random order of
  * arrival), and every two names of one organisation are a true pair, labelled with its kind and its country.
  */
-export function rorSet(rows: Row[], split: RorSplit) {
+export function rorSet(rows: Row[], split: RorSplit, options: { country?: boolean } = {}) {
   const byOrg = new Map<string, Row[]>();
   for (const row of rows) {
     if (splitOf(row.ror_id) !== split) continue;
@@ -71,7 +71,7 @@ export function rorSet(rows: Row[], split: RorSplit) {
     mention: toMention({
       id: `360G-ROR-${row.ror_id}-${i}`,
       name: row.name,
-      ...(row.country_code ? { addressCountry: row.country_code } : {}),
+      ...(row.country_code && options.country !== false ? { addressCountry: row.country_code } : {}),
     }),
     entity: row.ror_id,
     variant: kindOf(row),

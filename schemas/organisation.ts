@@ -20,25 +20,34 @@ export const MentionFeaturesSchema = z.object({
   tokens: z.array(z.string()),
   acronyms: z.array(z.string()),
   writtenAcronyms: z.array(z.string()),
+  // Added with the graded scoring (2026-12): mentions stored before carry neither until re-resolved.
+  legalForms: z.array(z.string()).default([]),
+  qualifiers: z.array(z.string()).default([]),
   country: z.string().nullable(),
   postcode: z.string().nullable(),
   domain: z.string().nullable(),
 });
 
 export const FeatureSchema = z.enum([
+  // Graded features (2026-12): each compared once, on one level.
   'registeredId',
   'name',
+  'legalForm',
+  'qualifier',
+  'country',
+  'postcode',
+  'domain',
+  // Features of links made before 2026-12, kept readable in their stored evidence.
   'nameFuzzy',
   'fingerprint',
   'tokens',
   'acronym',
-  'domain',
-  'country',
-  'postcode',
 ]);
 export const EvidenceSchema = z.object({
   feature: FeatureSchema,
-  outcome: z.enum(['agree', 'disagree', 'missing']),
+  /** The comparison level reached ("exact", "contained", "one-sided", ...), or "missing"; before 2026-12
+   * "agree" or "disagree". */
+  outcome: z.string().max(40),
   weight: z.number(),
 });
 

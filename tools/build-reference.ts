@@ -67,3 +67,91 @@ const common = [...frequency]
   .map(([token]) => token);
 writeFileSync(join(TARGET, 'common-name-tokens.json'), `${JSON.stringify(common)}\n`);
 console.log(`${common.length} common name tokens from ${names.size} recipient names`);
+
+// Country names and codes in basic form ("united kingdom", "gb", "korea"), so that a bracketed or dashed country
+// ("Pfizer (United States)", "Oxfam - GB") is read as the country it is, not as a branch or site of the name.
+// From the 360Giving countryCode codelist: each title, its part before a comma ("Korea, Republic of" is "Korea"),
+// and the code; plus the short forms publishers write that the codelist does not.
+const { basicForm } = await import('../shared/organisations/names.ts');
+const CODELIST = resolve(
+  import.meta.dirname,
+  '..',
+  '..',
+  'shared',
+  'data',
+  '360giving',
+  'schema',
+  'codelists',
+);
+const { parse: parseCsv } = await import('csv-parse/sync');
+const countries = parseCsv(readFileSync(join(CODELIST, 'countryCode.csv')), { columns: true }) as Array<{
+  Code: string;
+  Title: string;
+}>;
+const countryNames = new Map<string, string>();
+for (const { Code, Title } of countries) {
+  for (const form of [
+    Title,
+    Title.split(',')[0] ?? '',
+    Title.replace(/ of (America|Great Britain.*)$/, ''),
+    Code,
+  ]) {
+    const basic = basicForm(form);
+    if (basic && !countryNames.has(basic)) countryNames.set(basic, Code);
+  }
+}
+const SHORT_FORMS: Record<string, string> = {
+  uk: 'GB',
+  'great britain': 'GB',
+  britain: 'GB',
+  england: 'GB',
+  scotland: 'GB',
+  wales: 'GB',
+  'northern ireland': 'GB',
+  usa: 'US',
+  'u s a': 'US',
+  america: 'US',
+  'south korea': 'KR',
+  'north korea': 'KP',
+  russia: 'RU',
+  taiwan: 'TW',
+  vietnam: 'VN',
+  iran: 'IR',
+  syria: 'SY',
+  laos: 'LA',
+  palestine: 'PS',
+  'czech republic': 'CZ',
+  turkey: 'TR',
+};
+for (const [form, code] of Object.entries(SHORT_FORMS)) countryNames.set(form, code);
+writeFileSync(
+  join(TARGET, 'country-names.json'),
+  `${JSON.stringify(Object.fromEntries([...countryNames].sort((a, b) => a[0].localeCompare(b[0]))))}\n`,
+);
+console.log(`${countryNames.size} country names and codes`);
+
+// Token frequencies the resolver weighs name words by until a hub holds its own: how many of the real names use
+// each word, per 10,000 names, from the 360Giving recipients and the TUNING half of the ROR names only (the
+// held-out half is what eval:dedupe reports). Words in fewer than 3 names are left out (they count as rare).
+const { toMention } = await import('../shared/organisations/mention.ts');
+const { loadRor, splitOf } = await import('../eval/ror-names.ts');
+const tokenNames = [
+  ...names,
+  ...(loadRor() ?? []).filter((row) => splitOf(row.ror_id) === 'tuning').map((row) => row.name),
+];
+const documentFrequency = new Map<string, number>();
+for (const name of tokenNames) {
+  for (const token of toMention({ name }).tokens)
+    documentFrequency.set(token, (documentFrequency.get(token) ?? 0) + 1);
+}
+const perTenThousand = Object.fromEntries(
+  [...documentFrequency]
+    .filter(([, n]) => n >= 3)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([token, n]) => [token, Math.round((n * 10_000 * 100) / tokenNames.length) / 100]),
+);
+writeFileSync(
+  join(TARGET, 'token-frequencies.json'),
+  `${JSON.stringify({ names: tokenNames.length, perTenThousand })}\n`,
+);
+console.log(`${Object.keys(perTenThousand).length} token frequencies from ${tokenNames.length} names`);

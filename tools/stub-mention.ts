@@ -25,6 +25,8 @@ export function stubMention(overrides: Partial<StoredMention> = {}): StoredMenti
       tokens: [],
       acronyms: [],
       writtenAcronyms: [],
+      legalForms: [],
+      qualifiers: [],
       country: null,
       postcode: null,
       domain: null,

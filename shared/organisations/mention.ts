@@ -1,7 +1,7 @@
 // A recipient mention (how one funder wrote one organisation) and the blocking keys that find its candidates
 // without comparing it to every organisation in the hub.
 import { identifiersOf, type OrgIdentifier } from './identifiers.ts';
-import { asAcronym, nameVariants, normalizeName } from './names.ts';
+import { asAcronym, nameParts, normalizeName } from './names.ts';
 
 export interface Mention {
   name: string;
@@ -13,6 +13,10 @@ export interface Mention {
   acronyms: string[];
   /** Acronyms the funder actually wrote ("IDC", "IDC (...)"), as opposed to initials computed from a name. */
   writtenAcronyms: string[];
+  /** Legal forms written at the end of a name, as compared ("Ltd", "GmbH", "AG"): Deutsche Bank AG is not its GmbH. */
+  legalForms: string[];
+  /** Branches, sites or places written beside the name (see nameParts): two branches are two organisations. */
+  qualifiers: string[];
   country: string | null;
   postcode: string | null;
   domain: string | null;
@@ -39,10 +43,18 @@ function domainOf(url: string | undefined): string | null {
 }
 
 export function toMention(org: OrganisationInput): Mention {
-  const variants = nameVariants(org.name).map(normalizeName);
+  const parts = nameParts(org.name);
+  // A variant written as an acronym is its letters ("BSH&I" is "bshi", not "bsh and i").
+  const variants = parts.variants.map((v) => {
+    const normalized = normalizeName(v);
+    const written = asAcronym(v);
+    return written
+      ? { ...normalized, normalized: written, tokens: [written], fingerprint: written }
+      : normalized;
+  });
   const acronyms = new Set<string>();
   const writtenAcronyms = new Set<string>();
-  for (const variant of nameVariants(org.name)) {
+  for (const variant of parts.variants) {
     const written = asAcronym(variant);
     if (written) {
       acronyms.add(written);
@@ -58,6 +70,8 @@ export function toMention(org: OrganisationInput): Mention {
     tokens: [...new Set(variants.flatMap((v) => v.tokens))],
     acronyms: [...acronyms],
     writtenAcronyms: [...writtenAcronyms],
+    legalForms: [...new Set(variants.flatMap((v) => v.legalForms))].sort(),
+    qualifiers: [...new Set(parts.qualifiers)].sort(),
     country: org.addressCountry ? org.addressCountry.trim().toUpperCase().slice(0, 2) : null,
     postcode: org.postalCode ? org.postalCode.replace(/\s+/g, '').toUpperCase() : null,
     domain: domainOf(org.url),

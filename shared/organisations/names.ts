@@ -1,12 +1,18 @@
 // Organisation names reduced to comparable forms: case, accents, punctuation, abbreviations, legal forms
 // (from opensanctions' org_types) and stop words, plus the acronyms a name is known by.
+import countryNames from './reference/country-names.json' with { type: 'json' };
 import legalForms from './reference/legal-forms.json' with { type: 'json' };
+
+const COUNTRY_NAMES: Readonly<Record<string, string>> = countryNames;
 
 const STOP_WORDS = new Set([
   ...['the', 'of', 'for', 'and', 'in', 'on', 'a', 'an', 'to'],
   ...['de', 'la', 'las', 'los', 'el', 'en', 'del', 'para', 'por', 'con', 'y'],
   ...['des', 'du', 'le', 'les', 'et', 'der', 'die', 'das', 'und'],
 ]);
+
+/** Words too common to say anything about which organisation a name is ("the", "of", "de"). */
+export const isStopWord = (word: string) => STOP_WORDS.has(word);
 
 /** Common abbreviations in funders' recipient names; expanded so "Intl." meets "International". */
 const ABBREVIATIONS: Record<string, string> = {
@@ -98,27 +104,59 @@ export function normalizeName(name: string): NormalizedName {
   };
 }
 
-/**
- * The names an organisation is written as: "IDC (International Detention Coalition)" is both "IDC" and
- * "International Detention Coalition"; "PICUM - Platform for ..." is both halves.
- */
-export function nameVariants(name: string): string[] {
-  const variants = new Set<string>([name.trim()]);
-  const paren = /^(.*?)\s*\(([^)]+)\)\s*(.*)$/.exec(name);
-  if (paren) {
-    variants.add(`${paren[1] ?? ''} ${paren[3] ?? ''}`.trim());
-    variants.add((paren[2] ?? '').trim());
-  }
-  const dash = /^(\S.*?)\s+[-–—]\s+(\S.*)$/.exec(name);
-  if (dash) {
-    variants.add((dash[1] ?? '').trim());
-    variants.add((dash[2] ?? '').trim());
-  }
-  return [...variants].filter((v) => v.length > 0);
+export interface NameParts {
+  /** The names the organisation is written as: the whole name, or each half when one half is an acronym. */
+  variants: string[];
+  /** A branch, site or place written beside the name ("Citizens Advice - Camden", "Friends of X (Bridlington)"). */
+  qualifiers: string[];
 }
 
-/** A name written as an acronym ("IDC", "P.I.C.U.M."): its letters in lower case, else null. */
+/** Whether a bracketed or dashed part names a country ("United States", "UK", "GB" in capitals). */
+function isCountry(part: string): boolean {
+  const basic = basicForm(part);
+  if (!(basic in COUNTRY_NAMES)) return false;
+  // Two-letter codes are ordinary words too ("in", "it"): a code counts only when written in capitals.
+  return basic.length > 2 || /^[A-Z]{2}$/.test(part.trim());
+}
+
+/** Whether the part is only legal forms ("(Pty)", "(CIO)", "(UK) Ltd" is not). */
+function isLegalForm(part: string): boolean {
+  const words = basicForm(part).split(' ').filter(Boolean);
+  return words.length > 0 && stripLegalForms(['x', ...words]).words.join(' ') === 'x';
+}
+
+/**
+ * How an organisation is written: "IDC (International Detention Coalition)" is both "IDC" and "International
+ * Detention Coalition", as is "PICUM - Platform for ..."; but a bracketed or dashed part that is not an acronym of
+ * the rest is a branch, site or place of it ("Henry Booth House - Humpty Dumpty"), kept apart as a qualifier so
+ * that two branches never agree as a full name. A bracketed or dashed country says where, not which: it is dropped.
+ */
+export function nameParts(name: string): NameParts {
+  const whole = name.trim();
+  const paren = /^(.*?)\s*\(([^)]+)\)\s*(.*)$/.exec(whole);
+  const dash = /^(\S.*?)\s+[-–—]\s+(\S.*)$/.exec(whole);
+  const split = paren
+    ? { main: `${paren[1] ?? ''} ${paren[3] ?? ''}`.trim(), part: (paren[2] ?? '').trim() }
+    : dash
+      ? { main: (dash[1] ?? '').trim(), part: (dash[2] ?? '').trim() }
+      : null;
+  if (!split?.main || !split.part) return { variants: whole ? [whole] : [], qualifiers: [] };
+  if (asAcronym(split.main) || asAcronym(split.part)) {
+    return { variants: [...new Set([whole, split.main, split.part])], qualifiers: [] };
+  }
+  if (isCountry(split.part)) return { variants: [split.main], qualifiers: [] };
+  if (isLegalForm(split.part)) return { variants: [whole.replace(/[()]/g, ' ')], qualifiers: [] };
+  const qualifier = normalizeName(split.part).normalized;
+  return { variants: [split.main], qualifiers: qualifier ? [qualifier] : [] };
+}
+
+/** The names an organisation is written as (see nameParts). */
+export function nameVariants(name: string): string[] {
+  return nameParts(name).variants;
+}
+
+/** A name written as an acronym ("IDC", "P.I.C.U.M.", "BSH&I"): its letters in lower case, else null. */
 export function asAcronym(name: string): string | null {
-  const letters = name.replace(/[.\s]/g, '');
+  const letters = name.replace(/[.\s&]/g, '');
   return /^[A-Z]{2,8}$/.test(letters) ? letters.toLowerCase() : null;
 }

@@ -282,7 +282,7 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
       const { next, previous } = write;
       const oldKeys = new Set(previous?.blockKeys ?? []);
       const newKeys = new Set(next?.blockKeys ?? []);
-      const featuresChanged = previous?.featuresHash !== next?.featuresHash;
+      const featuresChanged = JSON.stringify(previous?.features) !== JSON.stringify(next?.features);
       const transact: Array<Record<string, unknown>> = [];
       const target = next ?? previous;
       if (!target) return;

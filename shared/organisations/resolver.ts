@@ -43,8 +43,19 @@ export interface MentionResult {
   pairsOpened: number;
 }
 
+/**
+ * The recipient as written (name, identifiers, country, postcode, web domain), hashed: what a person's decision
+ * about a mention holds for. Derived features (normalised names, levels) may change with the matcher; this does not.
+ */
 export function featuresHash(features: Mention): string {
-  return createHash('sha256').update(JSON.stringify(features)).digest('base64url').slice(0, 22);
+  const written = {
+    name: features.name,
+    identifiers: features.identifiers.map((i) => i.canonical).sort(),
+    country: features.country,
+    postcode: features.postcode,
+    domain: features.domain,
+  };
+  return createHash('sha256').update(JSON.stringify(written)).digest('base64url').slice(0, 22);
 }
 
 export function pairIdOf(a: string, b: string): string {
@@ -279,7 +290,13 @@ export function createResolver(deps: ResolverDeps) {
     const meter = options.meter;
     const id = mentionIdOf(grant.funderId, grant.grantId, index);
     const features = toMention(organisation);
-    const hash = featuresHash(features);
+    // A mention stored by an earlier matcher carries that matcher's hash: while the recipient is written the same
+    // way it keeps it, so decisions people made about it still hold.
+    const sameRecipient =
+      previous !== null &&
+      (previous.featuresHash === featuresHash(features) ||
+        featuresHash(previous.features) === featuresHash(features));
+    const hash = sameRecipient ? previous.featuresHash : featuresHash(features);
     const attributes = {
       mentionId: id,
       funderId: grant.funderId,
@@ -309,11 +326,14 @@ export function createResolver(deps: ResolverDeps) {
         pairsOpened: 0,
       };
     }
-    const sameRecipient = previous !== null && previous.featuresHash === hash;
     if (sameRecipient && (!options.force || previous.link.method === 'decision')) {
-      const changed = (Object.keys(attributes) as Array<keyof typeof attributes>).some(
-        (k) => JSON.stringify(previous[k]) !== JSON.stringify(attributes[k]),
-      );
+      // Features derived by an earlier matcher are brought up to date (and re-filed) without moving the mention.
+      const upgraded = JSON.stringify(previous.features) !== JSON.stringify(features);
+      const changed =
+        upgraded ||
+        (Object.keys(attributes) as Array<keyof typeof attributes>).some(
+          (k) => JSON.stringify(previous[k]) !== JSON.stringify(attributes[k]),
+        );
       if (!changed) {
         // A re-delivered record whose first run failed after the mention was written: finish the money links.
         await linkMoney(previous, meter);
@@ -325,7 +345,13 @@ export function createResolver(deps: ResolverDeps) {
           pairsOpened: 0,
         };
       }
-      const updated = { ...previous, ...attributes, revision: previous.revision + 1 };
+      const updated = {
+        ...previous,
+        ...attributes,
+        features,
+        blockKeys: mentionBlockKeys(features),
+        revision: previous.revision + 1,
+      };
       await repo.writeMention({ next: updated, previous, organisations: [] }, meter);
       // A changed amount, date or title can make or break a re-upload or contribution link.
       await linkMoney(updated, meter);

@@ -98,7 +98,7 @@ describe('de-duplication through the API', () => {
     );
     await put('macarthur', 'px-1', {
       id: '360G-mac-px',
-      name: 'Praxis Projects Trust',
+      name: 'Northfield Lettings',
       companyNumber: '4318732',
     });
     await hub.poller?.drain();
@@ -109,7 +109,7 @@ describe('de-duplication through the API', () => {
     const detail = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/duplicates/${mine?.pairId}`);
     expect(detail.body.evidence).toContainEqual({
       feature: 'registeredId',
-      outcome: 'agree',
+      outcome: 'shared',
       weight: expect.any(Number),
     });
     // A funder with no side in the pair does not see it.
@@ -157,7 +157,7 @@ describe('de-duplication through the API', () => {
     await put('osf', 'hc-1', { id: 'GB-COH-05112233', name: 'Housing Collective' });
     await put('nef', 'hc-1', {
       id: '360G-nef-hc',
-      name: 'North Housing Trust',
+      name: 'Osprey Lettings',
       companyNumber: '5112233',
     });
     await hub.poller?.drain();
@@ -188,7 +188,7 @@ describe('de-duplication through the API', () => {
     await put('osf', 'mo-1', { id: 'GB-COH-07112244', name: 'Migrants Organise' }, { visibility: 'private' });
     await put('macarthur', 'mo-1', {
       id: '360G-mac-mo',
-      name: 'Migrant Organising Centre',
+      name: 'Wren Street Lettings',
       companyNumber: '7112244',
     });
     await hub.poller?.drain();
@@ -229,7 +229,7 @@ describe('de-duplication through the API', () => {
     await put('osf', 'vc-1', { id: 'GB-COH-09112255', name: 'Detention Forum' });
     await put('macarthur', 'vc-1', {
       id: '360G-mac-vc',
-      name: 'The Detention Forum Project',
+      name: 'Heron Lane Lettings',
       companyNumber: '9112255',
     });
     await hub.poller?.drain();
@@ -250,7 +250,7 @@ describe('de-duplication through the API', () => {
     await put('osf', 'cli-1', { id: 'GB-COH-03112266', name: 'Kent Refugee Help' }, { amountAwarded: 7e6 });
     await put('macarthur', 'cli-1', {
       id: '360G-mac-krh',
-      name: 'Kent Refugee Action Network',
+      name: 'Medway Lettings',
       companyNumber: '3112266',
     });
     await hub.poller?.drain();
@@ -260,7 +260,7 @@ describe('de-duplication through the API', () => {
     const pair = pairOf(await queue('osf'), 'cli-1');
     expect(listed.stdout.split('\n')[1]).toContain(pair?.pairId); // the largest amount comes first
     const shown = await runCofund(hub.url, ['duplicates', 'show', pair?.pairId ?? ''], key('osf', 'viewer'));
-    expect(shown.stdout).toMatch(/registeredId\s+agree\s+\+\d/);
+    expect(shown.stdout).toMatch(/registeredId\s+shared\s+\+\d/);
     const refused = await runCofund(
       hub.url,
       ['duplicates', 'confirm', pair?.pairId ?? ''],

@@ -27,14 +27,14 @@ beforeAll(async () => {
   world = await buildWorld(hub.services);
   osfGrants = await seedGrants(hub.services, world, 'osf');
   await seedGrants(hub.services, world, 'macarthur');
-  // A doubtful pair between OSF's private grant and MacArthur's shared one (one company number, two names).
+  // A doubtful pair between OSF's private grant and MacArthur's shared one (one company number, two names that share nothing).
   const pairGrants = [
     ['osf', 'osf-pair', 'private', { id: 'GB-COH-03112266', name: 'Kent Refugee Help' }],
     [
       'macarthur',
       'mac-pair',
       'hub',
-      { id: '360G-mac-krh', name: 'Kent Refugee Action Network', companyNumber: '3112266' },
+      { id: '360G-mac-krh', name: 'Medway Lettings', companyNumber: '3112266' },
     ],
   ] as const;
   for (const [funder, id, visibility, org] of pairGrants) {

@@ -92,7 +92,7 @@ async function writeRun(tag: string, charities: number): Promise<DynamoDBRecord[
       'macarthur',
       `${tag}-doubt-b`,
       { visibility: 'hub' },
-      { id: `360G-mac-k-${run}`, name: `${word} Kestrel Voices Network`, companyNumber },
+      { id: `360G-mac-k-${run}`, name: `${word} Osprey Lettings`, companyNumber },
     ],
   );
   const records: DynamoDBRecord[] = [];

@@ -47,7 +47,7 @@ describe('incremental organisation resolution', () => {
     const linked = await mention('macarthur', 'r-1');
     expect(linked?.link.withMentionId).toBe('osf#r-1#0');
     expect(linked?.link.evidence).toContainEqual(
-      expect.objectContaining({ feature: 'registeredId', outcome: 'agree' }),
+      expect.objectContaining({ feature: 'registeredId', outcome: 'shared' }),
     );
     const org = await setup.hub.services.repos.resolution.getOrganisation(first?.orgId ?? '');
     expect(org).toMatchObject({
@@ -86,13 +86,13 @@ describe('incremental organisation resolution', () => {
   });
 
   it('opens a review pair for a doubtful match instead of linking it', async () => {
-    // One company number, but the names disagree: not enough to link without a person.
+    // One company number, but the names have nothing in common: not enough to link without a person.
     const a = await writeAndResolve('osf', 'v-1', {
       ...recipient('Praxis Community Projects', { companyNumber: '04318732' }),
       visibility: 'hub',
     });
     const b = await writeAndResolve('macarthur', 'v-1', {
-      ...recipient('Praxis Projects Trust', { companyNumber: '4318732' }),
+      ...recipient('Northfield Lettings', { companyNumber: '4318732' }),
       visibility: 'hub',
     });
     expect(b?.orgId).not.toBe(a?.orgId);
@@ -105,8 +105,8 @@ describe('incremental organisation resolution', () => {
       visibility: 'hub',
     });
     await writeAndResolve('osf', 'kh-1', hubGrant('Kestrel Advice Hub', '07771111'));
-    const first = await writeAndResolve('macarthur', 'kh-1', hubGrant('Kestrel Hub Trust', '7771111'));
-    const second = await writeAndResolve('macarthur', 'kh-2', hubGrant('Kestrel Hub Trust', '7771111'));
+    const first = await writeAndResolve('macarthur', 'kh-1', hubGrant('Osprey Lettings', '7771111'));
+    const second = await writeAndResolve('macarthur', 'kh-2', hubGrant('Osprey Lettings', '7771111'));
     expect(second?.orgId).toBe(first?.orgId);
     expect((first?.pairsOpened ?? 0) + (second?.pairsOpened ?? 0)).toBe(2);
     const queue = await setup.hub.services.duplicates.list(setup.ctx('osf', 'viewer'), { limit: 100 });
@@ -122,7 +122,7 @@ describe('incremental organisation resolution', () => {
     const b = await writeAndResolve(
       'macarthur',
       'v-2',
-      recipient('Kinder Hub Trust', { companyNumber: '5318733' }),
+      recipient('Wren Street Lettings', { companyNumber: '5318733' }),
     );
     expect(b?.orgId).not.toBe(a?.orgId);
     expect(b?.pairsOpened).toBe(0);
@@ -132,7 +132,7 @@ describe('incremental organisation resolution', () => {
       visibility: 'collaborative:epim',
     });
     const d = await writeAndResolve('nef', 'v-3', {
-      ...recipient('Lantern Hub Trust', { companyNumber: '5318734' }),
+      ...recipient('Heron Lane Lettings', { companyNumber: '5318734' }),
       visibility: 'collaborative:epim',
     });
     expect(d?.orgId).not.toBe(c?.orgId);

@@ -76,7 +76,9 @@ describe('scorePair', () => {
   it('scores name variants of one grantee at least for review, and explains each feature', () => {
     const pair = scorePair(idcOsf, idcMac);
     expect(['link', 'review']).toContain(pair.band);
-    expect(pair.evidence.find((e) => e.feature === 'fingerprint')).toMatchObject({ outcome: 'agree' });
+    // "Intl." is "International": the names agree exactly once abbreviations are expanded; one feature, one level.
+    expect(pair.evidence.find((e) => e.feature === 'name')).toMatchObject({ outcome: 'exact' });
+    expect(pair.evidence.filter((e) => e.feature === 'name')).toHaveLength(1);
     expect(pair.evidence.find((e) => e.feature === 'registeredId')).toMatchObject({
       outcome: 'missing',
       weight: 0,
@@ -110,8 +112,7 @@ describe('scorePair', () => {
 });
 
 describe('estimateConfig', () => {
-  it('learns m and u from pairs labelled by registered identifiers, keeping the registration weight', () => {
-    // The labels come from the identifiers: these pairs share one, the other holds two different ones.
+  it('learns m and u per level from labelled and random pairs, keeping the registration weight', () => {
     const same: Array<[ReturnType<typeof toMention>, ReturnType<typeof toMention>]> = [
       [
         toMention({ id: 'GB-CHC-1120729', name: 'Abigail Housing' }),
@@ -129,8 +130,149 @@ describe('estimateConfig', () => {
       ],
     ];
     const learnt = estimateConfig(same, different);
-    expect(learnt.features.name.m).toBeGreaterThan(learnt.features.name.u);
-    expect(learnt.features.registeredId).toEqual(DEFAULT_MATCHING_CONFIG.features.registeredId);
-    expect(learnt.version).toContain('estimated(2/1)');
+    // Too few pairs to estimate from (fewer than 50 compare the name): the configured levels stand.
+    expect(learnt.levels.name).toEqual(DEFAULT_MATCHING_CONFIG.levels.name);
+    const many = estimateConfig(
+      Array.from({ length: 60 }, () => same[1] as (typeof same)[number]),
+      Array.from({ length: 60 }, () => different[0] as (typeof same)[number]),
+    );
+    expect(many.levels.name.exact.m).toBeGreaterThan(many.levels.name.exact.u);
+    expect(many.levels.name.different.u).toBeGreaterThan(many.levels.name.different.m);
+    expect(many.levels.registeredId).toEqual(DEFAULT_MATCHING_CONFIG.levels.registeredId);
+    expect(many.version).toContain('estimated(60/60)');
+  });
+});
+
+describe('graded levels on the error classes real names showed (issue 19)', () => {
+  const band = (a: Parameters<typeof toMention>[0], b: Parameters<typeof toMention>[0]) =>
+    scorePair(toMention(a), toMention(b));
+  const levels = (a: Parameters<typeof toMention>[0], b: Parameters<typeof toMention>[0]) =>
+    Object.fromEntries(band(a, b).evidence.map((e) => [e.feature, e.outcome]));
+
+  it('keeps branches and sites apart: a dashed or bracketed part that is not an acronym is a qualifier', () => {
+    const branch = levels(
+      { name: 'Henry Booth House - Humpty Dumpty' },
+      { name: 'Henry Booth House - Kiddie Kottage' },
+    );
+    expect(branch).toMatchObject({ name: 'exact', qualifier: 'different' });
+    expect(band({ name: 'Citizens Advice - Camden' }, { name: 'Citizens Advice - Islington' }).band).not.toBe(
+      'link',
+    );
+    expect(
+      band({ name: 'Bowne Global Solutions (France)' }, { name: 'Bowne Global Solutions (Germany)' }).band,
+    ).not.toBe('link');
+    expect(
+      levels({ name: 'Friends of the Elderly (Bridlington)' }, { name: 'Friends of the Elderly' }),
+    ).toMatchObject({
+      qualifier: 'one-sided',
+    });
+    // A bracketed country says where, not which; an acronym beside a name is another name for it.
+    expect(toMention({ name: 'Abbott (United States)' })).toMatchObject({
+      names: ['abbott'],
+      qualifiers: [],
+    });
+    expect(
+      band(
+        { name: 'Abbott (United States)', addressCountry: 'US' },
+        { name: 'Western Digital (United States)', addressCountry: 'US' },
+      ).band,
+    ).toBe('no-link');
+    expect(toMention({ name: 'IDC (International Detention Coalition)' }).qualifiers).toEqual([]);
+  });
+
+  it('compares legal forms: Deutsche Bank AG is not Deutsche Bank GmbH', () => {
+    const pair = levels({ name: 'Deutsche Bank AG' }, { name: 'Deutsche Bank GmbH' });
+    expect(pair).toMatchObject({ name: 'exact', legalForm: 'different' });
+    expect(band({ name: 'Deutsche Bank AG' }, { name: 'Deutsche Bank GmbH' }).band).not.toBe('link');
+    expect(levels({ name: 'Deutsche Bank AG' }, { name: 'Deutsche Bank' }).legalForm).toBe('missing');
+  });
+
+  it('counts word order once: a reordered name is one level, not two agreements', () => {
+    const pair = band({ name: 'University of NSW, Sydney' }, { name: 'University of Sydney, NSW' });
+    expect(pair.evidence.filter((e) => e.feature === 'name')).toEqual([
+      expect.objectContaining({ outcome: 'reordered' }),
+    ]);
+    expect(pair.band).not.toBe('link');
+  });
+
+  it('weighs generic words little: one extra word is containment, not four disagreements', () => {
+    const frequencies = (t: string) => ({ uk: 2000, trust: 3000 })[t as 'uk'] ?? 1;
+    const taxaid = scorePair(
+      toMention({ name: 'TaxAid' }),
+      toMention({ name: 'TaxAid UK' }),
+      undefined,
+      frequencies,
+    );
+    expect(taxaid.evidence.find((e) => e.feature === 'name')?.outcome).toBe('contained');
+    expect(taxaid.band).not.toBe('no-link');
+    const wildscreen = scorePair(
+      toMention({ name: 'Wildscreen' }),
+      toMention({ name: 'The Wildscreen Trust' }),
+      undefined,
+      frequencies,
+    );
+    expect(wildscreen.score).toBeGreaterThan(0);
+    expect(wildscreen.band).not.toBe('no-link');
+  });
+
+  it('takes numbers of different schemes as missing, and an acronym against its expansion to review', () => {
+    const pair = band(
+      { name: 'MACC', charityNumber: '1124727', addressCountry: 'GB' },
+      { name: 'Manchester Alliance for Community Care', companyNumber: '06528342', addressCountry: 'GB' },
+    );
+    expect(Object.fromEntries(pair.evidence.map((e) => [e.feature, e.outcome]))).toMatchObject({
+      registeredId: 'missing',
+      name: 'acronym',
+    });
+    expect(pair.band).not.toBe('no-link');
+  });
+
+  it('sends a shared registered number to review at least, whatever the names', () => {
+    const pair = band(
+      { name: 'Get Connected', charityNumber: '1108474' },
+      { name: 'Get Connected Helpline', charityNumber: '1108474' },
+    );
+    expect(pair.band).not.toBe('no-link');
+    // Nothing else agrees (another legal form, another country): the shared number still asks a person.
+    const unlike = band(
+      { id: 'GB-CHC-1108474', name: 'Get Connected Ltd', addressCountry: 'GB' },
+      { id: 'GB-CHC-1108474', name: 'Helpline CIC', addressCountry: 'IE' },
+    );
+    expect(unlike).toMatchObject({ band: 'review', rule: 'shared-registration' });
+  });
+
+  it('never counts a shared postcode or web domain for names that differ', () => {
+    const sites = scorePair(
+      toMention({
+        name: 'Humpty Dumpty Day Nursery',
+        postalCode: '60609',
+        addressCountry: 'US',
+        url: 'hbh.org',
+      }),
+      toMention({
+        name: 'Kiddie Kottage Learning Centre',
+        postalCode: '60609',
+        addressCountry: 'US',
+        url: 'hbh.org',
+      }),
+    );
+    expect(sites.evidence.filter((e) => e.feature === 'postcode' || e.feature === 'domain')).toEqual([
+      expect.objectContaining({ outcome: 'same', weight: 0 }),
+      expect.objectContaining({ outcome: 'same', weight: 0 }),
+    ]);
+    expect(sites.band).toBe('no-link');
+    // A ZIP is a town, a UK unit postcode a street: they are different levels.
+    const zip = levels(
+      { name: 'A', postalCode: '60609', addressCountry: 'US' },
+      { name: 'A', postalCode: '60609', addressCountry: 'US' },
+    );
+    const unit = levels({ name: 'A', postalCode: 'BS1 4QA' }, { name: 'A', postalCode: 'BS14QA' });
+    expect([zip.postcode, unit.postcode]).toEqual(['same', 'unit']);
+  });
+
+  it('never lets a slip turn one number or acronym into another', () => {
+    expect(levels({ name: 'UMR5292' }, { name: 'UMR5298' }).name).toBe('different');
+    expect(levels({ name: 'UNIPD' }, { name: 'UNIPV' }).name).toBe('different');
+    expect(levels({ name: 'IRIS' }, { name: 'IRIS' }).name).toBe('acronym');
   });
 });
