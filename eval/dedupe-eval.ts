@@ -15,6 +15,7 @@ import {
 } from '../shared/organisations/scoring.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import { CORPUS_MEMBERS, type CorpusGrant, generateCorpus } from './multi-funder-corpus.ts';
+import { groupIndexes, pairsWithin } from './pairs.ts';
 import {
   FileSchema,
   GRANTS,
@@ -309,18 +310,9 @@ export async function evaluateCorpus(organisations = 3000) {
     variant: m.variant,
   }));
   const truePairs = new Map<string, string>();
-  const byOrg = new Map<number, number[]>();
-  corpus.mentions.forEach((m, i) => {
-    byOrg.set(m.org, [...(byOrg.get(m.org) ?? []), i]);
-  });
-  for (const members of byOrg.values()) {
-    for (let x = 0; x < members.length; x++) {
-      for (let y = x + 1; y < members.length; y++) {
-        const [i, j] = [members[x] as number, members[y] as number];
-        const variant = corpus.mentions[j]?.variant ?? 'as-is';
-        truePairs.set(`${i}|${j}`, variant);
-      }
-    }
+  for (const group of groupIndexes(corpus.mentions, (m) => m.org)) {
+    for (const [i, j] of pairsWithin(group))
+      truePairs.set(`${i}|${j}`, corpus.mentions[j]?.variant ?? 'as-is');
   }
   const organisationLinks = scoreSet(
     set,
@@ -430,13 +422,11 @@ function clusterPrecision(set: Labelled[], roots: number[]): number {
   let pairs = 0;
   let right = 0;
   for (const group of members.values()) {
-    for (let x = 0; x < group.length; x++) {
-      for (let y = x + 1; y < group.length; y++) {
-        const a = set[group[x] as number];
-        const b = set[group[y] as number];
-        pairs += 1;
-        if (a && b && (a.entity === b.entity || sharesRegistration(a.mention, b.mention))) right += 1;
-      }
+    for (const [x, y] of pairsWithin(group)) {
+      const a = set[x];
+      const b = set[y];
+      pairs += 1;
+      if (a && b && (a.entity === b.entity || sharesRegistration(a.mention, b.mention))) right += 1;
     }
   }
   return pairs === 0 ? 1 : right / pairs;

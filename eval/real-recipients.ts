@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { toMention } from '../shared/organisations/mention.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import type { Labelled } from './dedupe-eval.ts';
+import { groupIndexes, pairsWithin } from './pairs.ts';
 import type { RorSplit } from './ror-names.ts';
 
 export const GRANTS = resolve(import.meta.dirname, '..', 'local', 'demo', '360giving');
@@ -85,22 +86,14 @@ export function recipientSet(split: RorSplit) {
     hidden.push(hide);
   }
   const truePairs = new Map<string, string[]>();
-  const byEntity = new Map<string, number[]>();
-  set.forEach((item, i) => {
-    byEntity.set(item.entity, [...(byEntity.get(item.entity) ?? []), i]);
-  });
+  const groups = groupIndexes(set, (item) => item.entity);
   const plain = (name: string) => name.toLowerCase().replace(/\s+/g, ' ').trim();
-  for (const members of byEntity.values()) {
-    for (let x = 0; x < members.length; x++) {
-      for (let y = x + 1; y < members.length; y++) {
-        const [i, j] = [members[x] as number, members[y] as number];
-        const a = set[i] as Labelled;
-        const b = set[j] as Labelled;
-        const labels = [plain(a.mention.name) === plain(b.mention.name) ? 'names alike' : 'names differ'];
-        if (hidden[i] || hidden[j]) labels.push('ids hidden');
-        truePairs.set(`${i}|${j}`, labels);
-      }
-    }
+  for (const [i, j] of groups.flatMap(pairsWithin)) {
+    const a = set[i] as Labelled;
+    const b = set[j] as Labelled;
+    const labels = [plain(a.mention.name) === plain(b.mention.name) ? 'names alike' : 'names differ'];
+    if (hidden[i] || hidden[j]) labels.push('ids hidden');
+    truePairs.set(`${i}|${j}`, labels);
   }
-  return { set, truePairs, organisations: byEntity.size };
+  return { set, truePairs, organisations: groups.length };
 }

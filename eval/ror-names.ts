@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { toMention } from '../shared/organisations/mention.ts';
 import { seededRandom } from '../tools/seeded-random.ts';
 import type { Labelled } from './dedupe-eval.ts';
+import { groupIndexes, pairsWithin } from './pairs.ts';
 
 export const ROR_NAMES = resolve(
   import.meta.dirname,
@@ -76,24 +77,13 @@ export function rorSet(rows: Row[], split: RorSplit, options: { country?: boolea
     entity: row.ror_id,
     variant: kindOf(row),
   }));
-  const indexesOf = new Map<string, number[]>();
-  names.forEach((row, i) => {
-    indexesOf.set(row.ror_id, [...(indexesOf.get(row.ror_id) ?? []), i]);
-  });
   const truePairs = new Map<string, string[]>();
-  for (const indexes of indexesOf.values()) {
-    for (let x = 0; x < indexes.length; x++) {
-      for (let y = x + 1; y < indexes.length; y++) {
-        const [i, j] = [indexes[x] as number, indexes[y] as number];
-        const a = names[i] as Row;
-        const b = names[j] as Row;
-        const kind = ROR_KINDS.find((k) => kindOf(a) === k || kindOf(b) === k) ?? 'label';
-        const country = (ROR_COUNTRIES as readonly string[]).includes(a.country_code)
-          ? a.country_code
-          : 'other';
-        truePairs.set(`${Math.min(i, j)}|${Math.max(i, j)}`, [kind, `country ${country}`]);
-      }
-    }
+  for (const [i, j] of groupIndexes(names, (row) => row.ror_id).flatMap(pairsWithin)) {
+    const a = names[i] as Row;
+    const b = names[j] as Row;
+    const kind = ROR_KINDS.find((k) => kindOf(a) === k || kindOf(b) === k) ?? 'label';
+    const country = (ROR_COUNTRIES as readonly string[]).includes(a.country_code) ? a.country_code : 'other';
+    truePairs.set(`${i}|${j}`, [kind, `country ${country}`]);
   }
   return { set, truePairs, organisations: byOrg.size };
 }

@@ -81,16 +81,23 @@ const PRIORS: MatchingConfig = {
 interface TuningSet {
   name: string;
   set: Labelled[];
+  /** The pairs the resolver's blocking puts side by side ("i|j"), found once. */
+  candidates: Set<string>;
   truePairs: Map<string, unknown>;
 }
 
 function tuningSets(): TuningSet[] {
   const rows = loadRor();
   if (!rows) throw new Error('../shared/data/organisation-names/ror-organisation-names.csv not found');
+  const withCandidates = (name: string, labelled: { set: Labelled[]; truePairs: Map<string, unknown> }) => ({
+    name,
+    ...labelled,
+    candidates: candidatePairs(labelled.set),
+  });
   return [
-    { name: 'ROR names and country (tuning half)', ...rorSet(rows, 'tuning') },
-    { name: 'ROR names only (tuning half)', ...rorSet(rows, 'tuning', { country: false }) },
-    { name: '360Giving recipients, ids hidden on half (tuning half)', ...recipientSet('tuning') },
+    withCandidates('ROR names and country (tuning half)', rorSet(rows, 'tuning')),
+    withCandidates('ROR names only (tuning half)', rorSet(rows, 'tuning', { country: false })),
+    withCandidates('360Giving recipients, ids hidden on half (tuning half)', recipientSet('tuning')),
   ];
 }
 
@@ -121,8 +128,8 @@ function labelledPairs(sets: TuningSet[]) {
 function closePairs(sets: TuningSet[], frequencies: TokenFrequencies) {
   const same: Array<[Mention, Mention]> = [];
   const different: Array<[Mention, Mention]> = [];
-  for (const { set } of sets) {
-    for (const pair of candidatePairs(set)) {
+  for (const { set, candidates } of sets) {
+    for (const pair of candidates) {
       const [i, j] = pair.split('|').map(Number) as [number, number];
       const a = set[i] as Labelled;
       const b = set[j] as Labelled;
@@ -141,9 +148,9 @@ export interface SweepRow {
 
 /** Candidate pairs of each set (the resolver's blocking), scored once; precision and recall at each threshold. */
 export function sweep(sets: TuningSet[], config: MatchingConfig, thresholds: number[]) {
-  const scored = sets.map(({ set, truePairs }) => {
+  const scored = sets.map(({ set, truePairs, candidates }) => {
     const frequencies = REFERENCE_FREQUENCIES;
-    return [...candidatePairs(set)].map((pair) => {
+    return [...candidates].map((pair) => {
       const [i, j] = pair.split('|').map(Number) as [number, number];
       const a = set[i] as Labelled;
       const b = set[j] as Labelled;

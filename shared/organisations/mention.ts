@@ -44,23 +44,17 @@ function domainOf(url: string | undefined): string | null {
 
 export function toMention(org: OrganisationInput): Mention {
   const parts = nameParts(org.name);
+  const acronyms = new Set<string>();
+  const writtenAcronyms = new Set<string>();
   // A variant written as an acronym is its letters ("BSH&I" is "bshi", not "bsh and i").
   const variants = parts.variants.map((v) => {
     const normalized = normalizeName(v);
     const written = asAcronym(v);
-    return written
-      ? { ...normalized, normalized: written, tokens: [written], fingerprint: written }
-      : normalized;
+    if (!written) return normalized;
+    acronyms.add(written);
+    writtenAcronyms.add(written);
+    return { ...normalized, normalized: written, tokens: [written], fingerprint: written };
   });
-  const acronyms = new Set<string>();
-  const writtenAcronyms = new Set<string>();
-  for (const variant of parts.variants) {
-    const written = asAcronym(variant);
-    if (written) {
-      acronyms.add(written);
-      writtenAcronyms.add(written);
-    }
-  }
   for (const v of variants) if (v.acronym && v.acronym.length >= 3) acronyms.add(v.acronym);
   return {
     name: org.name,

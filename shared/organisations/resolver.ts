@@ -292,11 +292,10 @@ export function createResolver(deps: ResolverDeps) {
     const features = toMention(organisation);
     // A mention stored by an earlier matcher carries that matcher's hash: while the recipient is written the same
     // way it keeps it, so decisions people made about it still hold.
+    const written = featuresHash(features);
     const sameRecipient =
-      previous !== null &&
-      (previous.featuresHash === featuresHash(features) ||
-        featuresHash(previous.features) === featuresHash(features));
-    const hash = sameRecipient ? previous.featuresHash : featuresHash(features);
+      previous !== null && (previous.featuresHash === written || featuresHash(previous.features) === written);
+    const hash = sameRecipient ? previous.featuresHash : written;
     const attributes = {
       mentionId: id,
       funderId: grant.funderId,

@@ -225,7 +225,8 @@ function postcodeLevel(a: Mention, b: Mention): Level<'postcode'> | 'missing' {
   return a.postcode === b.postcode ? 'same' : 'different';
 }
 
-function set<T extends string>(x: T[], y: T[], same: Level, different: Level, oneSided?: Level) {
+/** Two lists of values: sharing one, sharing none, or only one side has any. */
+function compareLists(x: string[], y: string[], same: Level, different: Level, oneSided?: Level) {
   if (x.length === 0 && y.length === 0) return 'missing';
   if (x.length === 0 || y.length === 0) return oneSided ?? 'missing';
   return x.some((v) => y.includes(v)) ? same : different;
@@ -249,8 +250,8 @@ export function levelsOf(
           : 'missing',
     name: nameLevel(a, b, frequencies),
     // Stored before 2026-12, a mention has no legal forms or qualifiers recorded: missing, not different.
-    legalForm: set(a.legalForms ?? [], b.legalForms ?? [], 'same', 'different'),
-    qualifier: set(a.qualifiers ?? [], b.qualifiers ?? [], 'same', 'different', 'one-sided'),
+    legalForm: compareLists(a.legalForms ?? [], b.legalForms ?? [], 'same', 'different'),
+    qualifier: compareLists(a.qualifiers ?? [], b.qualifiers ?? [], 'same', 'different', 'one-sided'),
     country: both(a.country, b.country),
     postcode: postcodeLevel(a, b),
     domain: both(a.domain, b.domain),
@@ -296,13 +297,16 @@ export function scorePair(
   return { score, band, evidence, configVersion: config.version };
 }
 
-/** Level counts over pairs, as m or u with add-one smoothing over the feature's levels. */
+/**
+ * Level rates over pairs, as m or u with add-one smoothing over the feature's levels, and how many pairs compared
+ * each feature at all (were not missing).
+ */
 export function levelRates(
   pairs: Iterable<[Mention, Mention]>,
   frequencies: TokenFrequencies = UNSEEN,
   /** The least probability any level gets: a level never seen among few labelled pairs is rare, not impossible. */
   floor = 0,
-): { [F in Feature]: Record<Level<F>, number> } {
+): { rates: Record<Feature, Record<string, number>>; compared: Record<Feature, number> } {
   const counts = Object.fromEntries(
     FEATURES.map((f) => [f, Object.fromEntries(FEATURE_LEVELS[f].map((l) => [l, 0]))]),
   ) as Record<Feature, Record<string, number>>;
@@ -315,15 +319,17 @@ export function levelRates(
     }
   }
   const rates = {} as Record<Feature, Record<string, number>>;
+  const compared = {} as Record<Feature, number>;
   for (const f of FEATURES) {
     const row = counts[f];
     const seen = Object.values(row).reduce((s, n) => s + n, 0);
     const levels = FEATURE_LEVELS[f].length;
+    compared[f] = seen;
     rates[f] = Object.fromEntries(
       FEATURE_LEVELS[f].map((l) => [l, Math.max(floor, ((row[l] ?? 0) + 1) / (seen + levels))]),
     );
   }
-  return rates as { [F in Feature]: Record<Level<F>, number> };
+  return { rates, compared };
 }
 
 const M_FLOOR = 0.005;
@@ -332,46 +338,29 @@ const MIN_PAIRS = 50;
 
 /**
  * m and u per level from pairs known to be the same organisation (`same`) and pairs of different ones
- * (`different`: random pairs of mentions are nearly all different). The registeredId feature is kept as
- * configured when the labels came from registrations themselves.
+ * (`different`: random pairs of mentions are nearly all different). Features not in `only` (by default every one
+ * but registeredId, which labels pairs elsewhere) stay as in `base`.
  */
 export function estimateConfig(
   same: Array<[Mention, Mention]>,
   different: Array<[Mention, Mention]>,
   base: MatchingConfig = DEFAULT_MATCHING_CONFIG,
-  options: {
-    frequencies?: TokenFrequencies;
-    /** Features left as in `base` (default: registeredId, which labels pairs elsewhere). */
-    keep?: Feature[];
-    /** Estimate only these features, leaving the rest as in `base`. */
-    only?: Feature[];
-    version?: string;
-  } = {},
+  options: { frequencies?: TokenFrequencies; only?: Feature[]; version?: string } = {},
 ): MatchingConfig {
   // Labelled pairs are few and of a few kinds: no level is taken as rarer than 1 in 200 among true pairs
   // (two funders may well give one organisation different countries). Random pairs are many: u stands as counted.
   const m = levelRates(same, options.frequencies, M_FLOOR);
   const u = levelRates(different, options.frequencies);
-  const keep = new Set(
-    options.only ? FEATURES.filter((f) => !options.only?.includes(f)) : (options.keep ?? ['registeredId']),
-  );
+  const only = new Set(options.only ?? FEATURES.filter((f) => f !== 'registeredId'));
   const levels = {} as Record<Feature, Record<string, LevelProbabilities>>;
-  const seen = (pairs: Array<[Mention, Mention]>, f: Feature) =>
-    pairs.filter(([a, b]) => levelsOf(a, b, options.frequencies)[f] !== 'missing').length;
   for (const f of FEATURES) {
     // Too few pairs compare this feature at all: its estimate would be noise, keep the configured one.
-    const tooFew = seen(same, f) < MIN_PAIRS || seen(different, f) < MIN_PAIRS;
+    const tooFew = m.compared[f] < MIN_PAIRS || u.compared[f] < MIN_PAIRS;
     levels[f] =
-      keep.has(f) || tooFew
+      !only.has(f) || tooFew
         ? (base.levels[f] as Record<string, LevelProbabilities>)
         : Object.fromEntries(
-            FEATURE_LEVELS[f].map((l) => [
-              l,
-              {
-                m: (m[f] as Record<string, number>)[l] as number,
-                u: (u[f] as Record<string, number>)[l] as number,
-              },
-            ]),
+            FEATURE_LEVELS[f].map((l) => [l, { m: m.rates[f][l] as number, u: u.rates[f][l] as number }]),
           );
   }
   return {
