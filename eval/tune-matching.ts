@@ -47,7 +47,11 @@ const PRIORS: MatchingConfig = {
   autoLink: 18,
   review: 8,
   levels: {
-    registeredId: { shared: { m: 0.9, u: 0.0001 }, conflicting: { m: 0.01, u: 0.05 } },
+    registeredId: {
+      shared: { m: 0.9, u: 0.0001 },
+      internal: { m: 0.3, u: 0.000001 },
+      conflicting: { m: 0.01, u: 0.05 },
+    },
     name: {
       exact: { m: 0.45, u: 0.0005 },
       'exact-common': { m: 0.1, u: 0.0005 },
@@ -185,8 +189,10 @@ export function tune(): { config: MatchingConfig; table: string } {
   const sets = tuningSets();
   const frequencies: TokenFrequencies = REFERENCE_FREQUENCIES;
   const { same, different } = labelledPairs(sets);
+  // Names and countries from all labelled and random pairs; the rest below, or (qualifiers) as the priors say.
   const estimated = estimateConfig(same, different, PRIORS, {
     frequencies,
+    only: ['name', 'country'],
     version: `org-match-${new Date().toISOString().slice(0, 10)}`,
   });
   // Legal forms, qualifiers, postcodes and domains tell close names apart: measured among candidate pairs (the
@@ -234,6 +240,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
         .join(', '),
     );
   }
-  writeFileSync(TARGET, `${JSON.stringify(config, null, 1)}\n`);
+  writeFileSync(TARGET, `${JSON.stringify(config, null, 2)}\n`);
   console.log(`written ${TARGET}`);
 }

@@ -11,7 +11,8 @@ import referenceFrequencies from './reference/token-frequencies.json' with { typ
 
 /** The levels of each feature, best first; a feature not comparable (a side lacks it) is missing. */
 export const FEATURE_LEVELS = {
-  registeredId: ['shared', 'conflicting'],
+  // internal: the same funder-internal id (360G-...) on both, a funder's own name for its recipient.
+  registeredId: ['shared', 'internal', 'conflicting'],
   name: [
     'exact',
     'exact-common',
@@ -232,6 +233,12 @@ function compareLists(x: string[], y: string[], same: Level, different: Level, o
   return x.some((v) => y.includes(v)) ? same : different;
 }
 
+/** Both carry the same internal 360G- id: one funder's own identifier for one recipient (never registered). */
+const sameInternalId = (a: Mention, b: Mention) =>
+  a.identifiers.some(
+    (x) => x.scheme === '360G' && b.identifiers.some((y) => y.scheme === '360G' && y.canonical === x.canonical),
+  );
+
 /** The level each feature reaches for this pair ('missing' when it cannot be compared). */
 export function levelsOf(
   a: Mention,
@@ -247,7 +254,9 @@ export function levelsOf(
         ? 'shared'
         : identifiersConflict(a.identifiers, b.identifiers)
           ? 'conflicting'
-          : 'missing',
+          : sameInternalId(a, b)
+            ? 'internal'
+            : 'missing',
     name: nameLevel(a, b, frequencies),
     // Stored before 2026-12, a mention has no legal forms or qualifiers recorded: missing, not different.
     legalForm: compareLists(a.legalForms ?? [], b.legalForms ?? [], 'same', 'different'),

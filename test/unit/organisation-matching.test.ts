@@ -233,10 +233,10 @@ describe('graded levels on the error classes real names showed (issue 19)', () =
       { name: 'Get Connected Helpline', charityNumber: '1108474' },
     );
     expect(pair.band).not.toBe('no-link');
-    // Nothing else agrees (another legal form, another country): the shared number still asks a person.
+    // Nothing else agrees (another legal form, country and website): the shared number still asks a person.
     const unlike = band(
-      { id: 'GB-CHC-1108474', name: 'Get Connected Ltd', addressCountry: 'GB' },
-      { id: 'GB-CHC-1108474', name: 'Helpline CIC', addressCountry: 'IE' },
+      { id: 'GB-CHC-1108474', name: 'Get Connected Ltd', addressCountry: 'GB', url: 'getconnected.org.uk' },
+      { id: 'GB-CHC-1108474', name: 'Helpline CIC', addressCountry: 'IE', url: 'helpline.ie' },
     );
     expect(unlike).toMatchObject({ band: 'review', rule: 'shared-registration' });
   });
@@ -268,6 +268,22 @@ describe('graded levels on the error classes real names showed (issue 19)', () =
     );
     const unit = levels({ name: 'A', postalCode: 'BS1 4QA' }, { name: 'A', postalCode: 'BS14QA' });
     expect([zip.postcode, unit.postcode]).toEqual(['same', 'unit']);
+  });
+
+  it('links a funder’s repeats of its own recipient id; an exact name alone, with nothing else, asks a person', () => {
+    const again = band(
+      { id: '360G-abct-ORG-7', name: 'Refugee Advice Centre' },
+      { id: '360G-abct-ORG-7', name: 'Refugee Advice Centre' },
+    );
+    expect(again.evidence.find((e) => e.feature === 'registeredId')?.outcome).toBe('internal');
+    expect(again.band).toBe('link');
+    // Two funders' ids, one name, no country, postcode or number: "Ministry of Health" is many organisations.
+    expect(
+      band(
+        { id: '360G-a-1', name: 'Refugee Advice Centre' },
+        { id: '360G-b-1', name: 'Refugee Advice Centre' },
+      ).band,
+    ).toBe('review');
   });
 
   it('never lets a slip turn one number or acronym into another', () => {
