@@ -236,7 +236,8 @@ function compareLists(x: string[], y: string[], same: Level, different: Level, o
 /** Both carry the same internal 360G- id: one funder's own identifier for one recipient (never registered). */
 const sameInternalId = (a: Mention, b: Mention) =>
   a.identifiers.some(
-    (x) => x.scheme === '360G' && b.identifiers.some((y) => y.scheme === '360G' && y.canonical === x.canonical),
+    (x) =>
+      x.scheme === '360G' && b.identifiers.some((y) => y.scheme === '360G' && y.canonical === x.canonical),
   );
 
 /** The level each feature reaches for this pair ('missing' when it cannot be compared). */
