@@ -1,5 +1,6 @@
 // Local stand-in for API Gateway HTTP API: turns requests into payload-v2 events and calls the SAME
 // authorizer and route handlers that AWS runs, with the gateway's own answers for auth failures.
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
@@ -232,10 +233,16 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     rawQueryString: url.search.slice(1),
     headers,
     requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },
-    isBase64Encoded: false,
+    isBase64Encoded: raw.length > 0 && !isUtf8(raw),
     ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
     ...(names.length > 0 ? { pathParameters } : {}),
-    ...(raw.length > 0 ? { body: raw.toString('utf8') } : {}),
+    // A body that is not valid UTF-8 goes to the handler as bytes (base64), as API Gateway sends binary
+    // bodies, so the handler can refuse it instead of reading replacement characters.
+    ...(raw.length > 0
+      ? isUtf8(raw)
+        ? { body: raw.toString('utf8') }
+        : { body: raw.toString('base64') }
+      : {}),
   };
   const handler = await loadHandler(definition.entry);
   const result = (await asFunction(definition.operationId, () =>

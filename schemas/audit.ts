@@ -1,6 +1,6 @@
 // Audit events: every write, every denied access, every export and reads of private data.
 import { z } from 'zod';
-import { IsoDateTimeSchema, SlugSchema } from './common.ts';
+import { IsoDateTimeSchema, queryInteger, SlugSchema } from './common.ts';
 
 export const AuditOutcomeSchema = z.enum(['allowed', 'denied']);
 
@@ -21,6 +21,6 @@ export const AuditEventSchema = z.object({
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 export const ListAuditQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: queryInteger(1, 100).default(25),
   cursor: z.string().min(1).max(4096).optional(),
 });

@@ -36,7 +36,22 @@ function isRealDateOrDateTime(value: string): boolean {
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }
 
-export const PageLimitSchema = z.coerce.number().int().min(1).max(100).default(25);
+/**
+ * A whole number as a query string sends it: decimal digits only ("0x10", "2019e0", " 2019" and "2019.0" are
+ * refused, not read as numbers); a number given directly (the CLI, tests) is taken as it is.
+ */
+export const queryInteger = (min: number, max: number) =>
+  z
+    .union([
+      z.number(),
+      z
+        .string()
+        .regex(/^\d{1,10}$/, 'must be a whole number written in decimal digits')
+        .transform(Number),
+    ])
+    .pipe(z.number().int().min(min).max(max));
+
+export const PageLimitSchema = queryInteger(1, 100).default(25);
 
 export const PageQuerySchema = z.strictObject({
   limit: PageLimitSchema,

@@ -1,7 +1,7 @@
 // Digests: a member's preferences, the change feed they are built from, one delivery per member and period,
 // and what a digest says.
 import { z } from 'zod';
-import { IsoDateTimeSchema, SlugSchema } from './common.ts';
+import { IsoDateTimeSchema, queryInteger, SlugSchema } from './common.ts';
 import { GrantIdSchema, VisibilitySchema } from './grant.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
@@ -166,7 +166,7 @@ export const DigestPreviewSchema = z.object({
 });
 
 export const ListDigestsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: queryInteger(1, 100).default(25),
   cursor: z.string().min(1).max(2048).optional(),
   /** Admins may list every member of their funder; everyone else sees their own. */
   member: SlugSchema.optional(),

@@ -1,11 +1,12 @@
 // Exports: pages of 360Giving grants the caller may see (or only the public ones, as open data).
 import { z } from 'zod';
+import { queryInteger } from './common.ts';
 import { ListGrantsQuerySchema } from './grant.ts';
 
 export const MAX_EXPORT_PAGE = 1000;
 
 export const ExportQuerySchema = ListGrantsQuerySchema.extend({
-  limit: z.coerce.number().int().min(1).max(MAX_EXPORT_PAGE).default(500),
+  limit: queryInteger(1, MAX_EXPORT_PAGE).default(500),
   format: z.enum(['json', 'csv']).default('json'),
   /** `public`: only open data (visibility public), publishable as 360Giving as it is. */
   scope: z.enum(['visible', 'public']).default('visible'),

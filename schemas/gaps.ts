@@ -1,6 +1,6 @@
 // Co-investment gaps: the query, what one cell shows, portfolio concentration, and the stored rollup shapes.
 import { z } from 'zod';
-import { SlugSchema } from './common.ts';
+import { queryInteger, SlugSchema } from './common.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
 /** A grant without a theme or region is rolled up under this value, so no money falls out of the totals. */
@@ -9,7 +9,7 @@ export const UNCLASSIFIED = '-';
 export const GapDimensionSchema = z.enum(['theme', 'region', 'year']);
 export type GapDimension = z.infer<typeof GapDimensionSchema>;
 
-const Year = z.coerce.number().int().min(1900).max(2100);
+const Year = queryInteger(1900, 2100);
 
 const GroupBySchema = z
   .string()

@@ -1,7 +1,13 @@
 // Grant records in the 360Giving model plus the hub's own fields (themes, regions, visibility).
 import { z } from 'zod';
 import { CURRENCY_CODES, REGRANT_TYPE_CODES } from './codelists/codes.ts';
-import { DateOrDateTimeSchema, IsoDateTimeSchema, PartialDateSchema, SlugSchema } from './common.ts';
+import {
+  DateOrDateTimeSchema,
+  IsoDateTimeSchema,
+  PartialDateSchema,
+  queryInteger,
+  SlugSchema,
+} from './common.ts';
 import { FieldErrorSchema } from './problem.ts';
 import { refineStorable } from './storable.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
@@ -218,15 +224,15 @@ export const BatchUpsertResponseSchema = z.object({
 });
 
 export const ListGrantsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: queryInteger(1, 100).default(25),
   cursor: z.string().min(1).max(4096).optional(),
   funder: SlugSchema.optional(),
   recipient: z.string().min(1).max(256).optional(),
   theme: ThemeSchema.optional(),
   region: RegionSchema.optional(),
   visibility: VisibilitySchema.optional(),
-  awardYearFrom: z.coerce.number().int().min(1900).max(2100).optional(),
-  awardYearTo: z.coerce.number().int().min(1900).max(2100).optional(),
+  awardYearFrom: queryInteger(1900, 2100).optional(),
+  awardYearTo: queryInteger(1900, 2100).optional(),
 });
 export type ListGrantsQuery = z.infer<typeof ListGrantsQuerySchema>;
 

@@ -2,7 +2,7 @@
 // from the ask and its pledges whenever it is shown, never stored.
 import { z } from 'zod';
 import { CURRENCY_CODES } from './codelists/codes.ts';
-import { DateOrDateTimeSchema, IsoDateTimeSchema, SlugSchema } from './common.ts';
+import { DateOrDateTimeSchema, IsoDateTimeSchema, queryInteger, SlugSchema } from './common.ts';
 import { VisibilitySchema } from './grant.ts';
 import { nameText, plainText } from './storable.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
@@ -116,7 +116,7 @@ export type OpportunityView = z.infer<typeof OpportunityViewSchema>;
 export const OpportunityParamsSchema = z.strictObject({ opportunityId: OpportunityIdSchema });
 
 export const ListOpportunitiesQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: queryInteger(1, 50).default(20),
   cursor: z.string().min(1).max(4096).optional(),
   status: OpportunityStatusSchema.optional(),
   theme: ThemeSchema.optional(),

@@ -19,8 +19,42 @@ interface Identity {
 export interface FundingDirectory {
   /**
    * The writer (first) and the sub-funds it administers, and every funder of the hub (to name whose grant it is).
+   * The funders' list is cached for a minute; who holds each of `fundingIds` (the identifiers the grants name) is
+   * read from the identifier claims as it is now, so a funder created or an identifier moved a moment ago counts.
    */
-  identities(funderId: string): Promise<{ own: Identity[]; all: Identity[] }>;
+  identities(funderId: string, fundingIds?: string[]): Promise<{ own: Identity[]; all: Identity[] }>;
+}
+
+/** The identifiers grants name as their funding organisations, from requests not yet validated. */
+export function fundingIdsOf(grants: unknown[]): string[] {
+  const ids = new Set<string>();
+  for (const grant of grants) {
+    const funding = (grant as { fundingOrganization?: unknown } | null)?.fundingOrganization;
+    if (!Array.isArray(funding)) continue;
+    for (const entry of funding) {
+      const id = (entry as { id?: unknown } | null)?.id;
+      if (typeof id === 'string' && id.length <= 128) ids.add(canonicalId(id));
+    }
+  }
+  return [...ids].slice(0, 100);
+}
+
+/** The directory with `holders` (identifier → funder, as the claims say now) overriding the cached list. */
+function withHolders(all: Identity[], holders: Map<string, string>): Identity[] {
+  const moved = new Set(holders.keys());
+  const identities = all.map((i) => ({
+    ...i,
+    identifiers: [
+      ...i.identifiers.filter((id) => !moved.has(id)),
+      ...[...holders].filter(([, holder]) => holder === i.funderId).map(([id]) => id),
+    ],
+  }));
+  // A funder created since the list was read: known by the identifiers it claimed.
+  for (const [id, holder] of holders) {
+    if (identities.some((i) => i.funderId === holder)) continue;
+    identities.push({ funderId: holder, name: '', identifiers: [id] });
+  }
+  return identities;
 }
 
 const nameKey = (name: string) => basicForm(name);
@@ -58,7 +92,7 @@ export function createFundingDirectory(deps: {
     return { funders, secretariats, members };
   };
   return {
-    async identities(funderId) {
+    async identities(funderId, fundingIds = []) {
       if (!cached || now() - cached.at > TTL_MS) {
         const value = load();
         cached = { at: now(), value };
@@ -78,7 +112,16 @@ export function createFundingDirectory(deps: {
       );
       // The writer itself first: its identifiers decide whether the hub can check a grant.
       own.sort((a, b) => Number(b.id === funderId) - Number(a.id === funderId));
-      return { own: own.map(identityOf), all: funders.map(identityOf) };
+      const holders = await deps.funders.holdersOf(fundingIds);
+      const all = withHolders(funders.map(identityOf), holders);
+      const ownIds = new Set(own.map((f) => f.id));
+      const ownIdentities = own.map((f) => all.find((i) => i.funderId === f.id) ?? identityOf(f));
+      // The writer itself even when the cached list does not have it yet (created a moment ago).
+      if (!ownIds.has(funderId)) {
+        const fresh = all.find((i) => i.funderId === funderId);
+        if (fresh) ownIdentities.unshift(fresh);
+      }
+      return { own: ownIdentities, all };
     },
   };
 }
@@ -105,7 +148,7 @@ export function checkFundingOrganisation(
   const field = `${prefix}fundingOrganization`;
   const self = writer.own[0];
   const ownIds = new Set(writer.own.flatMap((i) => i.identifiers));
-  const ownNames = new Set(writer.own.map((i) => nameKey(i.name)));
+  const ownNames = new Set(writer.own.map((i) => nameKey(i.name)).filter((n) => n !== ''));
   const ids = entries.map((e) => (typeof e.id === 'string' ? canonicalId(e.id) : null));
   const names = entries.map((e) => (typeof e.name === 'string' ? nameKey(e.name) : null));
   const shown = entries.map(describe).join('; ');
@@ -115,7 +158,7 @@ export function checkFundingOrganisation(
   const otherFunder = writer.all.find(
     (f) =>
       !writer.own.some((o) => o.funderId === f.funderId) &&
-      (f.identifiers.some((i) => ids.includes(i)) || names.includes(nameKey(f.name))),
+      (f.identifiers.some((i) => ids.includes(i)) || (f.name !== '' && names.includes(nameKey(f.name)))),
   );
   if (otherFunder) {
     return {

@@ -41,7 +41,7 @@ import { toPublishedGrant } from '../threesixty/published.ts';
 import { standardProblems } from '../threesixty/validate.ts';
 import { fieldErrors, parseOrThrow } from '../validation.ts';
 import { contentHash } from './content-hash.ts';
-import { checkFundingOrganisation, type FundingDirectory } from './funding-organisation.ts';
+import { checkFundingOrganisation, type FundingDirectory, fundingIdsOf } from './funding-organisation.ts';
 import type { GrantQuery, GrantRepository, VersionWrite } from './grant-repository.ts';
 
 /** Index queries one list or count request may make before it returns what it has with a cursor. */
@@ -402,7 +402,11 @@ export function createGrantService(deps: {
           visibilityErrors,
         );
       }
-      const checked = await admissible(input, '', await deps.funding.identities(ctx.principal.funderId));
+      const checked = await admissible(
+        input,
+        '',
+        await deps.funding.identities(ctx.principal.funderId, fundingIdsOf([input])),
+      );
       if (checked.code === 'validation_failed') throw new ValidationError(checked.errors);
       if (checked.code) {
         throw new UnprocessableError(
@@ -442,7 +446,7 @@ export function createGrantService(deps: {
       // Who the writer is (for fundingOrganization): a table too busy to say makes every grant one to re-send.
       let writer: Awaited<ReturnType<FundingDirectory['identities']>> | null = null;
       try {
-        writer = await deps.funding.identities(ctx.principal.funderId);
+        writer = await deps.funding.identities(ctx.principal.funderId, fundingIdsOf(grants));
       } catch (error) {
         if (!isTransient(error)) throw error;
       }

@@ -1,4 +1,5 @@
 // The middy stack every HTTP handler is built with: principal, parsing, idempotency, problem+json errors.
+import { isUtf8 } from 'node:buffer';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
@@ -15,6 +16,7 @@ import type { AuditContext } from '../audit/audit-service.ts';
 import { isTransient } from '../db/conditions.ts';
 import {
   AppError,
+  type FieldError,
   MalformedJsonError,
   PayloadTooLargeError,
   shownValue,
@@ -71,10 +73,25 @@ class UnauthenticatedError extends AppError {
   }
 }
 
+/** A body sent as bytes, read as UTF-8 only if it is UTF-8: half a character is refused, not replaced. */
+function utf8Text(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const replaced = bytes.toString('utf8');
+  const at = Buffer.byteLength(replaced.slice(0, replaced.indexOf('\uFFFD')), 'utf8');
+  const shown = [...bytes.subarray(at, at + 4)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'));
+  throw new ValidationError([
+    {
+      field: 'body',
+      message: `is not UTF-8 text: bytes at offset ${at} are no character`,
+      value: shown.join(' '),
+    },
+  ]);
+}
+
 function readBody(event: HttpEvent, spec: { body?: boolean; maxBodyBytes?: number }): unknown {
   const raw = event.body
     ? event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
+      ? utf8Text(Buffer.from(event.body, 'base64'))
       : event.body
     : '';
   const limit = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -292,6 +309,7 @@ export function route<P extends z.ZodType = z.ZodAny, Q extends z.ZodType = z.Zo
     if (!principal) throw new UnauthenticatedError();
     refuseBrokenText(event.pathParameters ?? {}, 'path');
     refuseBrokenText(event.queryStringParameters ?? {}, 'query');
+    refuseBrokenEncoding(event.rawQueryString ?? '');
     const params = parseOptional(spec.params, event.pathParameters ?? {}, 'path');
     const query = parseOptional(spec.query, event.queryStringParameters ?? {}, 'query');
     const body = readBody(event, spec);
@@ -323,6 +341,34 @@ function refuseBrokenText(values: Record<string, string | undefined>, prefix: st
       ? [{ field: `${prefix}.${name}`, message: problem, ...(shown ? { value: shown } : {}) }]
       : [];
   });
+  if (errors.length > 0) throw new ValidationError(errors);
+}
+
+/**
+ * Percent-encoding that is no UTF-8 ("%ED%A0%80", half a character; "%E2%82"): the parsed parameters already carry
+ * replacement characters for it, so the raw query string is what can tell. A 400 naming the parameter.
+ */
+function refuseBrokenEncoding(rawQuery: string): void {
+  const errors: FieldError[] = [];
+  for (const piece of rawQuery.split('&')) {
+    if (!piece) continue;
+    const [name = '', value = ''] = piece.split(/=(.*)/s);
+    const decoded = (text: string) => {
+      try {
+        return decodeURIComponent(text.replace(/\+/g, ' '));
+      } catch {
+        return null;
+      }
+    };
+    const field = decoded(name) ?? name;
+    if (decoded(name) === null || decoded(value) === null) {
+      errors.push({
+        field: `query.${field}`,
+        message: 'is not percent-encoded UTF-8 text',
+        value: piece.slice(0, 200),
+      });
+    }
+  }
   if (errors.length > 0) throw new ValidationError(errors);
 }
 

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Funder, FunderSchema } from '../../schemas/tenancy.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
-import { getItem } from '../db/items.ts';
+import { batchGetAll, getItem } from '../db/items.ts';
 import {
   FUNDERS_PARTITION,
   funderIdentifierKey,
@@ -85,6 +85,20 @@ export function createFunderRepository(deps: { doc: DynamoDBDocumentClient; tabl
   return {
     async get(funderId: string): Promise<Funder | null> {
       return getItem(doc, tableName, funderKey(funderId), FunderSchema);
+    },
+
+    /**
+     * Which funder holds each of these identifiers (canonical forms) now, from the claims, read consistently: a
+     * funder created or changed a moment ago already counts. Identifiers nobody has claimed are absent.
+     */
+    async holdersOf(identifiers: string[]): Promise<Map<string, string>> {
+      const unique = [...new Set(identifiers)];
+      if (unique.length === 0) return new Map();
+      const items = await batchGetAll(doc, tableName, unique.map(funderIdentifierKey), {
+        consistentRead: true,
+        attributes: ['identifier', 'funderId'],
+      });
+      return new Map(items.map((i) => [String(i.identifier), String(i.funderId)]));
     },
 
     /**

@@ -16,7 +16,15 @@ import { type AuditContext, type AuditService, newAuditEvent } from '../audit/au
 import { apiKeyView, newApiKey } from '../auth/api-keys.ts';
 import { ConditionFailedError } from '../db/conditions.ts';
 import { FUNDERS_PARTITION } from '../db/keys.ts';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../errors.ts';
+import {
+  ConflictError,
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../errors.ts';
+import { normalizeIdentifier } from '../organisations/identifiers.ts';
 import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { parseOrThrow } from '../validation.ts';
 import type { CollaborativeRepository } from './collaborative-repository.ts';
@@ -46,6 +54,36 @@ function identifierConflict(error: unknown, sent: string[]): unknown {
       },
     ],
   );
+}
+
+/**
+ * A funder's identifiers, as the hub will compare them with grants' funding organisations: each in one
+ * unambiguous spelling (letters, digits, '.', '-' after the scheme; nothing a reader could take for another
+ * funder's number, such as "US-EIN-13.702.9285" or a fullwidth or zero-width character), valid for its scheme
+ * where the register knows the scheme's form, and each listed once.
+ */
+function checkFunderIdentifiers(sent: string[] | undefined): void {
+  const errors: FieldError[] = [];
+  const seen = new Map<string, number>();
+  (sent ?? []).forEach((raw, i) => {
+    const field = `identifiers.${i}`;
+    const local = raw.replace(/^(?:[A-Z]{2}-[A-Z0-9]{2,8}|360G)-/, '');
+    const parsed = normalizeIdentifier(raw);
+    if (!/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(local)) {
+      errors.push({
+        field,
+        message: 'may hold only letters, digits, "." and "-" after its scheme',
+        value: raw,
+      });
+    } else if (!parsed) {
+      errors.push({ field, message: 'is not a valid number of its scheme', value: raw });
+    } else if (seen.has(parsed.canonical)) {
+      errors.push({ field, message: `is identifiers.${seen.get(parsed.canonical)} again`, value: raw });
+    } else {
+      seen.set(parsed.canonical, i);
+    }
+  });
+  if (errors.length > 0) throw new ValidationError(errors);
 }
 
 export function createTenancyService(deps: TenancyDeps) {
@@ -105,6 +143,7 @@ export function createTenancyService(deps: TenancyDeps) {
     async createFunder(ctx: AuditContext, body: unknown) {
       requireOperator(ctx.principal, 'funder.create', 'funders');
       const input = parseOrThrow(CreateFunderRequestSchema, body);
+      checkFunderIdentifiers(input.identifiers);
       if (input.kind === 'pooled-fund' && !input.subFundOf) {
         throw new UnprocessableError(
           'sub_fund_needs_collaborative',
@@ -155,6 +194,7 @@ export function createTenancyService(deps: TenancyDeps) {
     async updateFunder(ctx: AuditContext, funderId: string, body: unknown): Promise<Funder> {
       requireOperator(ctx.principal, 'funder.update', `funder:${funderId}`);
       const changes = parseOrThrow(UpdateFunderRequestSchema, body);
+      checkFunderIdentifiers(changes.identifiers);
       try {
         const funder = await funders.update(funderId, changes, now().toISOString());
         await audit.record(ctx, {

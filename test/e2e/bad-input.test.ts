@@ -297,6 +297,14 @@ describe('queries with bad input', () => {
     ['query.yearFrom', '/v1/gaps?yearFrom=1e400', '1e400'],
     ['query.anything', '/v1/me?anything=1', '1'],
     ['query.__proto__', '/v1/gaps?__proto__=x', 'x'],
+    // Numbers in digits only: not hexadecimal, exponent, padded or with a decimal point.
+    ['query.limit', '/v1/grants?limit=0x10', '0x10'],
+    ['query.yearFrom', '/v1/gaps?yearFrom=2019e0', '2019e0'],
+    ['query.yearFrom', '/v1/gaps?yearFrom=%202019', ' 2019'],
+    ['query.awardYearFrom', '/v1/grants?awardYearFrom=2019.0', '2019.0'],
+    // Percent-encoding that is no UTF-8: refused, not read as replacement characters.
+    ['query.recipient', '/v1/grants?recipient=%ED%A0%80', 'recipient=%ED%A0%80'],
+    ['query.recipient', '/v1/grants?recipient=caf%E9', 'recipient=caf%E9'],
   ])('names %s with the value as sent (%s)', async (field, path, value) => {
     const res = await hub.request(editor, 'GET', path);
     expect(res.status).toBe(400);
@@ -331,6 +339,39 @@ describe('queries with bad input', () => {
       400,
       'body',
     );
+  });
+});
+
+describe('bodies that are not UTF-8', () => {
+  it('refuses half a character in a JSON body, naming the bytes, and stores nothing', async () => {
+    const before = await hub.snapshot();
+    const json = JSON.stringify(grantBody('utf8-broken', { title: 'TITLE' }));
+    const [head, tail] = json.split('TITLE') as [string, string];
+    const body = Buffer.concat([Buffer.from(head), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(tail)]);
+    const res = await fetch(`${hub.url}/v1/grants/osf/utf8-broken`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${editor}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    const problem = (await res.json()) as { errors: unknown[] };
+    // The bytes from the first that is no character: the three of a lone surrogate, then the closing quote.
+    expect(problem.errors).toEqual([
+      expect.objectContaining({
+        field: 'body',
+        value: 'ED A0 80 22',
+      }),
+    ]);
+    expect(await hub.snapshot()).toEqual(before);
+    // Positive twin: the same body with a real character is stored.
+    const ok = await hub.request(
+      editor,
+      'PUT',
+      '/v1/grants/osf/utf8-broken',
+      grantBody('utf8-broken', { title: 'Café' }),
+    );
+    expect(ok.status).toBe(201);
   });
 });
 

@@ -661,6 +661,88 @@ describe('members, keys, audit and hub administration', () => {
     expect(raced.map((r) => r.status).sort()).toEqual([201, 409, 409]);
   });
 
+  it('checks a grant’s funding organisation against the identifiers as they are now, not as last cached', async () => {
+    const operator = key('hub-operator', 'operator');
+    const publish = (id: string, fundingId: string, name: string) =>
+      hub.request(
+        key('nef', 'editor'),
+        'PUT',
+        `/v1/grants/nef/${id}`,
+        grantBody(id, { visibility: 'hub', fundingOrganization: [{ id: fundingId, name }] }),
+      );
+    // The hub's funders are read once here (and cached); then a funder is created with a new identifier.
+    expect((await publish('fresh-0', '360G-nef', 'NEF')).status).toBeLessThan(300);
+    expect(
+      (
+        await hub.request(operator, 'POST', '/v1/funders', {
+          id: 'fresh-trust',
+          name: 'Fresh Trust',
+          identifiers: ['GB-CHC-9000007'],
+        })
+      ).status,
+    ).toBe(201);
+    const impersonating = await publish('fresh-1', 'GB-CHC-9000007', 'Seventh Trust');
+    expect(impersonating.status).toBe(422);
+    expect(impersonating.body.code).toBe('funding_organisation_mismatch');
+    expect(impersonating.body.errors[0].message).toContain('fresh-trust');
+    // Moved to another funder a moment ago: the check names the new holder.
+    expect(
+      (await hub.request(operator, 'PATCH', '/v1/funders/fresh-trust', { identifiers: [] })).status,
+    ).toBe(200);
+    expect(
+      (
+        await hub.request(operator, 'PATCH', '/v1/funders/claim-b', {
+          identifiers: ['GB-CHC-7654321', 'GB-CHC-9000007'],
+        })
+      ).status,
+    ).toBe(200);
+    const moved = await publish('fresh-2', 'GB-CHC-9000007', 'Fresh Trust');
+    expect(moved.status).toBe(422);
+    expect(moved.body.errors[0].message).toContain('claim-b');
+    expect((await hub.request(key('nef', 'viewer'), 'GET', '/v1/grants/nef/fresh-1')).status).toBe(404);
+  });
+
+  it('refuses a funder identifier a reader could take for another funder’s, naming it, and writes nothing', async () => {
+    const operator = key('hub-operator', 'operator');
+    for (const lookalike of [
+      'US-EIN-13.702.9285',
+      'US-EIN-0137029285',
+      'US-EIN-137029285/',
+      'US-EIN-137029285#',
+      'US-EIN-１３７０２９２８５',
+      'US-EIN-137029285\u200b',
+      'US-EIN-13\u20137029285',
+    ]) {
+      for (const [method, path, body] of [
+        ['POST', '/v1/funders', { id: 'lookalike', name: 'Lookalike', identifiers: [lookalike] }],
+        ['PATCH', '/v1/funders/claim-b', { identifiers: ['GB-CHC-7654321', lookalike] }],
+      ] as const) {
+        const res = await hub.request(operator, method, path, body);
+        expect(res.status, `${method} ${lookalike}`).toBe(400);
+        expect(res.body.errors[0]).toMatchObject({ value: lookalike });
+        expect(res.body.errors[0].field).toMatch(/^(body\.)?identifiers\.[01]$/);
+      }
+    }
+    const twice = await hub.request(operator, 'POST', '/v1/funders', {
+      id: 'lookalike',
+      name: 'Lookalike',
+      identifiers: ['US-EIN-990000002', 'US-EIN-99-0000002'],
+    });
+    expect(twice.status).toBe(400);
+    expect(twice.body.errors[0]).toMatchObject({ field: 'identifiers.1', value: 'US-EIN-99-0000002' });
+    expect((await hub.request(operator, 'GET', '/v1/funders/lookalike')).status).toBe(404);
+    // Positive twin: the same number written as the register writes it is a funder's.
+    expect(
+      (
+        await hub.request(operator, 'POST', '/v1/funders', {
+          id: 'lookalike',
+          name: 'Lookalike',
+          identifiers: ['US-EIN-99-0000002'],
+        })
+      ).status,
+    ).toBe(201);
+  });
+
   it('lets only secretariat admins invite, and a funder join only when its own admin accepts', async () => {
     const path = '/v1/collaboratives/epim/members/macarthur';
     const read = async () =>
