@@ -410,7 +410,14 @@ export function createResolver(deps: ResolverDeps) {
       };
       break;
     }
-    if (!link) {
+    // One name, several registrations: organisations holding different numbers in one scheme that an id-less
+    // mention would link to alike are homonyms ("Migrant Voice" under two charity numbers). Which one it is, a
+    // person decides: the mention starts on its own and the candidates go to review.
+    const homonyms =
+      !link && !features.identifiers.some((i) => i.registered)
+        ? await homonymsAmong(relevant, others, excludedOrgs, meter)
+        : false;
+    if (!link && !homonyms) {
       const triedOrgs = new Set<string>();
       for (const candidate of relevant) {
         // A possible successor links only into an organisation whose crosswalks already cover the numbers.
@@ -530,6 +537,30 @@ export function createResolver(deps: ResolverDeps) {
       link: link.method,
       pairsOpened,
     };
+  }
+
+  /** Whether automatic candidates lie in two or more organisations whose registrations conflict (homonyms). */
+  async function homonymsAmong(
+    candidates: Candidate[],
+    others: Map<string, StoredMention>,
+    excluded: Set<string>,
+    meter?: CapacityMeter,
+  ): Promise<boolean> {
+    const orgIds = [
+      ...new Set(
+        candidates
+          .filter((c) => c.scored.band === 'link')
+          .map((c) => others.get(c.mentionId)?.orgId)
+          .filter((o): o is string => o !== undefined && !excluded.has(o)),
+      ),
+    ].slice(0, MAX_PAIRS_PER_MENTION);
+    if (orgIds.length < 2) return false;
+    const orgs = (await Promise.all(orgIds.map((o) => repo.getOrganisation(o, meter)))).filter(
+      (o): o is StoredOrganisation => o !== null,
+    );
+    return orgs.some((x, i) =>
+      orgs.slice(i + 1).some((y) => registrationsConflict(registrationIdentifiers(x), y)),
+    );
   }
 
   /** canRead for a funder rather than a principal, with the collaboratives its principal would carry. */

@@ -63,6 +63,24 @@ describe('incremental organisation resolution', () => {
     expect(b?.pairsOpened).toBe(0);
   });
 
+  it('sends an id-less mention of a name held under two registrations to review, linking neither', async () => {
+    const hub = (name: string, extra: Record<string, unknown>) => ({
+      ...recipient(name, { addressCountry: 'GB', ...extra }),
+      visibility: 'hub',
+    });
+    const a = await writeAndResolve('osf', 'hm-1', hub('Harbour Voice', { charityNumber: '1101416' }));
+    const b = await writeAndResolve('nef', 'hm-1', hub('Harbour Voice', { charityNumber: '1190001' }));
+    expect(b?.orgId).not.toBe(a?.orgId);
+    const c = await writeAndResolve('macarthur', 'hm-1', hub('Harbour Voice', {}));
+    expect(c?.link).toBe('new');
+    expect([a?.orgId, b?.orgId]).not.toContain(c?.orgId);
+    expect(c?.pairsOpened).toBe(2);
+    // Positive twin: one registration only, and the same id-less name links to it.
+    await writeAndResolve('osf', 'hm-2', hub('Quayside Voice', { charityNumber: '1101417' }));
+    const d = await writeAndResolve('macarthur', 'hm-2', hub('Quayside Voice', {}));
+    expect(d?.link).toBe('auto');
+  });
+
   it('refuses a link when another mention of the organisation holds a conflicting number', async () => {
     // A carries both numbers; B only the company number and links through it; C has B's name and another
     // charity number: it agrees with B on the name but conflicts with A inside the organisation.
