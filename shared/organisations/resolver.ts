@@ -350,8 +350,7 @@ export function createResolver(deps: ResolverDeps) {
     if (sameRecipient && (!options.force || previous.link.method === 'decision')) {
       // Features derived by an earlier matcher are brought up to date (and re-filed) without moving the mention.
       const upgraded =
-        JSON.stringify(previous.features) !== JSON.stringify(features) ||
-        previous.countedTokens === undefined;
+        JSON.stringify(previous.features) !== JSON.stringify(features) || previous.countedTokens === undefined;
       const changed =
         upgraded ||
         (Object.keys(attributes) as Array<keyof typeof attributes>).some(
