@@ -99,8 +99,6 @@ export const StoredMentionSchema = z.object({
   features: MentionFeaturesSchema,
   featuresHash: z.string(),
   blockKeys: z.array(z.string()),
-  /** The name words this mention adds to the hub's word counts (absent: written before the hub counted words). */
-  countedTokens: z.array(z.string()).optional(),
   orgId: z.string(),
   link: LinkSchema,
   moneyLink: MoneyLinkSchema.nullable(),

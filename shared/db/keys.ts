@@ -130,9 +130,6 @@ export const blockMemberKey = (blockKey: string, id: string): ItemKey => ({
   SK: id,
 });
 
-/** How many mentions use a name word (the hub's own word frequencies, for matching weights). */
-export const tokenCountKey = (token: string): ItemKey => ({ PK: `TOKEN#${token}`, SK: 'COUNT' });
-
 export const organisationKey = (orgId: string): ItemKey => ({ PK: `ORG#${orgId}`, SK: 'PROFILE' });
 
 export const pairKey = (pairId: string): ItemKey => ({ PK: `PAIR#${pairId}`, SK: 'PAIR' });

@@ -1,6 +1,5 @@
 // Storage of organisation resolution: mentions, block memberships, organisations, review pairs and decisions.
 // Every write that could race is conditional on the revision that was read; the resolver retries lost races.
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -41,7 +40,6 @@ import {
   pairQueueIndexKeys,
   pairQueueKey,
   reviewQueuePartition,
-  tokenCountKey,
 } from '../db/keys.ts';
 
 /** Capacity units consumed, as DynamoDB reports them, so callers can show the cost of one resolution. */
@@ -124,12 +122,6 @@ export interface MentionScanPage {
   invalid: Array<{ key: string; error: string }>;
 }
 
-/** A transaction cancelled for conflicts with concurrent transactions, and for nothing else. */
-const conflictedOnly = (error: TransactionCanceledException) => {
-  const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None').filter((c) => c !== 'None');
-  return codes.length > 0 && codes.every((c) => c === 'TransactionConflict');
-};
-
 export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; tableName: string }) {
   const { doc, tableName } = deps;
 
@@ -210,22 +202,6 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
         yield page;
         startKey = out.LastEvaluatedKey;
       } while (startKey);
-    },
-
-    /** How many mentions use each of these name words (eventually consistent; absent words count 0). */
-    async tokenCounts(tokens: string[], meter?: CapacityMeter): Promise<Map<string, number>> {
-      const unique = [...new Set(tokens)];
-      if (unique.length === 0) return new Map();
-      const items = await batchGetAll(doc, tableName, unique.map(tokenCountKey), {
-        ...(meter
-          ? {
-              onConsumed: (units: number) => {
-                meter.read += units;
-              },
-            }
-          : {}),
-      });
-      return new Map(items.map((i) => [String(i.PK).slice('TOKEN#'.length), Number(i.count ?? 0)]));
     },
 
     /** Members of one block, at most `cap` (an over-full block says little; its first members are enough). */
@@ -327,23 +303,6 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
           transact.push({ Put: { TableName: tableName, Item: blockItem(k, next as StoredMention) } });
         }
       }
-      // The hub's word counts move with the mention, in the same transaction: a retried write counts once.
-      const countedBefore = new Set(previous?.countedTokens ?? []);
-      const countedAfter = new Set(next?.countedTokens ?? []);
-      for (const [token, delta] of [
-        ...[...countedAfter].filter((t) => !countedBefore.has(t)).map((t) => [t, 1] as const),
-        ...[...countedBefore].filter((t) => !countedAfter.has(t)).map((t) => [t, -1] as const),
-      ]) {
-        transact.push({
-          Update: {
-            TableName: tableName,
-            Key: tokenCountKey(token),
-            UpdateExpression: 'ADD #count :delta SET entity = :entity',
-            ExpressionAttributeNames: { '#count': 'count' },
-            ExpressionAttributeValues: { ':delta': delta, ':entity': 'token-count' },
-          },
-        });
-      }
       for (const { next: org, previous: before } of write.organisations) {
         transact.push({
           Put: {
@@ -373,22 +332,13 @@ export function createResolutionRepository(deps: { doc: DynamoDBDocumentClient; 
         });
       }
       await withCondition(`mention ${target.mentionId} changed`, async () => {
-        try {
-          const out = await doc.send(
-            new TransactWriteCommand({
-              TransactItems: transact as never,
-              ReturnConsumedCapacity: 'TOTAL',
-            }),
-          );
-          addConsumed(meter, 'write', out);
-        } catch (error) {
-          // Another resolution was writing a shared item (a common word's count) at that moment: a lost race,
-          // redone from a fresh read like a failed condition.
-          if (error instanceof TransactionCanceledException && conflictedOnly(error)) {
-            throw new ConditionFailedError(`mention ${target.mentionId}: transaction conflict`);
-          }
-          throw error;
-        }
+        const out = await doc.send(
+          new TransactWriteCommand({
+            TransactItems: transact as never,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        addConsumed(meter, 'write', out);
       });
     },
 

@@ -19,13 +19,7 @@ import { conflictingRegistrations, type OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
-import {
-  DEFAULT_MATCHING_CONFIG,
-  type MatchingConfig,
-  REFERENCE_FREQUENCIES,
-  type ScoredPair,
-  scorePair,
-} from './scoring.ts';
+import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type ScoredPair, scorePair } from './scoring.ts';
 
 /** Block members read per block; an over-full block (a very common token) says little beyond its first members. */
 export const DEFAULT_BLOCK_CAP = 200;
@@ -35,9 +29,6 @@ const MAX_RACE_RETRIES = 6;
 /** How long a claim on a new organisation's keys holds: far longer than any resolution, short enough to expire. */
 const CLAIM_SECONDS = 300;
 const MAX_BLOCK_KEY_LENGTH = 200;
-/** Name words one mention counts (its transaction holds one update per word that changed). */
-const MAX_COUNTED_TOKENS = 24;
-const MAX_COUNTED_TOKEN_LENGTH = 60;
 /** Records of one organisation compared for grant-level duplicates (a very large organisation: its latest). */
 const MAX_ORGANISATION_SCAN = 500;
 
@@ -82,14 +73,6 @@ export function mentionBlockKeys(features: Mention): string[] {
   return blockingKeys(features, (t) => (COMMON_TOKENS.has(t) ? 1000 : 0) - t.length)
     .filter((k) => !(k.startsWith('tok:') && COMMON_TOKENS.has(k.slice(4))))
     .map((k) => k.slice(0, MAX_BLOCK_KEY_LENGTH));
-}
-
-/** Words a mention counts in the hub's word frequencies: its distinct name words, a bounded number of them. */
-export function countableTokens(features: Mention): string[] {
-  return [...new Set(features.tokens)]
-    .filter((t) => t.length <= MAX_COUNTED_TOKEN_LENGTH)
-    .sort()
-    .slice(0, MAX_COUNTED_TOKENS);
 }
 
 /** Whether these identifiers clash with the organisation's registrations, other than through its crosswalks. */
@@ -218,14 +201,9 @@ export function createResolver(deps: ResolverDeps) {
         members.set(member.mentionId, member.features);
       }
     }
-    // Word weights from the hub's own counts once it holds more of a word than the reference table says (a hub of
-    // up to 10,000 mentions counts as the table does; a bigger one makes words look commoner, never rarer).
-    const counts =
-      members.size > 0 ? await repo.tokenCounts(features.tokens, meter) : new Map<string, number>();
-    const frequencies = (token: string) => Math.max(REFERENCE_FREQUENCIES(token), counts.get(token) ?? 0);
     const scored: Candidate[] = [];
     for (const [mentionId, theirs] of members) {
-      scored.push({ mentionId, scored: scorePair(features, theirs, config, frequencies) });
+      scored.push({ mentionId, scored: scorePair(features, theirs, config) });
     }
     return scored.sort((x, y) => y.scored.score - x.scored.score || x.mentionId.localeCompare(y.mentionId));
   }
@@ -349,8 +327,7 @@ export function createResolver(deps: ResolverDeps) {
     }
     if (sameRecipient && (!options.force || previous.link.method === 'decision')) {
       // Features derived by an earlier matcher are brought up to date (and re-filed) without moving the mention.
-      const upgraded =
-        JSON.stringify(previous.features) !== JSON.stringify(features) || previous.countedTokens === undefined;
+      const upgraded = JSON.stringify(previous.features) !== JSON.stringify(features);
       const changed =
         upgraded ||
         (Object.keys(attributes) as Array<keyof typeof attributes>).some(
@@ -372,7 +349,6 @@ export function createResolver(deps: ResolverDeps) {
         ...attributes,
         features,
         blockKeys: mentionBlockKeys(features),
-        countedTokens: countableTokens(features),
         revision: previous.revision + 1,
       };
       await repo.writeMention({ next: updated, previous, organisations: [] }, meter);
@@ -488,7 +464,6 @@ export function createResolver(deps: ResolverDeps) {
       features,
       featuresHash: hash,
       blockKeys: mentionBlockKeys(features),
-      countedTokens: countableTokens(features),
       orgId,
       link,
       moneyLink: null,

@@ -191,29 +191,6 @@ describe('incremental organisation resolution', () => {
     expect(org).toMatchObject({ mentionCount: 0, registrations: [] });
   });
 
-  it('keeps the hub’s word counts with its mentions: once per mention, through re-deliveries, renames and deletes', async () => {
-    const counts = async () =>
-      Object.fromEntries(
-        [...(await setup.hub.services.repos.resolution.tokenCounts(['zanzibar', 'quillwort', 'marram']))].map(
-          ([t, n]) => [t, n],
-        ),
-      );
-    const first = await write('osf', 'wc-1', recipient('Zanzibar Quillwort Marram'));
-    await setup.hub.services.resolver.resolveGrant(first);
-    // A re-delivered stream record changes nothing.
-    await setup.hub.services.resolver.resolveGrant(first);
-    await writeAndResolve('macarthur', 'wc-1', recipient('Zanzibar Quillwort'));
-    expect(await counts()).toEqual({ zanzibar: 2, quillwort: 2, marram: 1 });
-    // Renamed: the old words go, the new ones come.
-    await writeAndResolve('osf', 'wc-1', recipient('Zanzibar Marram'));
-    expect(await counts()).toEqual({ zanzibar: 2, quillwort: 1, marram: 1 });
-    await setup.hub.services.grants.remove(editor('macarthur'), 'macarthur', 'wc-1');
-    const deleted = await setup.hub.services.repos.grants.getCurrent('macarthur', 'wc-1');
-    if (!deleted) throw new Error('tombstone missing');
-    await setup.hub.services.resolver.resolveGrant(deleted);
-    expect(await counts()).toEqual({ zanzibar: 1, quillwort: 0, marram: 1 });
-  });
-
   it('ignores a stream record older than the mention it would overwrite', async () => {
     const v1 = await write('osf', 's-1', recipient('Women for Refugee Women', { charityNumber: '1143909' }));
     const v2 = await write(
