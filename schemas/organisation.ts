@@ -100,6 +100,11 @@ export const StoredMentionSchema = z.object({
   featuresHash: z.string(),
   blockKeys: z.array(z.string()),
   orgId: z.string(),
+  /**
+   * The organisation id its money counts under in the gap figures: the part of its organisation that records of
+   * the same audience tie together (org-view.ts granteeKeysOf); mentions written before it count on their own.
+   */
+  granteeKey: z.string().optional(),
   link: LinkSchema,
   moneyLink: MoneyLinkSchema.nullable(),
   /** Bumped on every write of the item; writes are conditional on the revision that was read. */
@@ -213,7 +218,11 @@ export const PairParamsSchema = z.strictObject({
   pairId: z.string().regex(/^[a-f0-9]{24}$/, 'must be a duplicate pair id'),
 });
 export const OrganisationParamsSchema = z.strictObject({
-  orgId: z.string().regex(/^org_[a-f0-9-]{36}$/, 'must be an organisation id'),
+  /** `org_` and a record's id in base64url, as the hub shows organisations (shared/organisations/org-view.ts). */
+  orgId: z
+    .string()
+    .max(400)
+    .regex(/^org_[A-Za-z0-9_-]+$/, 'must be an organisation id'),
 });
 
 export const DecideDuplicateRequestSchema = z.strictObject({

@@ -6,6 +6,7 @@
 import { type CellContribution, type CellRef, UNCLASSIFIED } from '../../schemas/gaps.ts';
 import type { StoredMention } from '../../schemas/organisation.ts';
 import { FUNDER_COLLABORATION } from '../organisations/grant-links.ts';
+import { viewIdOf } from '../organisations/org-view.ts';
 import { toUsdCents } from './fx-rates.ts';
 import type { GrantNoise } from './gap-math.ts';
 
@@ -57,6 +58,15 @@ export function splitCents(cents: number, parts: number): number[] {
 }
 
 /**
+ * The organisation a grant's money counts under among grantees: the part of its organisation that records of its
+ * own audience tie together (never a tie through a record some reader of it may not read); a mention written
+ * before grantee keys counts on its own.
+ */
+export function granteeOf(mention: Pick<StoredMention, 'granteeKey' | 'mentionId'>): string {
+  return mention.granteeKey ?? viewIdOf(mention.mentionId);
+}
+
+/**
  * `noise` gives the grant's factor: a private grant's share of each cell also counts, multiplied by it, in the
  * cell's perturbed private money, the only figure about it anyone but its funder is shown.
  */
@@ -92,7 +102,7 @@ export function contributionOf(mention: StoredMention | null, noise: GrantNoise)
         : {
             [rollupAttribute.amount(funderId, visibility)]: cents,
             [rollupAttribute.grants(funderId, visibility)]: units[i] ?? 0,
-            [rollupAttribute.grantee(mention.orgId, funderId, visibility)]: cents,
+            [rollupAttribute.grantee(granteeOf(mention), funderId, visibility)]: cents,
             ...(factor !== undefined
               ? { [rollupAttribute.perturbed(funderId, visibility)]: Math.round(cents * factor) }
               : {}),

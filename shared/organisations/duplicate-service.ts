@@ -19,11 +19,14 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { countedOnce } from './grant-links.ts';
 import { conflictingRegistrations } from './identifiers.ts';
+import { anchorsOf, mentionIdOfView, viewIdOf } from './org-view.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
 import { type Resolver, registrationIdentifiers, registrationsConflict } from './resolver.ts';
 
 /** Mentions read for one organisation page; beyond this the page says it is partial. */
 const MAX_ORGANISATION_MENTIONS = 1000;
+/** Read in place of a record an organisation id does not name, so a wrong id costs what a hidden one does. */
+const NO_MENTION = 'none#none#0';
 
 function visible(principal: Principal, mention: StoredMention | undefined): mention is StoredMention {
   return mention !== undefined && canRead(principal, mention.funderId, mention.visibility);
@@ -44,8 +47,8 @@ function successorCrosswalks(pair: StoredPair, a: StoredMention, b: StoredMentio
     : [];
 }
 
-function toView(pair: StoredPair, mentions: Map<string, StoredMention>): DuplicateView {
-  const orgOf = (id: string) => mentions.get(id)?.orgId ?? '';
+function toView(pair: StoredPair, orgIdOf: (mentionId: string) => string): DuplicateView {
+  const orgOf = orgIdOf;
   return {
     pairId: pair.pairId,
     kind: pair.kind,
@@ -63,7 +66,7 @@ function toView(pair: StoredPair, mentions: Map<string, StoredMention>): Duplica
   };
 }
 
-function mentionView(m: StoredMention, visibleIds: ReadonlySet<string>) {
+function mentionView(m: StoredMention, visibleIds: ReadonlySet<string>, orgId: string) {
   const through = m.link.withMentionId;
   return {
     mentionId: m.mentionId,
@@ -74,7 +77,7 @@ function mentionView(m: StoredMention, visibleIds: ReadonlySet<string>) {
     amount: m.amount,
     currency: m.currency,
     awardDate: m.awardDate,
-    orgId: m.orgId,
+    orgId,
     linkedThrough: through && visibleIds.has(through) ? { ...m.link, withMentionId: through } : null,
     moneyLink: m.moneyLink && visibleIds.has(m.moneyLink.toMentionId) ? m.moneyLink : null,
   };
@@ -108,6 +111,36 @@ export function createDuplicateService(deps: {
 }) {
   const { repo, resolver, audit } = deps;
   const now = deps.now ?? (() => new Date());
+
+  /** The caller's part of each stored organisation it reads: every visible record's anchor (org-view.ts). */
+  function partsFor(principal: Principal, records: StoredMention[]) {
+    return anchorsOf(records, (m) => visible(principal, m), resolver.directMatch);
+  }
+
+  /**
+   * The organisation ids the caller is shown for these records: each stored organisation is read once and split
+   * into the parts the caller's own readable records tie together.
+   */
+  async function orgIdsFor(principal: Principal, records: StoredMention[]): Promise<(id: string) => string> {
+    const anchors = new Map<string, StoredMention>();
+    for (const orgId of [...new Set(records.map((m) => m.orgId))].sort()) {
+      const members = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_MENTIONS);
+      // The records in hand are the newest state (a query of the index may lag a write by a moment).
+      const byId = new Map(members.map((m) => [m.mentionId, m]));
+      for (const m of records) if (m.orgId === orgId) byId.set(m.mentionId, m);
+      for (const [id, anchor] of partsFor(principal, [...byId.values()].filter((m) => m.orgId === orgId))) {
+        anchors.set(id, anchor);
+      }
+    }
+    return (id) => {
+      const anchor = anchors.get(id);
+      return anchor ? viewIdOf(anchor.mentionId) : '';
+    };
+  }
+
+  async function viewOfPair(principal: Principal, pair: StoredPair, mentions: Map<string, StoredMention>) {
+    return toView(pair, await orgIdsFor(principal, [...mentions.values()]));
+  }
 
   async function loadVisiblePair(ctx: AuditContext, pairId: string, action: string) {
     const pair = await repo.getPair(pairId);
@@ -177,25 +210,30 @@ export function createDuplicateService(deps: {
         [...pairs.values()].flatMap((p) => [p.a.mentionId, p.b.mentionId]),
       );
       const items: DuplicateView[] = [];
+      const open = page.pairIds
+        .map((id) => pairs.get(id))
+        .filter((p): p is StoredPair => p?.status === 'open' && pairVisible(principal, p, mentions));
+      const orgOf = await orgIdsFor(
+        principal,
+        open.flatMap((p) => [mentions.get(p.a.mentionId), mentions.get(p.b.mentionId)] as StoredMention[]),
+      );
       // Several records of the same two organisations make several pairs; one of them stands for all.
       const shownOrgPairs = new Set<string>();
-      for (const id of page.pairIds) {
-        const pair = pairs.get(id);
-        if (pair?.status !== 'open' || !pairVisible(principal, pair, mentions)) continue;
-        // Settled since it was queued (a merge put both in one organisation): nothing left to review.
-        const orgs = [mentions.get(pair.a.mentionId)?.orgId, mentions.get(pair.b.mentionId)?.orgId];
+      for (const pair of open) {
+        // Settled since it was queued (a merge put both in one organisation as the caller sees it).
+        const orgs = [orgOf(pair.a.mentionId), orgOf(pair.b.mentionId)];
         if (orgs[0] === orgs[1]) continue;
         const orgPair = orgs.sort().join('|');
         if (shownOrgPairs.has(orgPair)) continue;
         shownOrgPairs.add(orgPair);
-        items.push(toView(pair, mentions));
+        items.push(toView(pair, orgOf));
       }
       return { items, nextCursor: cursor.next(page.lastKey) };
     },
 
     async get(ctx: AuditContext, pairId: string): Promise<DuplicateView> {
       const { pair, mentions } = await loadVisiblePair(ctx, pairId, 'duplicate.read');
-      return toView(pair, mentions);
+      return viewOfPair(ctx.principal, pair, mentions);
     },
 
     async decide(ctx: AuditContext, pairId: string, request: DecideDuplicateRequest): Promise<DuplicateView> {
@@ -212,7 +250,7 @@ export function createDuplicateService(deps: {
         // A retried request finishes the work of the first; anything else is a conflict.
         if (pair.status === status && pair.decidedBy?.funderId === principal.funderId) {
           if (!pair.applied) await apply(pair, mine, decider);
-          return toView(pair, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
+          return viewOfPair(principal, pair, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
         }
         throw new ConflictError('already_decided', `This pair was already decided (${pair.status}).`);
       }
@@ -284,20 +322,32 @@ export function createDuplicateService(deps: {
         outcome: 'allowed',
         details,
       });
-      return toView(decided, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
+      return viewOfPair(principal, decided, await repo.getMentions([pair.a.mentionId, pair.b.mentionId]));
     },
 
-    /** An organisation as far as the caller may see it: names, identifiers and funders of visible records. */
-    async organisation(ctx: AuditContext, orgId: string): Promise<OrganisationView> {
-      const all = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_MENTIONS);
-      const seen = all.filter((m) => visible(ctx.principal, m));
-      if (seen.length === 0) {
-        throw new NotFoundError(`Organisation ${orgId}`, {
+    /**
+     * An organisation as far as the caller may see it: the part of the stored organisation that the caller's own
+     * readable records tie together, around the record the id names (names, identifiers, funders, totals).
+     */
+    async organisation(ctx: AuditContext, viewId: string): Promise<OrganisationView> {
+      const named = mentionIdOfView(viewId);
+      const found = (await repo.getMentions([named ?? NO_MENTION])).get(named ?? NO_MENTION);
+      if (!visible(ctx.principal, found)) {
+        // A hidden record and a missing one cost one read each and answer alike.
+        throw new NotFoundError(`Organisation ${viewId}`, {
           action: 'organisation.read',
-          resource: `organisation:${orgId}`,
-          reason: all.length ? 'no visible records' : 'no such organisation',
+          resource: `organisation:${viewId}`,
+          reason: found ? 'no visible records' : 'no such organisation',
         });
       }
+      const members = new Map(
+        (await repo.listOrganisationMentions(found.orgId, MAX_ORGANISATION_MENTIONS)).map((m) => [m.mentionId, m]),
+      );
+      members.set(found.mentionId, found);
+      const anchors = partsFor(ctx.principal, [...members.values()].filter((m) => m.orgId === found.orgId));
+      const anchor = anchors.get(found.mentionId) ?? found;
+      const seen = [...members.values()].filter((m) => anchors.get(m.mentionId) === anchor);
+      const orgId = viewIdOf(anchor.mentionId);
       const grants = uniqueGrants(seen);
       const funders = new Map<string, StoredMention[]>();
       for (const m of grants) funders.set(m.funderId, [...(funders.get(m.funderId) ?? []), m]);
@@ -310,7 +360,7 @@ export function createDuplicateService(deps: {
           .map(([funderId, own]) => ({ funderId, grants: own.length, amounts: sumByCurrency(own) }))
           .sort((x, y) => x.funderId.localeCompare(y.funderId)),
         totals: sumByCurrency(countedOnce(grants)),
-        mentions: seen.map((m) => mentionView(m, visibleIds)),
+        mentions: seen.map((m) => mentionView(m, visibleIds, orgId)),
       };
     },
 
@@ -351,10 +401,11 @@ export function createDuplicateService(deps: {
       const visibleIds = new Set(
         [...seen, ...through.values()].filter((m) => visible(ctx.principal, m)).map((m) => m.mentionId),
       );
+      const orgOf = status === 'pending' ? () => '' : await orgIdsFor(ctx.principal, seen);
       return {
         status,
         grantVersion: grant.version,
-        items: status === 'pending' ? [] : seen.map((m) => mentionView(m, visibleIds)),
+        items: status === 'pending' ? [] : seen.map((m) => mentionView(m, visibleIds, orgOf(m.mentionId))),
       } as const;
     },
   };

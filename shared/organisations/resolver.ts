@@ -17,6 +17,7 @@ import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
 import { conflictingRegistrations, type OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
+import { audienceOf, granteeKeysOf, viewIdOf } from './org-view.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
 import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type ScoredPair, scorePair } from './scoring.ts';
@@ -56,6 +57,23 @@ export function featuresHash(features: Mention): string {
     domain: features.domain,
   };
   return createHash('sha256').update(JSON.stringify(written)).digest('base64url').slice(0, 22);
+}
+
+/**
+ * A new record's grantee key as it joins: its link's, when it links to a record of the same audience (joining never
+ * moves a part's anchor, its oldest record), else its own. Settling the organisation afterwards corrects the rest.
+ */
+function granteeKeyJoining(
+  id: string,
+  link: Link,
+  others: Map<string, StoredMention>,
+  self: Pick<StoredMention, 'funderId' | 'visibility'>,
+  orgId: string,
+): string {
+  const other = link.withMentionId ? others.get(link.withMentionId) : undefined;
+  return other && other.orgId === orgId && audienceOf(other) === audienceOf(self)
+    ? (other.granteeKey ?? viewIdOf(other.mentionId))
+    : viewIdOf(id);
 }
 
 export function pairIdOf(a: string, b: string): string {
@@ -184,6 +202,7 @@ export function createResolver(deps: ResolverDeps) {
       { next: null, previous, organisations: await organisationChanges(previous, null, null, meter) },
       meter,
     );
+    await settleAfter(previous, null, meter);
     return { mentionId: previous.mentionId, outcome: 'removed', orgId: null, link: null, pairsOpened: 0 };
   }
 
@@ -209,59 +228,75 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /**
-   * Grant-level de-duplication among the records of one organisation: this record either counts within an
-   * older one (re-upload, or a member's contribution to its pooled fund's grant), or an older member's
-   * contribution now counts within this pooled-fund grant. Reads the organisation's mentions only.
+   * Settles one organisation after a write: grant-level de-duplication (this record either counts within an
+   * older one, a re-upload or a member's contribution to its pooled fund's grant, or an older member's
+   * contribution now counts within this pooled-fund grant) and every record's grantee key for the gap figures
+   * (org-view.ts). Reads the organisation's mentions only; writes only what changed. `mention` (the record just
+   * written, or null after a removal or a move out) is the newest state of that record.
    */
-  async function linkMoney(mention: StoredMention, meter?: CapacityMeter): Promise<void> {
-    const others = (await repo.listOrganisationMentions(mention.orgId, MAX_ORGANISATION_SCAN, meter)).filter(
-      (m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId),
-    );
-    let desired: MoneyLink | null = null;
-    const pointAtMe: Array<{ other: StoredMention; match: MoneyMatch }> = [];
-    for (const other of others) {
-      const match = await moneyMatch(mention, other, relations);
-      if (!match) continue;
-      if (match.secondary.mentionId === mention.mentionId) {
-        // Point at the record whose money counts, one step down a chain, never at ourselves.
-        const target = other.moneyLink?.toMentionId ?? other.mentionId;
-        if (!desired && target !== mention.mentionId) {
-          desired = moneyLinkOf(match, target);
+  async function settle(orgId: string, mention: StoredMention | null, meter?: CapacityMeter): Promise<void> {
+    const listed = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_SCAN, meter);
+    const records = new Map(listed.map((m) => [m.mentionId, m]));
+    if (mention) records.set(mention.mentionId, mention);
+    const members = [...records.values()].filter((m) => m.orgId === orgId);
+    const changes = new Map<string, Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey'>>>();
+    const change = (id: string, values: Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey'>>) =>
+      changes.set(id, { ...changes.get(id), ...values });
+    if (mention) {
+      const others = members.filter((m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId));
+      let desired: MoneyLink | null = null;
+      for (const other of others) {
+        const match = await moneyMatch(mention, other, relations);
+        if (!match) continue;
+        if (match.secondary.mentionId === mention.mentionId) {
+          // Point at the record whose money counts, one step down a chain, never at ourselves.
+          const target = other.moneyLink?.toMentionId ?? other.mentionId;
+          if (!desired && target !== mention.mentionId) desired = moneyLinkOf(match, target);
+        } else if (!other.moneyLink) {
+          change(other.mentionId, { moneyLink: moneyLinkOf(match, mention.mentionId) });
         }
-      } else if (!other.moneyLink) {
-        pointAtMe.push({ other, match });
+      }
+      if ((desired?.toMentionId ?? null) !== (mention.moneyLink?.toMentionId ?? null)) {
+        change(mention.mentionId, { moneyLink: desired });
       }
     }
-    if ((desired?.toMentionId ?? null) !== (mention.moneyLink?.toMentionId ?? null)) {
-      await repo.writeMention(
-        {
-          next: { ...mention, moneyLink: desired, revision: mention.revision + 1 },
-          previous: mention,
-          organisations: [],
-        },
-        meter,
-      );
+    const keys = granteeKeysOf(members, directMatch);
+    for (const m of members) {
+      // Later recipients of the same grant are resolved next in this run, and settle then.
+      const later = mention && m.funderId === mention.funderId && m.grantId === mention.grantId && m.index > mention.index;
+      const key = keys.get(m.mentionId);
+      if (key && key !== m.granteeKey && !later) change(m.mentionId, { granteeKey: key });
     }
-    for (const { other, match } of pointAtMe) {
+    // The record in hand first: if it changed meanwhile, the whole resolution is redone from a fresh read.
+    const order = [...changes.keys()].sort((a, b) =>
+      a === mention?.mentionId ? -1 : b === mention?.mentionId ? 1 : a.localeCompare(b),
+    );
+    for (const id of order) {
+      const current = records.get(id);
+      if (!current) continue;
       try {
         await repo.writeMention(
           {
-            next: {
-              ...other,
-              moneyLink: moneyLinkOf(match, mention.mentionId),
-              revision: other.revision + 1,
-            },
-            previous: other,
+            next: { ...current, ...changes.get(id), revision: current.revision + 1 },
+            previous: current,
             organisations: [],
           },
           meter,
         );
       } catch (error) {
-        // That record changed meanwhile; its own resolution links it when it is processed.
-        if (!(error instanceof ConditionFailedError)) throw error;
+        // Another record changed meanwhile; its own resolution settles the organisation when it is processed.
+        if (!(error instanceof ConditionFailedError) || id === mention?.mentionId) throw error;
       }
     }
   }
+
+  /** Settles the record's organisation, and the one it left. */
+  async function settleAfter(previous: StoredMention | null, next: StoredMention | null, meter?: CapacityMeter) {
+    if (previous && previous.orgId !== next?.orgId) await settle(previous.orgId, null, meter);
+    if (next) await settle(next.orgId, next, meter);
+  }
+
+  const directMatch = (a: Mention, b: Mention) => scorePair(a, b, config).band === 'link';
 
   function moneyLinkOf(match: MoneyMatch, toMentionId: string): MoneyLink {
     return {
@@ -334,8 +369,8 @@ export function createResolver(deps: ResolverDeps) {
           (k) => JSON.stringify(previous[k]) !== JSON.stringify(attributes[k]),
         );
       if (!changed) {
-        // A re-delivered record whose first run failed after the mention was written: finish the money links.
-        await linkMoney(previous, meter);
+        // A re-delivered record whose first run failed after the mention was written: finish settling.
+        await settle(previous.orgId, previous, meter);
         return {
           mentionId: id,
           outcome: 'unchanged',
@@ -352,8 +387,9 @@ export function createResolver(deps: ResolverDeps) {
         revision: previous.revision + 1,
       };
       await repo.writeMention({ next: updated, previous, organisations: [] }, meter);
-      // A changed amount, date or title can make or break a re-upload or contribution link.
-      await linkMoney(updated, meter);
+      // A changed amount, date or title can make or break a re-upload or contribution link, and a changed
+      // visibility moves the record to another audience's grantee.
+      await settle(updated.orgId, updated, meter);
       return {
         mentionId: id,
         outcome: 'updated',
@@ -467,6 +503,7 @@ export function createResolver(deps: ResolverDeps) {
       orgId,
       link,
       moneyLink: null,
+      granteeKey: granteeKeyJoining(id, link, others, attributes, orgId),
       revision: (previous?.revision ?? 0) + 1,
     };
     // Doubtful candidates in other organisations go to review: the best of each, a few organisations at most.
@@ -529,7 +566,7 @@ export function createResolver(deps: ResolverDeps) {
       },
       meter,
     );
-    await linkMoney(next, meter);
+    await settleAfter(previous, next, meter);
     return {
       mentionId: id,
       outcome: previous ? 'relinked' : 'created',
@@ -585,6 +622,8 @@ export function createResolver(deps: ResolverDeps) {
 
   return {
     config,
+    /** Two recipients as written that link on their own, whatever else the hub holds. */
+    directMatch,
 
     /**
      * Resolves every recipient mention of a grant as it now stands (deleted grants and removed recipients lose
@@ -646,13 +685,20 @@ export function createResolver(deps: ResolverDeps) {
         const target = destination === 'own' ? null : await repo.getOrganisation(destination.orgId, meter);
         if (destination !== 'own' && !target) return null;
         const orgId = target?.orgId ?? `org_${randomUUID()}`;
-        const next: StoredMention = { ...previous, orgId, link, revision: previous.revision + 1 };
+        const next: StoredMention = {
+          ...previous,
+          orgId,
+          link,
+          granteeKey: viewIdOf(previous.mentionId),
+          revision: previous.revision + 1,
+        };
         if (previous.orgId === orgId) return previous;
         await repo.writeMention(
           { next, previous, organisations: await organisationChanges(previous, next, target, meter) },
           meter,
         );
-        return next;
+        await settleAfter(previous, next, meter);
+        return (await repo.getMentions([id], meter)).get(id) ?? next;
       });
     },
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredGrant } from '../../schemas/grant.ts';
+import { viewIdOf } from '../../shared/organisations/org-view.ts';
 import type { CapacityMeter } from '../../shared/organisations/resolution-repository.ts';
 import { grantBody } from '../support/world.ts';
 import { useWorldHub } from '../support/world-hub.ts';
@@ -242,7 +243,7 @@ describe('grant-level de-duplication: the same money counted once', () => {
   });
   const totalsOf = async (funder: string, grantId: string) => {
     const m = await mention(funder, grantId);
-    return (await setup.hub.services.duplicates.organisation(viewer(), m?.orgId ?? '')).totals;
+    return (await setup.hub.services.duplicates.organisation(viewer(), viewIdOf(m?.mentionId ?? ''))).totals;
   };
 
   it('collapses an exact re-upload under a new id', async () => {
@@ -537,14 +538,17 @@ describe('successors: a charity re-registered under a new number', () => {
       },
     );
     expect(decided.a.orgId).toBe(decided.b.orgId);
-    const org = await setup.hub.services.repos.resolution.getOrganisation(decided.a.orgId);
+    const stored = (await setup.hub.services.repos.resolution.getMentions([decided.a.mentionId])).get(
+      decided.a.mentionId,
+    );
+    const org = await setup.hub.services.repos.resolution.getOrganisation(stored?.orgId ?? '');
     expect(org?.crosswalks).toEqual(['GB-CHC-1140583|GB-CHC-1180105']);
 
     // A third funder still writing the old number joins the same organisation without review.
     const later = await writeAndResolve('nef', 'ch-1', carriers('1140583'));
-    expect(later).toMatchObject({ orgId: decided.a.orgId, link: 'auto' });
+    expect(later).toMatchObject({ orgId: stored?.orgId, link: 'auto' });
     // A third number is still a different organisation.
     const other = await writeAndResolve('nef', 'ch-2', carriers('1999991'));
-    expect(other?.orgId).not.toBe(decided.a.orgId);
+    expect(other?.orgId).not.toBe(stored?.orgId);
   });
 });
