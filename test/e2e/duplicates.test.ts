@@ -194,7 +194,10 @@ describe('de-duplication through the API', () => {
     await hub.poller?.drain();
 
     const org = await orgOf('macarthur', 'aw-1');
-    expect(await orgOf('osf', 'aw-1')).toBe(org); // linked in the backend
+    const stored = await hub.services.repos.resolution.getMentions(['osf#aw-1#0', 'macarthur#aw-1#0']);
+    expect(stored.get('osf#aw-1#0')?.orgId).toBe(stored.get('macarthur#aw-1#0')?.orgId); // linked in the backend
+    // Each sees the organisation under the id of its own oldest record there, never OSF's hidden one.
+    expect(await orgOf('osf', 'aw-1')).not.toBe(org);
     const page = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/organisations/${org}`);
     expect(page.body.funders).toEqual([
       { funderId: 'macarthur', grants: 1, amounts: [{ currency: 'USD', amount: 100000 }] },

@@ -66,8 +66,11 @@ beforeAll(async () => {
   opportunityId = (
     await hub.services.opportunities.create({ principal: osfAdmin }, askBody('Private ask', 'private'))
   ).id;
+  // An organisation id names the oldest record of the caller's part: MacArthur asks under its own.
+  const macViewer = world.principals.macarthur?.viewer;
+  if (!macViewer) throw new Error('no macarthur viewer');
   orgId =
-    (await hub.services.duplicates.ofGrant({ principal: osfAdmin }, 'osf', 'osf-private')).items[0]?.orgId ??
+    (await hub.services.duplicates.ofGrant({ principal: macViewer }, 'osf', 'osf-hub')).items[0]?.orgId ??
     'missing';
 });
 afterAll(async () => hub?.close());
@@ -458,6 +461,19 @@ describe('organisations and duplicates across funders', () => {
       '/v1/grants/osf/osf-private/organisations',
     );
     expect(hidden.status).toBe(404);
+    // OSF's own id names its private record, which MacArthur may not read: a 404 exactly as a made-up id.
+    const osfId = (await hub.request(key('osf', 'viewer'), 'GET', '/v1/grants/osf/osf-private/organisations'))
+      .body.items[0].orgId;
+    const [asHidden, asMissing] = await Promise.all(
+      [osfId, `org_${Buffer.from('osf#no-such-grant#0').toString('base64url')}`].map((id) =>
+        hub.request(key('macarthur', 'viewer'), 'GET', `/v1/organisations/${id}`),
+      ),
+    );
+    expect(asHidden.status).toBe(404);
+    expect(asMissing.status).toBe(404);
+    expect(asHidden.body.detail.replace(osfId, 'X')).toBe(
+      asMissing.body.detail.replace(/org_[A-Za-z0-9_-]+/, 'X'),
+    );
   });
 
   it('keeps a pair with another funder’s private record out of its queue, reads and decisions', async () => {
@@ -480,6 +496,81 @@ describe('organisations and duplicates across funders', () => {
     // Positive twin: OSF sees both sides, so the pair is OSF's to review.
     const own = await hub.request(key('osf', 'viewer'), 'GET', `/v1/duplicates/${pairId}`);
     expect(own.status).toBe(200);
+  });
+  it('never joins two records a caller may read through a record it may not: its answers are as if that record did not exist', async () => {
+    // MacArthur and NEF each report Harbour Legal Aid under a different register; nothing they share says it is
+    // one organisation (one name, two numbers in two schemes). OSF's private record holds both numbers.
+    const put = async (funder: string, id: string, visibility: string, org: Record<string, string>) => {
+      const editor = world.principals[funder]?.editor;
+      if (!editor) throw new Error('no editor');
+      await hub.services.grants.put(
+        { principal: editor },
+        funder,
+        id,
+        grantBody(id, { visibility, recipientOrganization: [org] }),
+      );
+      const stored = await hub.services.repos.grants.getCurrent(funder, id);
+      if (stored) await hub.services.resolver.resolveGrant(stored, { force: true });
+    };
+    await put('macarthur', 'hla-1', 'hub', {
+      id: '360G-mac-hla',
+      name: 'Harbour Legal Aid',
+      charityNumber: '1130001',
+    });
+    await put('nef', 'hla-1', 'hub', {
+      id: '360G-nef-hla',
+      name: 'Harbour Legal Aid',
+      companyNumber: '07130001',
+    });
+    const answers = async () => {
+      const out: unknown[] = [];
+      for (const path of ['/v1/grants/macarthur/hla-1/organisations', '/v1/grants/nef/hla-1/organisations']) {
+        const res = await hub.request(key('macarthur', 'viewer'), 'GET', path);
+        expect(res.status).toBe(200);
+        const page = await hub.request(
+          key('macarthur', 'viewer'),
+          'GET',
+          `/v1/organisations/${res.body.items[0].orgId}`,
+        );
+        out.push(res.body, page.body);
+      }
+      return out;
+    };
+    const before = await answers();
+    const stored = async () =>
+      hub.services.repos.resolution.getMentions(['macarthur#hla-1#0', 'nef#hla-1#0', 'osf#hla-1#0']);
+    expect((await stored()).get('macarthur#hla-1#0')?.orgId).not.toBe(
+      (await stored()).get('nef#hla-1#0')?.orgId,
+    );
+
+    await put('osf', 'hla-1', 'private', {
+      id: 'GB-CHC-1130001',
+      name: 'Harbour Legal Aid',
+      companyNumber: '07130001',
+    });
+    await put('nef', 'hla-1', 'hub', {
+      id: '360G-nef-hla',
+      name: 'Harbour Legal Aid',
+      companyNumber: '07130001',
+    });
+    const tied = await stored();
+    // In the backend all three are now one organisation, tied only through OSF's private record.
+    expect(new Set([...tied.values()].map((m) => m.orgId)).size).toBe(1);
+    expect(await answers()).toEqual(before);
+    // The gap figures count the two shared records as two grantees, the private one on its own.
+    expect(new Set([...tied.values()].map((m) => m.granteeKey)).size).toBe(3);
+    // Positive twin: OSF, who may read all three, sees one organisation holding both numbers.
+    const osf = await hub.request(key('osf', 'viewer'), 'GET', '/v1/grants/nef/hla-1/organisations');
+    const osfPage = await hub.request(
+      key('osf', 'viewer'),
+      'GET',
+      `/v1/organisations/${osf.body.items[0].orgId}`,
+    );
+    expect(osfPage.body.mentions.map((m: { funderId: string }) => m.funderId).sort()).toEqual([
+      'macarthur',
+      'nef',
+      'osf',
+    ]);
   });
 });
 
