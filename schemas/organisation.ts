@@ -105,6 +105,8 @@ export const StoredMentionSchema = z.object({
    * the same audience tie together (org-view.ts granteeKeysOf); mentions written before it count on their own.
    */
   granteeKey: z.string().optional(),
+  /** The same among its funder's own records only (every one of which its funder reads), for the funder's own view. */
+  ownKey: z.string().optional(),
   link: LinkSchema,
   moneyLink: MoneyLinkSchema.nullable(),
   /** Bumped on every write of the item; writes are conditional on the revision that was read. */

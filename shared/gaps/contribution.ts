@@ -16,7 +16,9 @@ export const rollupAttribute = {
   /** Private money only: the amount times the grant's noise factor (README "Disclosure"). */
   perturbed: (funderId: string, visibility: string) => `q|${funderId}|${visibility}`,
   grants: (funderId: string, visibility: string) => `n|${funderId}|${visibility}`,
-  grantee: (orgId: string, funderId: string, visibility: string) => `g|${orgId}|${funderId}|${visibility}`,
+  /** `ownKey` groups a funder's own grantees for the funder itself (org-view.ts granteeKeysOf). */
+  grantee: (orgId: string, ownKey: string, funderId: string, visibility: string) =>
+    `g|${orgId}|${ownKey}|${funderId}|${visibility}`,
   pooled: (funderId: string, visibility: string) => `p|${funderId}|${visibility}`,
   unconverted: (funderId: string, visibility: string) => `u|${funderId}|${visibility}`,
 };
@@ -66,6 +68,11 @@ export function granteeOf(mention: Pick<StoredMention, 'granteeKey' | 'mentionId
   return mention.granteeKey ?? viewIdOf(mention.mentionId);
 }
 
+/** The same among its funder's own records (what the funder sees of its own grantees). */
+export function ownGranteeOf(mention: Pick<StoredMention, 'ownKey' | 'mentionId'>): string {
+  return mention.ownKey ?? viewIdOf(mention.mentionId);
+}
+
 /**
  * `noise` gives the grant's factor: a private grant's share of each cell also counts, multiplied by it, in the
  * cell's perturbed private money, the only figure about it anyone but its funder is shown.
@@ -102,7 +109,7 @@ export function contributionOf(mention: StoredMention | null, noise: GrantNoise)
         : {
             [rollupAttribute.amount(funderId, visibility)]: cents,
             [rollupAttribute.grants(funderId, visibility)]: units[i] ?? 0,
-            [rollupAttribute.grantee(granteeOf(mention), funderId, visibility)]: cents,
+            [rollupAttribute.grantee(granteeOf(mention), ownGranteeOf(mention), funderId, visibility)]: cents,
             ...(factor !== undefined
               ? { [rollupAttribute.perturbed(funderId, visibility)]: Math.round(cents * factor) }
               : {}),

@@ -21,7 +21,10 @@ export interface FunderSlot {
 }
 
 export interface GranteeSlot {
+  /** The grantee as any reader of the slot may group it: records of one audience tied together. */
   orgId: string;
+  /** The grantee as its funder groups its own records (for the funder's own view only). */
+  ownKey: string;
   funderId: string;
   visibility: string;
   amount: number;
@@ -41,8 +44,10 @@ export function partsOf(cell: StoredCell): CellParts {
   for (const [name, value] of Object.entries(cell.values)) {
     const [kind, ...rest] = name.split('|');
     if (kind === 'g') {
-      const [orgId, funderId, visibility] = rest;
-      if (orgId && funderId && visibility) grantees.push({ orgId, funderId, visibility, amount: value });
+      // Before own keys a grantee slot had three parts: the shared key stands for both.
+      const [orgId, ownKey, funderId, visibility] = rest.length === 3 ? [rest[0], ...rest] : rest;
+      if (orgId && ownKey && funderId && visibility)
+        grantees.push({ orgId, ownKey, funderId, visibility, amount: value });
       continue;
     }
     const [funderId, visibility] = rest;

@@ -306,7 +306,9 @@ export function createGapService(deps: GapServiceDeps) {
         }
         for (const g of cell.grantees) {
           const p = portfolios.get(g.funderId);
-          p?.grantees.set(g.orgId, (p.grantees.get(g.orgId) ?? 0) + g.amount);
+          // A funder's own portfolio groups its grantees as its own records tie them; another's, as shared ones do.
+          const grantee = g.funderId === ctx.principal.funderId ? g.ownKey : g.orgId;
+          p?.grantees.set(grantee, (p.grantees.get(grantee) ?? 0) + g.amount);
         }
       }
       const rows = [...portfolios]

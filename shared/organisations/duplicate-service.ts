@@ -128,7 +128,10 @@ export function createDuplicateService(deps: {
       // The records in hand are the newest state (a query of the index may lag a write by a moment).
       const byId = new Map(members.map((m) => [m.mentionId, m]));
       for (const m of records) if (m.orgId === orgId) byId.set(m.mentionId, m);
-      for (const [id, anchor] of partsFor(principal, [...byId.values()].filter((m) => m.orgId === orgId))) {
+      for (const [id, anchor] of partsFor(
+        principal,
+        [...byId.values()].filter((m) => m.orgId === orgId),
+      )) {
         anchors.set(id, anchor);
       }
     }
@@ -341,10 +344,16 @@ export function createDuplicateService(deps: {
         });
       }
       const members = new Map(
-        (await repo.listOrganisationMentions(found.orgId, MAX_ORGANISATION_MENTIONS)).map((m) => [m.mentionId, m]),
+        (await repo.listOrganisationMentions(found.orgId, MAX_ORGANISATION_MENTIONS)).map((m) => [
+          m.mentionId,
+          m,
+        ]),
       );
       members.set(found.mentionId, found);
-      const anchors = partsFor(ctx.principal, [...members.values()].filter((m) => m.orgId === found.orgId));
+      const anchors = partsFor(
+        ctx.principal,
+        [...members.values()].filter((m) => m.orgId === found.orgId),
+      );
       const anchor = anchors.get(found.mentionId) ?? found;
       const seen = [...members.values()].filter((m) => anchors.get(m.mentionId) === anchor);
       const orgId = viewIdOf(anchor.mentionId);

@@ -102,15 +102,20 @@ export function audienceOf(m: Pick<StoredMention, 'funderId' | 'visibility'>): s
   return m.visibility;
 }
 
-/** Each record's grantee key for the gap figures: its one-audience part's organisation id. */
+/**
+ * Each record's grantee key for the gap figures: its one-audience part's organisation id. With `groupOf` a
+ * funder's id, the part its own records tie together (its `ownKey`, for the funder's own view of its grantees:
+ * it reads every one of them).
+ */
 export function granteeKeysOf<T extends Member>(
   records: readonly T[],
   direct: DirectMatch,
+  groupOf: (m: T) => string = audienceOf,
 ): Map<string, string> {
   const keys = new Map<string, string>();
-  const audiences = new Set(records.map(audienceOf));
+  const audiences = new Set(records.map(groupOf));
   for (const audience of audiences) {
-    for (const [id, anchor] of anchorsOf(records, (m) => audienceOf(m) === audience, direct)) {
+    for (const [id, anchor] of anchorsOf(records, (m) => groupOf(m) === audience, direct)) {
       keys.set(id, viewIdOf(anchor.mentionId));
     }
   }

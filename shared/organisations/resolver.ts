@@ -67,12 +67,14 @@ function granteeKeyJoining(
   id: string,
   link: Link,
   others: Map<string, StoredMention>,
-  self: Pick<StoredMention, 'funderId' | 'visibility'>,
   orgId: string,
+  sameGroup: (other: StoredMention) => boolean,
+  own = false,
 ): string {
   const other = link.withMentionId ? others.get(link.withMentionId) : undefined;
-  return other && other.orgId === orgId && audienceOf(other) === audienceOf(self)
-    ? (other.granteeKey ?? viewIdOf(other.mentionId))
+  const key = own ? other?.ownKey : other?.granteeKey;
+  return other && other.orgId === orgId && sameGroup(other)
+    ? (key ?? viewIdOf(other.mentionId))
     : viewIdOf(id);
 }
 
@@ -239,11 +241,13 @@ export function createResolver(deps: ResolverDeps) {
     const records = new Map(listed.map((m) => [m.mentionId, m]));
     if (mention) records.set(mention.mentionId, mention);
     const members = [...records.values()].filter((m) => m.orgId === orgId);
-    const changes = new Map<string, Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey'>>>();
-    const change = (id: string, values: Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey'>>) =>
-      changes.set(id, { ...changes.get(id), ...values });
+    type Change = Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey' | 'ownKey'>>;
+    const changes = new Map<string, Change>();
+    const change = (id: string, values: Change) => changes.set(id, { ...changes.get(id), ...values });
     if (mention) {
-      const others = members.filter((m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId));
+      const others = members.filter(
+        (m) => !(m.funderId === mention.funderId && m.grantId === mention.grantId),
+      );
       let desired: MoneyLink | null = null;
       for (const other of others) {
         const match = await moneyMatch(mention, other, relations);
@@ -261,11 +265,19 @@ export function createResolver(deps: ResolverDeps) {
       }
     }
     const keys = granteeKeysOf(members, directMatch);
+    const ownKeys = granteeKeysOf(members, directMatch, (m) => m.funderId);
     for (const m of members) {
       // Later recipients of the same grant are resolved next in this run, and settle then.
-      const later = mention && m.funderId === mention.funderId && m.grantId === mention.grantId && m.index > mention.index;
+      const later =
+        mention &&
+        m.funderId === mention.funderId &&
+        m.grantId === mention.grantId &&
+        m.index > mention.index;
+      if (later) continue;
       const key = keys.get(m.mentionId);
-      if (key && key !== m.granteeKey && !later) change(m.mentionId, { granteeKey: key });
+      const own = ownKeys.get(m.mentionId);
+      if (key && key !== m.granteeKey) change(m.mentionId, { granteeKey: key });
+      if (own && own !== m.ownKey) change(m.mentionId, { ownKey: own });
     }
     // The record in hand first: if it changed meanwhile, the whole resolution is redone from a fresh read.
     const order = [...changes.keys()].sort((a, b) =>
@@ -291,7 +303,11 @@ export function createResolver(deps: ResolverDeps) {
   }
 
   /** Settles the record's organisation, and the one it left. */
-  async function settleAfter(previous: StoredMention | null, next: StoredMention | null, meter?: CapacityMeter) {
+  async function settleAfter(
+    previous: StoredMention | null,
+    next: StoredMention | null,
+    meter?: CapacityMeter,
+  ) {
     if (previous && previous.orgId !== next?.orgId) await settle(previous.orgId, null, meter);
     if (next) await settle(next.orgId, next, meter);
   }
@@ -503,7 +519,8 @@ export function createResolver(deps: ResolverDeps) {
       orgId,
       link,
       moneyLink: null,
-      granteeKey: granteeKeyJoining(id, link, others, attributes, orgId),
+      granteeKey: granteeKeyJoining(id, link, others, orgId, (m) => audienceOf(m) === audienceOf(attributes)),
+      ownKey: granteeKeyJoining(id, link, others, orgId, (m) => m.funderId === attributes.funderId, true),
       revision: (previous?.revision ?? 0) + 1,
     };
     // Doubtful candidates in other organisations go to review: the best of each, a few organisations at most.
@@ -690,6 +707,7 @@ export function createResolver(deps: ResolverDeps) {
           orgId,
           link,
           granteeKey: viewIdOf(previous.mentionId),
+          ownKey: viewIdOf(previous.mentionId),
           revision: previous.revision + 1,
         };
         if (previous.orgId === orgId) return previous;

@@ -160,7 +160,7 @@ export function cellsOf(grants: WorldGrant[], noise: GrantNoise): StoredCell[] {
     };
     add(rollupAttribute.amount(g.funder, g.visibility), g.cents);
     add(rollupAttribute.grants(g.funder, g.visibility), 1);
-    add(rollupAttribute.grantee(`org-${g.id}`, g.funder, g.visibility), g.cents);
+    add(rollupAttribute.grantee(`org-${g.id}`, `org-${g.id}`, g.funder, g.visibility), g.cents);
     if (g.visibility === 'private')
       add(
         rollupAttribute.perturbed(g.funder, g.visibility),

@@ -109,7 +109,7 @@ const amounts = (entries: Array<[string, string, number]>) =>
     entries.flatMap(([f, v, cents]) => [
       [rollupAttribute.amount(f, v), cents],
       [rollupAttribute.grants(f, v), 1],
-      [rollupAttribute.grantee(`org_${f}`, f, v), cents],
+      [rollupAttribute.grantee(`org_${f}`, `org_${f}`, f, v), cents],
       ...(v === 'private'
         ? [[rollupAttribute.perturbed(f, v), Math.round(cents * fixedNoise(f, `grant-${f}`, 2020))]]
         : []),
@@ -286,7 +286,10 @@ describe('group measures', () => {
       year: 2018,
       theme: 'governance',
       region: 'europe',
-      values: { ...amounts([['a', 'hub', 300]]), [rollupAttribute.grantee('org_x', 'a', 'hub')]: 300 },
+      values: {
+        ...amounts([['a', 'hub', 300]]),
+        [rollupAttribute.grantee('org_x', 'org_x', 'a', 'hub')]: 300,
+      },
     });
     const y2021 = partsOf({
       year: 2021,
@@ -295,7 +298,7 @@ describe('group measures', () => {
       values: {
         [rollupAttribute.amount('b', 'hub')]: 200,
         [rollupAttribute.grants('b', 'hub')]: 1,
-        [rollupAttribute.grantee('org_x', 'b', 'hub')]: 200,
+        [rollupAttribute.grantee('org_x', 'org_x', 'b', 'hub')]: 200,
       },
     });
     const all = () => true;
