@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CURRENCY_CODES } from './codelists/codes.ts';
 import { DateOrDateTimeSchema, IsoDateTimeSchema, queryInteger, SlugSchema } from './common.ts';
 import { VisibilitySchema } from './grant.ts';
+import { OrgIdSchema } from './organisation.ts';
 import { nameText, plainText } from './storable.ts';
 import { RegionSchema, ThemeSchema } from './taxonomy.ts';
 
@@ -16,10 +17,7 @@ export const OpportunityIdSchema = z
 export const OpportunityRecipientSchema = z.strictObject({
   name: nameText(1, 1000),
   /** The hub organisation, when known (from an organisation page or a grant's organisations). */
-  orgId: z
-    .string()
-    .regex(/^org_[0-9a-f-]{36}$/, 'must be an organisation id (org_...)')
-    .optional(),
+  orgId: OrgIdSchema.optional(),
   /** An org-id identifier such as GB-CHC-1234567. */
   identifier: z.string().min(1).max(256).optional(),
 });

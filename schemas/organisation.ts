@@ -219,13 +219,13 @@ export const ListDuplicatesQuerySchema = z.strictObject({
 export const PairParamsSchema = z.strictObject({
   pairId: z.string().regex(/^[a-f0-9]{24}$/, 'must be a duplicate pair id'),
 });
-export const OrganisationParamsSchema = z.strictObject({
-  /** `org_` and a record's id in base64url, as the hub shows organisations (shared/organisations/org-view.ts). */
-  orgId: z
-    .string()
-    .max(400)
-    .regex(/^org_[A-Za-z0-9_-]+$/, 'must be an organisation id'),
-});
+/** `org_` and a record's id in base64url, as the hub shows organisations (shared/organisations/org-view.ts). */
+export const OrgIdSchema = z
+  .string()
+  .max(400)
+  .regex(/^org_[A-Za-z0-9_-]+$/, 'must be an organisation id (org_...)');
+
+export const OrganisationParamsSchema = z.strictObject({ orgId: OrgIdSchema });
 
 export const DecideDuplicateRequestSchema = z.strictObject({
   /** confirm: same organisation; reject: different; split: take your own side out of its organisation. */
