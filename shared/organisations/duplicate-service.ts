@@ -19,7 +19,7 @@ import { ConflictError, NotFoundError } from '../errors.ts';
 import { cursorOwner, onePartitionCursor } from '../pagination/cursor.ts';
 import { countedOnce } from './grant-links.ts';
 import { conflictingRegistrations } from './identifiers.ts';
-import { anchorsOf, mentionIdOfView, viewIdOf } from './org-view.ts';
+import { anchorsOf, membersOf, mentionIdOfView, viewIdOf } from './org-view.ts';
 import type { ResolutionRepository } from './resolution-repository.ts';
 import { type Resolver, registrationIdentifiers, registrationsConflict } from './resolver.ts';
 
@@ -47,8 +47,7 @@ function successorCrosswalks(pair: StoredPair, a: StoredMention, b: StoredMentio
     : [];
 }
 
-function toView(pair: StoredPair, orgIdOf: (mentionId: string) => string): DuplicateView {
-  const orgOf = orgIdOf;
+function toView(pair: StoredPair, orgOf: (mentionId: string) => string): DuplicateView {
   return {
     pairId: pair.pairId,
     kind: pair.kind,
@@ -124,14 +123,8 @@ export function createDuplicateService(deps: {
   async function orgIdsFor(principal: Principal, records: StoredMention[]): Promise<(id: string) => string> {
     const anchors = new Map<string, StoredMention>();
     for (const orgId of [...new Set(records.map((m) => m.orgId))].sort()) {
-      const members = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_MENTIONS);
-      // The records in hand are the newest state (a query of the index may lag a write by a moment).
-      const byId = new Map(members.map((m) => [m.mentionId, m]));
-      for (const m of records) if (m.orgId === orgId) byId.set(m.mentionId, m);
-      for (const [id, anchor] of partsFor(
-        principal,
-        [...byId.values()].filter((m) => m.orgId === orgId),
-      )) {
+      const listed = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_MENTIONS);
+      for (const [id, anchor] of partsFor(principal, membersOf(orgId, listed, records))) {
         anchors.set(id, anchor);
       }
     }
@@ -343,19 +336,11 @@ export function createDuplicateService(deps: {
           reason: found ? 'no visible records' : 'no such organisation',
         });
       }
-      const members = new Map(
-        (await repo.listOrganisationMentions(found.orgId, MAX_ORGANISATION_MENTIONS)).map((m) => [
-          m.mentionId,
-          m,
-        ]),
-      );
-      members.set(found.mentionId, found);
-      const anchors = partsFor(
-        ctx.principal,
-        [...members.values()].filter((m) => m.orgId === found.orgId),
-      );
+      const listed = await repo.listOrganisationMentions(found.orgId, MAX_ORGANISATION_MENTIONS);
+      const members = membersOf(found.orgId, listed, [found]);
+      const anchors = partsFor(ctx.principal, members);
       const anchor = anchors.get(found.mentionId) ?? found;
-      const seen = [...members.values()].filter((m) => anchors.get(m.mentionId) === anchor);
+      const seen = members.filter((m) => anchors.get(m.mentionId) === anchor);
       const orgId = viewIdOf(anchor.mentionId);
       const grants = uniqueGrants(seen);
       const funders = new Map<string, StoredMention[]>();

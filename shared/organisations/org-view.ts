@@ -35,6 +35,20 @@ export type DirectMatch = (a: StoredMention['features'], b: StoredMention['featu
 /** Distinct recipients compared pairwise in one part; beyond this only stored links and equal recipients join. */
 const MAX_COMPARED_RECIPIENTS = 40;
 
+/**
+ * A stored organisation's records as they are now: those an index query listed, with the records in hand (the
+ * newest state; the query may lag a write by a moment) in their place, and only those still in the organisation.
+ */
+export function membersOf<T extends Pick<StoredMention, 'mentionId' | 'orgId'>>(
+  orgId: string,
+  listed: readonly T[],
+  inHand: readonly T[],
+): T[] {
+  const byId = new Map(listed.map((m) => [m.mentionId, m]));
+  for (const m of inHand) byId.set(m.mentionId, m);
+  return [...byId.values()].filter((m) => m.orgId === orgId);
+}
+
 /** Older first: the record first written to the hub, then by id. */
 function older(a: Member, b: Member): boolean {
   const x = a.grantCreatedAt ?? '';

@@ -17,7 +17,7 @@ import { mentionId as mentionIdOf } from '../db/keys.ts';
 import { type FunderRelations, type MoneyMatch, moneyMatch } from './grant-links.ts';
 import { conflictingRegistrations, type OrgIdentifier } from './identifiers.ts';
 import { blockingKeys, type Mention, queryKeys, toMention } from './mention.ts';
-import { audienceOf, granteeKeysOf, viewIdOf } from './org-view.ts';
+import { audienceOf, granteeKeysOf, membersOf, viewIdOf } from './org-view.ts';
 import commonNameTokens from './reference/common-name-tokens.json' with { type: 'json' };
 import type { CapacityMeter, MentionWrite, ResolutionRepository } from './resolution-repository.ts';
 import { DEFAULT_MATCHING_CONFIG, type MatchingConfig, type ScoredPair, scorePair } from './scoring.ts';
@@ -238,9 +238,8 @@ export function createResolver(deps: ResolverDeps) {
    */
   async function settle(orgId: string, mention: StoredMention | null, meter?: CapacityMeter): Promise<void> {
     const listed = await repo.listOrganisationMentions(orgId, MAX_ORGANISATION_SCAN, meter);
-    const records = new Map(listed.map((m) => [m.mentionId, m]));
-    if (mention) records.set(mention.mentionId, mention);
-    const members = [...records.values()].filter((m) => m.orgId === orgId);
+    const members = membersOf(orgId, listed, mention ? [mention] : []);
+    const records = new Map(members.map((m) => [m.mentionId, m]));
     type Change = Partial<Pick<StoredMention, 'moneyLink' | 'granteeKey' | 'ownKey'>>;
     const changes = new Map<string, Change>();
     const change = (id: string, values: Change) => changes.set(id, { ...changes.get(id), ...values });

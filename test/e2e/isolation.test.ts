@@ -22,6 +22,18 @@ let orgId: string;
 
 const key = (funder: string, role: string) => keyOf(world, funder, role);
 
+/** Writes one grant naming one recipient, as the funder's editor. */
+async function putGrant(funder: string, id: string, visibility: string, org: Record<string, string>) {
+  const editor = world.principals[funder]?.editor;
+  if (!editor) throw new Error('no editor');
+  await hub.services.grants.put(
+    { principal: editor },
+    funder,
+    id,
+    grantBody(id, { visibility, recipientOrganization: [org] }),
+  );
+}
+
 beforeAll(async () => {
   hub = await startTestHub({ server: true });
   world = await buildWorld(hub.services);
@@ -37,16 +49,7 @@ beforeAll(async () => {
       { id: '360G-mac-krh', name: 'Medway Lettings', companyNumber: '3112266' },
     ],
   ] as const;
-  for (const [funder, id, visibility, org] of pairGrants) {
-    const editor = world.principals[funder]?.editor;
-    if (!editor) throw new Error('no editor');
-    await hub.services.grants.put(
-      { principal: editor },
-      funder,
-      id,
-      grantBody(id, { visibility, recipientOrganization: [org] }),
-    );
-  }
+  for (const [funder, id, visibility, org] of pairGrants) await putGrant(funder, id, visibility, org);
   osfGrants.push({ id: 'osf-pair', visibility: 'private' });
   // Resolution runs from the stream in the hub; here every written grant is resolved directly, in order.
   for (const funder of ['osf', 'macarthur']) {
@@ -499,14 +502,7 @@ describe('organisations and duplicates across funders', () => {
     // MacArthur and NEF each report Harbour Legal Aid under a different register; nothing they share says it is
     // one organisation (one name, two numbers in two schemes). OSF's private record holds both numbers.
     const put = async (funder: string, id: string, visibility: string, org: Record<string, string>) => {
-      const editor = world.principals[funder]?.editor;
-      if (!editor) throw new Error('no editor');
-      await hub.services.grants.put(
-        { principal: editor },
-        funder,
-        id,
-        grantBody(id, { visibility, recipientOrganization: [org] }),
-      );
+      await putGrant(funder, id, visibility, org);
       const stored = await hub.services.repos.grants.getCurrent(funder, id);
       if (stored) await hub.services.resolver.resolveGrant(stored, { force: true });
     };
