@@ -13,7 +13,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { asFunction } from '../shared/http/function-scope.ts';
-import { type RouteDefinition, routes } from '../shared/http/route-manifest.ts';
+import type { RouteDefinition } from '../shared/http/route-manifest.ts';
+import { matchRoute } from '../shared/http/route-match.ts';
 
 /** API Gateway HTTP APIs accept at most 10 MB; handlers enforce their own smaller limits. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -21,36 +22,14 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-interface CompiledRoute {
-  definition: RouteDefinition;
-  pattern: RegExp;
-  names: string[];
-  literalSegments: number;
-}
-
-function compile(definition: RouteDefinition): CompiledRoute {
-  const names: string[] = [];
-  const segments = definition.path.split('/').filter(Boolean);
-  const source = segments
-    .map((segment) => {
-      const param = /^\{(\w+)\}$/.exec(segment);
-      if (param?.[1]) {
-        names.push(param[1]);
-        return '/([^/]+)';
-      }
-      return `/${segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
-    })
-    .join('');
-  return {
-    definition,
-    pattern: new RegExp(`^${source}$`),
-    names,
-    literalSegments: segments.filter((s) => !s.startsWith('{')).length,
-  };
-}
-
-// Like API Gateway, the most specific route wins.
-const compiled = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
+/** What the `$default` route runs (infra/stacks/api-stack.ts deploys the same function). */
+const NO_ROUTE: Pick<RouteDefinition, 'method' | 'path' | 'entry' | 'operationId' | 'auth'> = {
+  method: 'GET',
+  path: '$default',
+  entry: 'functions/no-route/no-route.ts',
+  operationId: 'noRoute',
+  auth: false,
+};
 
 const handlerCache = new Map<string, Promise<Handler>>();
 
@@ -138,26 +117,18 @@ export interface LocalServer {
 export async function handleRequest(req: IncomingMessage, res: ServerResponse, options: LocalServerOptions) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = (req.method ?? 'GET').toUpperCase();
-  const match = compiled
-    .filter((r) => r.definition.method === method)
-    .map((r) => ({ route: r, found: r.pattern.exec(url.pathname) }))
-    .find((m) => m.found);
-  if (!match?.found) {
-    if (options.fallback && (await options.fallback(req, res))) return;
-    send(res, 404, JSON.stringify({ message: 'Not Found' }));
-    return;
-  }
+  const match = matchRoute(method, url.pathname);
+  if (!match && options.fallback && (await options.fallback(req, res))) return;
   const raw = await readRaw(req);
   if (raw === null) {
     send(res, 413, JSON.stringify({ message: 'Request Entity Too Large' }));
     return;
   }
-  const { definition, names } = match.route;
+  // No route takes the request: the `$default` route's function answers, with no key asked, as in AWS.
+  const definition = match?.definition ?? NO_ROUTE;
   const pathParameters: Record<string, string> = {};
   try {
-    names.forEach((name, i) => {
-      pathParameters[name] = decodeURIComponent(match.found?.[i + 1] ?? '');
-    });
+    for (const [name, value] of match?.rawParameters ?? []) pathParameters[name] = decodeURIComponent(value);
   } catch {
     send(res, 400, JSON.stringify({ message: 'Bad Request' }));
     return;
@@ -172,7 +143,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
   const headers = flatHeaders(req);
   const queryStringParameters = ownEntries(url.searchParams);
   const requestId = randomUUID();
-  const routeKey = `${definition.method} ${definition.path}`;
+  const routeKey = match ? `${definition.method} ${definition.path}` : '$default';
   const now = new Date();
   const requestContext = {
     accountId: '000000000000',
@@ -235,7 +206,7 @@ export async function handleRequest(req: IncomingMessage, res: ServerResponse, o
     requestContext: { ...requestContext, ...(authorizer ? { authorizer } : {}) },
     isBase64Encoded: raw.length > 0 && !isUtf8(raw),
     ...(Object.keys(queryStringParameters).length > 0 ? { queryStringParameters } : {}),
-    ...(names.length > 0 ? { pathParameters } : {}),
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     // A body that is not valid UTF-8 goes to the handler as bytes (base64), as API Gateway sends binary
     // bodies, so the handler can refuse it instead of reading replacement characters.
     ...(raw.length > 0

@@ -6,6 +6,8 @@ import {
   HttpApi,
   HttpMethod,
   HttpNoneAuthorizer,
+  HttpRoute,
+  HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -154,12 +156,12 @@ export class ApiStack extends Stack {
         format: AccessLogFormat.jsonWithStandardFields(),
       },
     });
-    // Routes anyone can call without a key get their own, lower limit: a flood there cannot use up the stage's.
+    // Routes anyone can call without a key (and `$default`, which takes what no route does) get their own, lower
+    // limit: a flood there cannot use up the stage's.
     (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
-      routes
-        .filter((r) => !r.auth)
+      [...routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`), '$default']
         // routeSettings is untyped (any) in CDK: written as CloudFormation spells it.
-        .map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }]),
+        .map((routeKey) => [routeKey, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }]),
     );
 
     for (const route of routes) {
@@ -180,6 +182,25 @@ export class ApiStack extends Stack {
         ...(route.auth ? {} : { authorizer: new HttpNoneAuthorizer() }),
       });
     }
+
+    // A request no route takes gets a problem+json 404 (or 405 with Allow for a known path) instead of the
+    // gateway's bare {"message":"Not Found"}. No key is asked, as the gateway asks none for an unknown route, and
+    // the function has no access to the tables or the key: it reads nothing but the route manifest it is built with.
+    const noRoute = new HubFunction(this, 'NoRoute', {
+      entry: 'functions/no-route/no-route.ts',
+      description: '$default: answers requests no route takes',
+      environment: { POWERTOOLS_SERVICE_NAME: environment.POWERTOOLS_SERVICE_NAME },
+      ...(props.unauthenticatedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.unauthenticatedConcurrency }),
+    }).fn;
+    this.functions.noRoute = noRoute;
+    new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('NoRouteIntegration', noRoute),
+      authorizer: new HttpNoneAuthorizer(),
+    });
 
     // Stream consumers (shared/streams/event-sources.ts, which the local poller follows too): in order per item;
     // a record that keeps failing is set aside by the consumer itself after its bounded attempts (dead-letter

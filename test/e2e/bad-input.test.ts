@@ -342,6 +342,27 @@ describe('queries with bad input', () => {
   });
 });
 
+describe('requests no route takes', () => {
+  it.each([
+    ['an unknown path, with a key', true, 'GET', '/v1/grant/osf/osf-hub'],
+    ['an unknown path, without one', false, 'POST', '/v1/nothing-here'],
+    ['a path under a route’s', true, 'GET', '/v1/grants/osf/osf-hub/extra/segments'],
+  ])('answer %s 404 problem+json naming the path', async (_, withKey, method, path) => {
+    const res = await hub.request(withKey ? editor : null, method, path);
+    await expectRejected(res, 404, 'path');
+    expect(res.body).toMatchObject({ code: 'route_not_found', instance: path });
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'path', value: path })]);
+  });
+
+  it('answer a known path asked with a method it does not take 405, with the methods it does take', async () => {
+    const res = await hub.request(editor, 'PATCH', '/v1/grants/osf/osf-hub', { title: 'x' });
+    await expectRejected(res, 405, 'method');
+    expect(res.headers.get('allow')).toBe('DELETE, GET, PUT');
+    expect(res.body).toMatchObject({ code: 'method_not_allowed' });
+    expect(res.body.errors).toEqual([expect.objectContaining({ field: 'method', value: 'PATCH' })]);
+  });
+});
+
 describe('bodies that are not UTF-8', () => {
   it('refuses half a character in a JSON body, naming the bytes, and stores nothing', async () => {
     const before = await hub.snapshot();

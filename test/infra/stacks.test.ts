@@ -93,7 +93,32 @@ describe('api stack', () => {
         AuthorizationType: route.auth ? 'CUSTOM' : 'NONE',
       });
     }
-    api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length);
+    api.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$default',
+      AuthorizationType: 'NONE',
+    });
+    api.resourceCountIs('AWS::ApiGatewayV2::Route', routes.length + 1);
+  });
+
+  it('answers what no route takes from a function with no access to the tables or the key', () => {
+    const role = hub.api.functions.noRoute?.role;
+    if (!role) throw new Error('no role for noRoute');
+    const roleId = hub.api.getLogicalId(role.node.defaultChild as never);
+    const statements = Object.values(
+      api.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: roleId }] } }),
+    ).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+    const actions = statements.flatMap((st) => [st.Action].flat());
+    // Only what X-Ray tracing needs.
+    expect(actions.filter((a) => !a.startsWith('xray:'))).toEqual([]);
+    const [fn] = Object.values(
+      api.findResources('AWS::Lambda::Function', {
+        Properties: { Description: '$default: answers requests no route takes' },
+      }),
+    );
+    expect(Object.keys(fn?.Properties.Environment.Variables ?? {}).sort()).toEqual([
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+    ]);
   });
 
   it('uses a simple-response Lambda authorizer with no result caching, so revocation is immediate', () => {
@@ -115,12 +140,13 @@ describe('api stack', () => {
     expect(cdkOwn).toHaveLength(2);
     const functions = Object.fromEntries(Object.entries(all).filter(([id]) => !cdkOwn.includes(id)));
     // One per route, the authorizer, three stream consumers (organisation resolver, gap rollups, change feed),
-    // the digest run and the digest delivery.
-    expect(Object.keys(functions)).toHaveLength(routes.length + 6);
+    // the digest run, the digest delivery and the `$default` route's answer (which alone needs no table).
+    expect(Object.keys(functions)).toHaveLength(routes.length + 7);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
-      expect(fn.Properties.Environment.Variables.TABLE_NAME).toBeDefined();
+      if (!String(fn.Properties.Description).startsWith('$default'))
+        expect(fn.Properties.Environment.Variables.TABLE_NAME).toBeDefined();
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
     }
   });
@@ -128,7 +154,7 @@ describe('api stack', () => {
   it('throttles each route anyone may call without a key more tightly than the stage', () => {
     const [stage] = Object.values(api.findResources('AWS::ApiGatewayV2::Stage'));
     const settings = stage?.Properties.RouteSettings as Record<string, { ThrottlingRateLimit: number }>;
-    const open = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    const open = [...routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`), '$default'];
     expect(open).toContain('POST /v1/digests/unsubscribe');
     expect(Object.keys(settings).sort()).toEqual(open.sort());
     for (const key of open) expect(settings[key]?.ThrottlingRateLimit).toBe(10);
@@ -142,7 +168,10 @@ describe('api stack', () => {
     expect(reserved(api)).toEqual([]);
     const app = new App({ context: { ...noBundling, unauthenticatedConcurrency: '2' }, outdir: outdir() });
     const capped = Template.fromStack(createHub(app, { nag: false }).api);
-    const open = routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`);
+    const open = [
+      ...routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`),
+      '$default: answers requests no route takes',
+    ];
     expect(reserved(capped).sort()).toEqual(open.map((d) => [d, 2]).sort());
     for (const bad of ['0', 'two', '2.5', '101']) {
       const wrong = new App({

@@ -59,6 +59,6 @@ it('synthesises both stacks with no AWS credentials, account or region', () => {
     const asset = f.Metadata?.['aws:asset:path'];
     return asset !== undefined && existsSync(join(out, asset, 'index.mjs'));
   });
-  // One per route, the authorizer, three stream consumers and the two digest functions.
-  expect(bundled.length).toBe(routes.length + 6);
+  // One per route, the authorizer, three stream consumers, the two digest functions and the `$default` route's.
+  expect(bundled.length).toBe(routes.length + 7);
 }, 660_000);

@@ -76,7 +76,7 @@ async function shapeOf(funderId: string, tag: string) {
       const parts = name.split('|');
       if (!/^[angpu]\|/.test(name) || !parts.includes(funderId) || value === 0) continue;
       // Grantee figures are keyed by organisation id (random): keep their amounts, not their ids.
-      const key = `${i.year}#${i.theme}#${i.region} ${parts[0] === 'g' ? `g|${parts[3]}` : `${parts[0]}|${parts[2]}`}`;
+      const key = `${i.year}#${i.theme}#${i.region} ${parts[0] === 'g' ? `g|${parts[4]}` : `${parts[0]}|${parts[2]}`}`;
       cells[key] = (cells[key] ?? 0) + Number(value);
     }
   }
