@@ -12,6 +12,7 @@ import { type ImportBenchResult, runImportBench, WRITE_LOOPS, type WriteLoop } f
 import { type LoadResult, runLoadBench } from './load-bench.ts';
 import { type ProofsResult, runProofs } from './proofs.ts';
 import { type ResolutionBenchResult, runResolutionBench } from './resolution-bench.ts';
+import { replaceSection } from './sections.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 100_000);
@@ -433,11 +434,6 @@ also writes its owner's event, and a missing ask has no owner to tell: one write
 time difference (left open; the path names no funder, so only the ask's id is there to probe).
 <!-- /bench:disclosure -->
 `;
-}
-
-function replaceSection(text: string, marker: string, section: string): string {
-  const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*<!-- /${marker} -->\\n?`);
-  return pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${section}`;
 }
 
 async function main() {

@@ -1,9 +1,10 @@
 // `npm run eval:dedupe`: precision and recall of organisation linking (blocking + scoring) on a labelled set
 // built from the real 360Giving recipients plus generated name variants, per variant type.
 // Writes its section of BENCHMARKS.md between the eval:dedupe markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { writeSection } from '../bench/sections.ts';
 import { countedOnce, type FunderRelations, moneyMatch } from '../shared/organisations/grant-links.ts';
 import { type Mention, queryKeys, toMention } from '../shared/organisations/mention.ts';
 import { DEFAULT_BLOCK_CAP, mentionBlockKeys } from '../shared/organisations/resolver.ts';
@@ -25,8 +26,6 @@ import {
   recipientSet,
 } from './real-recipients.ts';
 import { loadRor, ROR_COUNTRIES, ROR_KINDS, ROR_NAMES, type RorSplit, rorSet } from './ror-names.ts';
-
-const ROOT = resolve(import.meta.dirname, '..');
 
 const random = seededRandom(42);
 
@@ -181,6 +180,21 @@ export function scoreSet(
   const reviewEdges: Array<[number, number]> = [];
   const perType = new Map<string, { total: number; found: number; auto: number }>();
   const truesFound = { found: 0, auto: 0, compared: 0 };
+  // True pairs that names can reach at all: the names share a word or an acronym (or the records a number).
+  const reachable = new Set(
+    [...truePairs.keys()].filter((pair) => {
+      const [i, j] = pair.split('|').map(Number) as [number, number];
+      const a = set[i]?.mention;
+      const b = set[j]?.mention;
+      if (!a || !b) return false;
+      return (
+        a.tokens.some((t) => b.tokens.includes(t)) ||
+        a.acronyms.some((t) => b.acronyms.includes(t)) ||
+        sharesRegistration(a, b)
+      );
+    }),
+  );
+  const reached = { compared: 0, found: 0 };
   for (const t of variants) perType.set(t, { total: 0, found: 0, auto: 0 });
   for (const type of [...truePairs.values()].flat()) {
     const entry = perType.get(type);
@@ -212,6 +226,10 @@ export function scoreSet(
       truesFound.compared += 1;
       if (scored.band !== 'no-link') truesFound.found += 1;
       if (scored.band === 'link') truesFound.auto += 1;
+    }
+    if (reachable.has(pair)) {
+      reached.compared += 1;
+      if (scored.band !== 'no-link') reached.found += 1;
     }
     for (const type of [truePairs.get(pair) ?? []].flat()) {
       const entry = perType.get(type);
@@ -248,6 +266,11 @@ export function scoreSet(
     truePairs: totalTrue,
     /** Share of true pairs that blocking ever put side by side. */
     blockingRecall: truesFound.compared / Math.max(1, totalTrue),
+    /** Share of true pairs whose names share a word or an acronym (or whose records share a number). */
+    reachableShare: reachable.size / Math.max(1, totalTrue),
+    /** Of those: compared by blocking, and found (automatic or review). */
+    reachableBlockingRecall: reached.compared / Math.max(1, reachable.size),
+    reachableRecallWithReview: reached.found / Math.max(1, reachable.size),
     precisionAuto: stats.auto === 0 ? 1 : stats.autoTrue / stats.auto,
     precisionIdentifier: stats.idAuto === 0 ? 1 : stats.idAutoTrue / stats.idAuto,
     identifierLinks: stats.idAuto,
@@ -453,6 +476,8 @@ function organisationTable(r: ReturnType<typeof scoreSet>): string {
 | pairs in the review band (precision) | ${count(r.reviewQueue)} (${pct(r.reviewPrecision)}) | |
 | candidate pairs scored (of all pairs) | ${count(r.candidatePairs)} (of ${count(r.allPairs)}) | |
 | true pairs blocking compared | ${pct(r.blockingRecall)} | ≥ 95% |
+| true pairs whose names share a word or an acronym (or records a number) | ${pct(r.reachableShare)} | |
+| of those: compared by blocking / found with review | ${pct(r.reachableBlockingRecall)} / ${pct(r.reachableRecallWithReview)} | ≥ 95% / |
 | review pairs opened per 1,000 new mentions (best of up to 3 other organisations each) | ${r.reviewPerThousand.toFixed(0)} | |
 
 | variant type | true pairs | recall, automatic | recall, with review |
@@ -586,12 +611,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
       2,
     ),
   );
-  const path = resolve(ROOT, 'BENCHMARKS.md');
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmarks\n';
-  const section = render(result, corpus, ror, recipients);
-  const next = /<!-- eval:dedupe -->[\s\S]*<!-- \/eval:dedupe -->\n?/.test(current)
-    ? current.replace(/<!-- eval:dedupe -->[\s\S]*<!-- \/eval:dedupe -->\n?/, section)
-    : `${current.trimEnd()}\n\n${section}`;
-  writeFileSync(path, next);
+  writeSection('eval:dedupe', render(result, corpus, ror, recipients));
   console.log('BENCHMARKS.md: eval:dedupe section written');
 }

@@ -6,10 +6,11 @@
 //      MAX_PAIRS_PER_ENTITY per organisation so that a grantee with many grants does not stand for all;
 //   thresholds: a sweep over the candidate pairs the resolver's blocking produces, automatic links at the lowest
 //      score where precision is at least AUTO_PRECISION on every tuning set, review at the lowest score where the
-//      band's pairs are still at least REVIEW_PRECISION true.
+//      band's pairs, and its weakest half-point slice, are still at least REVIEW_PRECISION true.
 // The held-out halves are what `npm run eval:dedupe` reports; nothing here reads them.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { writeSection } from '../bench/sections.ts';
 import type { Mention } from '../shared/organisations/mention.ts';
 import {
   estimateConfig,
@@ -37,6 +38,8 @@ const RANDOM_PAIRS = 1_000_000;
 const MAX_PAIRS_PER_ENTITY = 6;
 export const AUTO_PRECISION = 0.99;
 export const REVIEW_PRECISION = 0.1;
+/** A half-point slice with fewer pairs than this in a set says nothing about that set. */
+export const MIN_SLICE_PAIRS = 5;
 
 /**
  * Where estimation starts, and what stays for a feature the tuning data compares too rarely (postcodes and web
@@ -90,7 +93,7 @@ interface TuningSet {
   truePairs: Map<string, unknown>;
 }
 
-function tuningSets(): TuningSet[] {
+export function tuningSets(): TuningSet[] {
   const rows = loadRor();
   if (!rows) throw new Error('../shared/data/organisation-names/ror-organisation-names.csv not found');
   const withCandidates = (name: string, labelled: { set: Labelled[]; truePairs: Map<string, unknown> }) => ({
@@ -158,8 +161,11 @@ export function sweep(sets: TuningSet[], config: MatchingConfig, thresholds: num
       const [i, j] = pair.split('|').map(Number) as [number, number];
       const a = set[i] as Labelled;
       const b = set[j] as Labelled;
+      const scored = scorePair(a.mention, b.mention, config, frequencies);
       return {
-        score: scorePair(a.mention, b.mention, config, frequencies).score,
+        score: scored.score,
+        // Decided by a rule whatever the score (names that share nothing, conflicting numbers): never reviewed.
+        ruled: scored.rule === 'names-differ' || scored.rule === 'conflicting-registration',
         same: a.entity === b.entity,
         labelled: truePairs.has(pair),
       };
@@ -177,10 +183,14 @@ export function sweep(sets: TuningSet[], config: MatchingConfig, thresholds: num
         recall: above.filter((p) => p.labelled).length / Math.max(1, total),
       };
     }),
+    /** Per set: the pairs a person would review with scores in [from, to), and the share of them that are true. */
     band: (from: number, to: number) =>
       scored.map((pairs) => {
-        const inBand = pairs.filter((p) => p.score >= from && p.score < to);
-        return inBand.length === 0 ? 1 : inBand.filter((p) => p.same).length / inBand.length;
+        const inBand = pairs.filter((p) => !p.ruled && p.score >= from && p.score < to);
+        return {
+          pairs: inBand.length,
+          precision: inBand.length === 0 ? 1 : inBand.filter((p) => p.same).length / inBand.length,
+        };
       }),
   }));
 }
@@ -208,16 +218,24 @@ export function tune(): { config: MatchingConfig; table: string } {
   const thresholds = Array.from({ length: 49 }, (_, i) => i * 0.5);
   const rows = sweep(sets, config0, thresholds);
   const auto = rows.find((r) => r.sets.every((s) => s.precision >= AUTO_PRECISION))?.threshold ?? 24;
-  // Review: the lowest threshold whose band below automatic is still worth a person's time on every set.
+  // Review: the lowest threshold whose band below automatic is worth a person's time on every set, and whose
+  // weakest pairs (the half-point slice just above it) are too, wherever a set has a few of them: a band judged
+  // only as a whole took in thousands of pairs that were never true below better ones that were.
   const review =
-    rows.find((r) => r.threshold < auto && r.band(r.threshold, auto).every((p) => p >= REVIEW_PRECISION))
-      ?.threshold ?? auto;
+    rows.find(
+      (r) =>
+        r.threshold < auto &&
+        r.band(r.threshold, auto).every((b) => b.precision >= REVIEW_PRECISION) &&
+        r
+          .band(r.threshold, r.threshold + 0.5)
+          .every((b) => b.pairs < MIN_SLICE_PAIRS || b.precision >= REVIEW_PRECISION),
+    )?.threshold ?? auto;
   const config = { ...config0, autoLink: auto, review };
   const table = [
     `| threshold | ${sets.map((s) => `${s.name}: pairs ≥, precision, recall`).join(' | ')} |`,
     `|---|${sets.map(() => '---').join('|')}|`,
     ...rows
-      .filter((r) => r.threshold % 1 === 0)
+      .filter((r) => r.threshold % 1 === 0 || r.threshold === auto || r.threshold === review)
       .map(
         (r) =>
           `| ${r.threshold}${r.threshold === auto ? ' (auto)' : ''}${r.threshold === review ? ' (review)' : ''} | ${r.sets
@@ -242,4 +260,22 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename
   }
   writeFileSync(TARGET, `${JSON.stringify(config, null, 2)}\n`);
   console.log(`written ${TARGET}`);
+  writeSection(
+    'tune:matching',
+    `<!-- tune:matching -->
+### Thresholds: the sweep on the tuning halves (\`npm run tune:matching\`, ${new Date().toISOString().slice(0, 10)})
+
+Every candidate pair the resolver's blocking produces on each tuning half, scored with the estimated weights: at each
+threshold, how many pairs score at or above it, how many of those are true, and the share of the set's true pairs
+they hold. Automatic links: the lowest threshold with at least ${AUTO_PRECISION * 100}% precision on every set
+(${config.autoLink}). Review: the lowest threshold whose band below automatic, and whose weakest half-point slice (where
+a set has at least ${MIN_SLICE_PAIRS} pairs there), are at least ${REVIEW_PRECISION * 100}% true on every set
+(${config.review}); pairs a rule decides (names that share nothing, conflicting numbers) are left out of the bands. The
+held-out halves are never read here.
+
+${table}
+<!-- /tune:matching -->
+`,
+  );
+  console.log('BENCHMARKS.md: tune:matching section written');
 }

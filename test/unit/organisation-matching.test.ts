@@ -241,6 +241,27 @@ describe('graded levels on the error classes real names showed (issue 19)', () =
     expect(unlike).toMatchObject({ band: 'review', rule: 'shared-registration' });
   });
 
+  it('never sends names that share nothing to review on a country, a legal form or a qualifier alone', () => {
+    // Real ROR names: two Japanese manufacturers, each "Co., Ltd.", one with "(Japan)". With the tuned review
+    // threshold such pairs score below it anyway; the rule holds whatever the threshold (here one of 3).
+    const lenient = { ...DEFAULT_MATCHING_CONFIG, review: 3 };
+    const firms = scorePair(
+      toMention({ name: 'Torishima PUMP MFG. Co., Ltd. (Japan)', addressCountry: 'JP' }),
+      toMention({ name: 'AWA Paper MFG. Co., Ltd.', addressCountry: 'JP' }),
+      lenient,
+    );
+    expect(firms.score).toBeGreaterThanOrEqual(lenient.review);
+    expect(firms).toMatchObject({ band: 'no-link', rule: 'names-differ' });
+    // A name one step closer (a word in common) is judged on its score as before.
+    const close = scorePair(
+      toMention({ name: 'Refugee Action', addressCountry: 'GB' }),
+      toMention({ name: 'Kent Refugee Action Network', addressCountry: 'GB' }),
+      lenient,
+    );
+    expect(close.rule).toBeUndefined();
+    expect(close.band).not.toBe('no-link');
+  });
+
   it('never counts a shared postcode or web domain for names that differ', () => {
     const sites = scorePair(
       toMention({
