@@ -27,6 +27,8 @@ import { type Resolver, registrationIdentifiers, registrationsConflict } from '.
 const MAX_ORGANISATION_MENTIONS = 1000;
 /** Read in place of a record an organisation id does not name, so a wrong id costs what a hidden one does. */
 const NO_MENTION = 'none#none#0';
+/** Two records no grant has: what a missing pair reads. */
+const NO_PAIR = [NO_MENTION, 'none#none#1'];
 
 function visible(principal: Principal, mention: StoredMention | undefined): mention is StoredMention {
   return mention !== undefined && canRead(principal, mention.funderId, mention.visibility);
@@ -140,7 +142,9 @@ export function createDuplicateService(deps: {
 
   async function loadVisiblePair(ctx: AuditContext, pairId: string, action: string) {
     const pair = await repo.getPair(pairId);
-    const mentions = pair ? await repo.getMentions([pair.a.mentionId, pair.b.mentionId]) : new Map();
+    // A missing pair reads two placeholder records, so it costs what a hidden one does (pair ids can be computed
+    // from two mention ids: a faster answer would say the other record exists).
+    const mentions = await repo.getMentions(pair ? [pair.a.mentionId, pair.b.mentionId] : NO_PAIR);
     if (!pair || !pairVisible(ctx.principal, pair, mentions)) {
       throw new NotFoundError(`Duplicate pair ${pairId}`, {
         action,
@@ -363,14 +367,12 @@ export function createDuplicateService(deps: {
      * caller may read that the stream has not resolved yet says so (`pending`), instead of answering 404.
      */
     async ofGrant(ctx: AuditContext, funderId: string, grantId: string) {
-      const [grant, { mentions }] = await Promise.all([
-        deps.currentGrant(funderId, grantId),
-        repo.readGrant(funderId, grantId),
-      ]);
+      const grant = await deps.currentGrant(funderId, grantId);
       const record = grant && !grant.deleted ? grant.record : null;
       if (!grant || !record || !canRead(ctx.principal, funderId, record.visibility)) {
-        // Hidden and missing answer alike and cost alike (as a grant read): the funder named in the path is told
-        // who tried either way, so a missing grant does not save the second audit write.
+        // Hidden and missing answer alike and cost alike (as a grant read, one item): the grant's records are read
+        // only once it may be shown, and the funder named in the path is told who tried either way, so a missing
+        // grant does not save the second audit write.
         throw new NotFoundError(`Grant ${funderId}/${grantId}`, {
           action: 'grant.organisations',
           resource: `grant:${funderId}/${grantId}`,
@@ -378,6 +380,7 @@ export function createDuplicateService(deps: {
           alsoNotify: [funderId],
         });
       }
+      const { mentions } = await repo.readGrant(funderId, grantId);
       const recipients = record.recipientOrganization?.length ?? 0;
       const current = mentions.filter((m) => m.index < recipients && m.grantVersion >= grant.version);
       const status =

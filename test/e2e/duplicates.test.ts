@@ -1,6 +1,7 @@
 // Organisation resolution end to end: grants written over HTTP, resolved from the table stream by the local
 // poller (the same handler Lambda runs), reviewed through the duplicates API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observeDynamoCalls } from '../../shared/db/observe.ts';
 import { runCofund } from '../support/cli.ts';
 import { startTestHub, type TestHub } from '../support/hub.ts';
 import { buildWorld, grantBody, type World } from '../support/world.ts';
@@ -237,9 +238,24 @@ describe('de-duplication through the API', () => {
     });
     await hub.poller?.drain();
     expect(pairOf(await queue('macarthur'), 'vc-1')).toBeDefined();
+    const pairId = pairOf(await queue('macarthur'), 'vc-1')?.pairId ?? '';
     await put('osf', 'vc-1', { id: 'GB-COH-09112255', name: 'Detention Forum' }, { visibility: 'private' });
     await hub.poller?.drain();
     expect(pairOf(await queue('macarthur'), 'vc-1')).toBeUndefined();
+    // A pair id is a hash of its two record ids, so anyone can compute one: the hidden pair answers as a pair that
+    // does not exist, with the same table calls (a faster "missing" would say OSF holds the record).
+    const callsOf = async (id: string) => {
+      const calls: string[] = [];
+      const stop = observeDynamoCalls((c) => {
+        if (c.fn === 'getDuplicate' && c.family !== 'AUDIT') calls.push(`${c.action} ${c.family}`);
+      });
+      const res = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/duplicates/${id}`);
+      stop();
+      return { status: res.status, detail: res.body.detail.replace(id, '<id>'), calls: calls.sort() };
+    };
+    const hidden = await callsOf(pairId);
+    expect(hidden.calls.length).toBeGreaterThan(1);
+    expect(await callsOf('0123456789abcdef01234567')).toEqual(hidden);
   });
 
   it('orders the queue by money affected, largest first', async () => {

@@ -1,5 +1,6 @@
 // Tries to cross every tenant and role boundary over HTTP, each attack paired with a positive twin.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { observeDynamoCalls } from '../../shared/db/observe.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
 import { encodeCursor } from '../../shared/pagination/cursor.ts';
 import { issueKey, startTestHub, type TestHub } from '../support/hub.ts';
@@ -244,11 +245,21 @@ describe('reading another funder’s grants', () => {
         reason: 'visibility private',
       }),
     );
-    // A grant's organisations: hidden and missing both tell the funder named in the path (the same two writes).
+    // A grant's organisations: hidden and missing both tell the funder named in the path (the same two writes),
+    // after the same reads (the grant item only: its records are read once the grant may be shown).
+    const reads: Record<string, string[]> = {};
     for (const id of ['osf-private', 'osf-never-written']) {
+      const calls: string[] = [];
+      const stop = observeDynamoCalls((c) => {
+        if (c.fn === 'listGrantOrganisations') calls.push(`${c.action} ${c.family}`);
+      });
       const res = await hub.request(key('macarthur', 'viewer'), 'GET', `/v1/grants/osf/${id}/organisations`);
+      stop();
       expect(res.status).toBe(404);
+      reads[id] = calls.sort();
     }
+    expect(reads['osf-private']).toEqual(reads['osf-never-written']);
+    expect(reads['osf-private']?.filter((c) => !c.endsWith('AUDIT'))).toEqual(['GetItem GRANT']);
     const after = await log('osf');
     for (const id of ['osf-private', 'osf-never-written']) {
       expect(after).toContainEqual(
