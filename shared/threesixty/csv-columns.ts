@@ -118,11 +118,12 @@ function toNumber(value: string): number | string {
 /**
  * CSV injection (OWASP): a spreadsheet runs a cell starting with =, +, -, @, tab or carriage return as a formula.
  * Beyond OWASP's list: a line feed; and any of =, +, -, @ or their fullwidth forms (＝＋－＠, which some
- * spreadsheets' input methods take for them) after leading spaces (a spreadsheet that trims cells would run them).
+ * spreadsheets' input methods take for them) after leading white space or invisible format characters (a word
+ * joiner, a vertical tab: a spreadsheet that trims cells would run them).
  * The hub's CSV writes such a text cell with a single quote in front, which spreadsheets show as text; a cell
  * that already starts with quotes before one of those gets one more, so reading strips exactly one.
  */
-const FORMULA_START = /^'*(?:[\t\r\n]|[ \u00a0\u2000-\u200b\u3000\ufeff]*[=+\-@\uff1d\uff0b\uff0d\uff20])/;
+const FORMULA_START = /^'*(?:[\t\r\n]|[\s\p{Cf}]*[=+\-@\uff1d\uff0b\uff0d\uff20])/u;
 
 export function neutraliseCell(text: string): string {
   return FORMULA_START.test(text) ? `'${text}` : text;

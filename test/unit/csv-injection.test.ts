@@ -11,10 +11,24 @@ import {
 
 const TRIGGERS = ['=', '+', '-', '@', '\t', '\r'];
 /** Beyond OWASP's list: a line feed, fullwidth forms, and any of them after leading spaces. */
-const MORE = ['\n', '＝', '＋', '－', '＠', ' =', '\u00a0+', '\u3000＝', '  -', '\ufeff@'];
-/** A cell starts a formula if, past any spaces, it starts with one of these. */
-const startsFormula = (cell: string) =>
-  /^(?:[\t\r\n]|[ \u00a0\u2000-\u200b\u3000\ufeff]*[=+\-@＝＋－＠])/.test(cell);
+const MORE = [
+  '\n',
+  '＝',
+  '＋',
+  '－',
+  '＠',
+  ' =',
+  '\u00a0+',
+  '\u3000＝',
+  '  -',
+  '\ufeff@',
+  '\u2060=',
+  '\u000b=',
+  '\f+',
+  '\u200d@',
+];
+/** A cell starts a formula if, past any white space or invisible format characters, it starts with one of these. */
+const startsFormula = (cell: string) => /^(?:[\t\r\n]|[\s\p{Cf}]*[=+\-@＝＋－＠])/u.test(cell);
 
 describe('CSV cells', () => {
   it('never start with a formula character, and read back exactly', () => {
