@@ -1,10 +1,15 @@
 // The disclosure figures: the adversary suite over many generated worlds (how many worlds, states, coalitions and
 // queries, and the closest estimates it found), and the time a hidden grant, grant's organisations,
-// organisation or ask takes to answer against a missing one,
+// organisation, duplicate pair or ask takes to answer against a missing one,
 // over HTTP against the local server, interleaved so both see the same machine load.
 import { performance } from 'node:perf_hooks';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalServer } from '../local/server.ts';
 import { newApiKey } from '../shared/auth/api-keys.ts';
+import { pairKey } from '../shared/db/keys.ts';
+import { viewIdOf } from '../shared/organisations/org-view.ts';
+import { pairIdOf } from '../shared/organisations/resolver.ts';
 import { setServicesForTests } from '../shared/services.ts';
 import { runAdversary } from '../test/support/disclosure-adversary.ts';
 import { benchServices } from './bench-hub.ts';
@@ -14,7 +19,7 @@ export interface DisclosureBenchResult {
   adversary: Awaited<ReturnType<typeof runAdversary>>;
   adversarySeconds: number;
   timing: Array<{
-    /** What was asked for: a grant, a grant's organisations, an organisation, an ask. */
+    /** What was asked for: a grant, a grant's organisations, an organisation, a duplicate pair, an ask. */
     resource: string;
     route: string;
     requests: number;
@@ -36,7 +41,7 @@ export async function runDisclosureBench(options: {
   const adversary = await runAdversary({ worlds: options.worlds, firstSeed: 50_000 });
   const adversarySeconds = (performance.now() - started) / 1000;
 
-  const { services, meter } = await benchServices(options.endpoint, true);
+  const { services, meter, names } = await benchServices(options.endpoint, true);
   if (!meter) throw new Error('no meter');
   setServicesForTests(services);
   const at = new Date().toISOString();
@@ -54,6 +59,7 @@ export async function runDisclosureBench(options: {
   for (const [funderId, role] of [
     ['owner', 'editor'],
     ['reader', 'viewer'],
+    ['reader', 'editor'],
   ] as const) {
     await services.repos.members.create({
       id: `${funderId}-${role}`,
@@ -72,6 +78,7 @@ export async function runDisclosureBench(options: {
   };
   const owner = await keyOf('owner', 'owner-editor');
   const reader = await keyOf('reader', 'reader-viewer');
+  const readerEditor = await keyOf('reader', 'reader-editor');
   const server = await startLocalServer({ port: 0 });
   const call = (key: string, method: string, path: string, body?: unknown) =>
     fetch(`${server.url}${path}`, {
@@ -86,7 +93,7 @@ export async function runDisclosureBench(options: {
     currency: 'USD',
     amountAwarded: 1000,
     awardDate: '2020-01-01',
-    recipientOrganization: [{ id: 'GB-CHC-1', name: 'Somebody' }],
+    recipientOrganization: [{ id: 'GB-COH-09112255', name: 'Somebody' }],
     fundingOrganization: [{ id: 'XI-BENCH-owner', name: 'Owner' }],
     visibility: 'private',
   });
@@ -97,6 +104,28 @@ export async function runDisclosureBench(options: {
   if (!stored) throw new Error('bench grant not stored');
   const [mention] = await services.resolver.resolveGrant(stored);
   if (!mention?.orgId) throw new Error('bench grant did not resolve to an organisation');
+  // The reader's own grant to the same charity number under another name: a review pair with the owner's private
+  // record, which the reader may not see (its id is computable from the two record ids).
+  const mine = await call(readerEditor, 'PUT', '/v1/grants/reader/mine', {
+    id: 'mine',
+    title: 'A shared grant',
+    description: 'Core support.',
+    currency: 'USD',
+    amountAwarded: 1000,
+    awardDate: '2020-01-01',
+    recipientOrganization: [{ id: 'GB-COH-09112255', name: 'Quite Another Name' }],
+    fundingOrganization: [{ id: 'XI-BENCH-reader', name: 'Reader' }],
+    visibility: 'hub',
+  });
+  if (mine.status >= 300) throw new Error(`bench grant: ${mine.status} ${await mine.text()}`);
+  const readers = await services.repos.grants.getCurrent('reader', 'mine');
+  if (!readers) throw new Error('reader grant not stored');
+  const [theirs] = await services.resolver.resolveGrant(readers);
+  const pairId = pairIdOf(mention.mentionId, theirs?.mentionId ?? '');
+  const storedPair = await services.client.send(
+    new GetItemCommand({ TableName: names.TABLE_NAME, Key: marshall(pairKey(pairId)) }),
+  );
+  if (!storedPair.Item) throw new Error('the bench expected a review pair between the two records');
   const ask = await call(owner, 'POST', '/v1/opportunities', {
     title: 'A private ask',
     recipient: { name: 'Somebody' },
@@ -110,7 +139,9 @@ export async function runDisclosureBench(options: {
   if (ask.status >= 300) throw new Error(`bench ask: ${ask.status} ${await ask.text()}`);
   const askId = ((await ask.json()) as { id: string }).id;
 
-  const missingOrg = (i: number) => `org_${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+  // Organisation ids are computable from a record id: a made-up one names a grant the owner never wrote.
+  const missingOrg = (i: number) => viewIdOf(`owner#never-${i}#0`);
+  const missingPair = (i: number) => pairIdOf(`owner#never-${i}#0`, theirs?.mentionId ?? '');
   const missingAsk = (i: number) => askId.replace(/.{8}$/, String(i).padStart(8, '0'));
   const resources: Array<{
     resource: string;
@@ -133,8 +164,14 @@ export async function runDisclosureBench(options: {
     {
       resource: 'an organisation',
       route: 'GET /v1/organisations/{orgId}',
-      hidden: `/v1/organisations/${mention.orgId}`,
+      hidden: `/v1/organisations/${viewIdOf(mention.mentionId)}`,
       missing: (i) => `/v1/organisations/${missingOrg(i)}`,
+    },
+    {
+      resource: 'a duplicate pair',
+      route: 'GET /v1/duplicates/{pairId}',
+      hidden: `/v1/duplicates/${pairId}`,
+      missing: (i) => `/v1/duplicates/${missingPair(i)}`,
     },
     {
       resource: 'an ask',

@@ -436,7 +436,10 @@ ${t
   )
   .join('\n')}
 
-Both paths do the same reads (a hidden item is larger, so its read may cost more by item size). For a grant and a
+Both paths do the same reads (a hidden item is larger, so its read may cost more by item size): a grant's
+organisations read the grant's records only once it may be shown, a missing organisation or pair reads placeholder
+records where a hidden one reads its own (organisation and pair ids are computable from record ids: the made-up ids
+above name a grant the owner never wrote). For a grant and a
 grant's organisations both write the same two audit events in parallel: the caller's "not found" and, in the log of
 the funder named in the path, who tried. An organisation has no owning funder, so one event either way. A hidden ask
 also writes its owner's event, and a missing ask has no owner to tell: one write more, the WCU column and part of the
