@@ -12,6 +12,7 @@ import { viewIdOf } from '../shared/organisations/org-view.ts';
 import { pairIdOf } from '../shared/organisations/resolver.ts';
 import { setServicesForTests } from '../shared/services.ts';
 import { runAdversary } from '../test/support/disclosure-adversary.ts';
+import { grantBody } from '../test/support/world.ts';
 import { benchServices } from './bench-hub.ts';
 import { percentile } from './percentile.ts';
 
@@ -86,42 +87,35 @@ export async function runDisclosureBench(options: {
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  const created = await call(owner, 'PUT', '/v1/grants/owner/secret', {
-    id: 'secret',
-    title: 'A private grant',
-    description: 'Core support.',
-    currency: 'USD',
-    amountAwarded: 1000,
-    awardDate: '2020-01-01',
-    recipientOrganization: [{ id: 'GB-COH-09112255', name: 'Somebody' }],
-    fundingOrganization: [{ id: 'XI-BENCH-owner', name: 'Owner' }],
-    visibility: 'private',
-  });
-  if (created.status >= 300) throw new Error(`bench grant: ${created.status} ${await created.text()}`);
-
-  // The owner's recipient becomes an organisation only the owner may see (as the stream would resolve it).
-  const stored = await services.repos.grants.getCurrent('owner', 'secret');
-  if (!stored) throw new Error('bench grant not stored');
-  const [mention] = await services.resolver.resolveGrant(stored);
-  if (!mention?.orgId) throw new Error('bench grant did not resolve to an organisation');
-  // The reader's own grant to the same charity number under another name: a review pair with the owner's private
-  // record, which the reader may not see (its id is computable from the two record ids).
-  const mine = await call(readerEditor, 'PUT', '/v1/grants/reader/mine', {
-    id: 'mine',
-    title: 'A shared grant',
-    description: 'Core support.',
-    currency: 'USD',
-    amountAwarded: 1000,
-    awardDate: '2020-01-01',
-    recipientOrganization: [{ id: 'GB-COH-09112255', name: 'Quite Another Name' }],
-    fundingOrganization: [{ id: 'XI-BENCH-reader', name: 'Reader' }],
-    visibility: 'hub',
-  });
-  if (mine.status >= 300) throw new Error(`bench grant: ${mine.status} ${await mine.text()}`);
-  const readers = await services.repos.grants.getCurrent('reader', 'mine');
-  if (!readers) throw new Error('reader grant not stored');
-  const [theirs] = await services.resolver.resolveGrant(readers);
-  const pairId = pairIdOf(mention.mentionId, theirs?.mentionId ?? '');
+  /** Writes a grant over HTTP and resolves its recipient (as the stream would): the recipient's mention. */
+  const writeResolved = async (
+    key: string,
+    funderId: string,
+    grantId: string,
+    recipient: string,
+    visibility: string,
+  ) => {
+    const res = await call(key, 'PUT', `/v1/grants/${funderId}/${grantId}`, {
+      ...grantBody(grantId, {
+        amountAwarded: 1000,
+        recipientOrganization: [{ id: 'GB-COH-09112255', name: recipient }],
+        fundingOrganization: [{ id: `XI-BENCH-${funderId}`, name: funderId }],
+        visibility,
+      }),
+    });
+    if (res.status >= 300) throw new Error(`bench grant: ${res.status} ${await res.text()}`);
+    const stored = await services.repos.grants.getCurrent(funderId, grantId);
+    if (!stored) throw new Error(`bench grant ${funderId}/${grantId} not stored`);
+    const [resolved] = await services.resolver.resolveGrant(stored);
+    if (!resolved?.orgId) throw new Error(`bench grant ${funderId}/${grantId} did not resolve`);
+    return resolved;
+  };
+  // The owner's recipient becomes an organisation only the owner may see. The reader's own grant to the same
+  // company number under another name is a review pair with it, which the reader may not see (its id is computable
+  // from the two record ids).
+  const mention = await writeResolved(owner, 'owner', 'secret', 'Somebody', 'private');
+  const theirs = await writeResolved(readerEditor, 'reader', 'mine', 'Quite Another Name', 'hub');
+  const pairId = pairIdOf(mention.mentionId, theirs.mentionId);
   const storedPair = await services.client.send(
     new GetItemCommand({ TableName: names.TABLE_NAME, Key: marshall(pairKey(pairId)) }),
   );
@@ -141,7 +135,7 @@ export async function runDisclosureBench(options: {
 
   // Organisation ids are computable from a record id: a made-up one names a grant the owner never wrote.
   const missingOrg = (i: number) => viewIdOf(`owner#never-${i}#0`);
-  const missingPair = (i: number) => pairIdOf(`owner#never-${i}#0`, theirs?.mentionId ?? '');
+  const missingPair = (i: number) => pairIdOf(`owner#never-${i}#0`, theirs.mentionId);
   const missingAsk = (i: number) => askId.replace(/.{8}$/, String(i).padStart(8, '0'));
   const resources: Array<{
     resource: string;
