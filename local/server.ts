@@ -14,7 +14,7 @@ import type {
 } from 'aws-lambda';
 import { asFunction } from '../shared/http/function-scope.ts';
 import type { RouteDefinition } from '../shared/http/route-manifest.ts';
-import { matchRoute } from '../shared/http/route-match.ts';
+import { DEFAULT_ROUTE, matchRoute } from '../shared/http/route-match.ts';
 
 /** API Gateway HTTP APIs accept at most 10 MB; handlers enforce their own smaller limits. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -22,12 +22,12 @@ const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** What the `$default` route runs (infra/stacks/api-stack.ts deploys the same function). */
+/** What the `$default` route runs, as a route definition of the local gateway. */
 const NO_ROUTE: Pick<RouteDefinition, 'method' | 'path' | 'entry' | 'operationId' | 'auth'> = {
   method: 'GET',
   path: '$default',
-  entry: 'functions/no-route/no-route.ts',
-  operationId: 'noRoute',
+  entry: DEFAULT_ROUTE.entry,
+  operationId: DEFAULT_ROUTE.operationId,
   auth: false,
 };
 

@@ -28,6 +28,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { functionPolicies } from '../../shared/http/iam-policies.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
+import { DEFAULT_ROUTE } from '../../shared/http/route-match.ts';
 import { STREAM_CONSUMERS } from '../../shared/streams/event-sources.ts';
 import { SET_ASIDE_LOG_MESSAGE } from '../../shared/streams/set-aside.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
@@ -164,14 +165,17 @@ export class ApiStack extends Stack {
         .map((routeKey) => [routeKey, { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 }]),
     );
 
+    // What every function anyone may call without a key reserves (nothing unless asked).
+    const keyless =
+      props.unauthenticatedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.unauthenticatedConcurrency };
     for (const route of routes) {
       const fn = new HubFunction(this, pascal(route.operationId), {
         entry: route.entry,
         description: `${route.method} ${route.path}`,
         environment,
-        ...(route.auth || props.unauthenticatedConcurrency === undefined
-          ? {}
-          : { reservedConcurrentExecutions: props.unauthenticatedConcurrency }),
+        ...(route.auth ? {} : keyless),
       }).fn;
       applyPolicy(fn, route.operationId);
       this.functions[route.operationId] = fn;
@@ -186,15 +190,13 @@ export class ApiStack extends Stack {
     // A request no route takes gets a problem+json 404 (or 405 with Allow for a known path) instead of the
     // gateway's bare {"message":"Not Found"}. No key is asked, as the gateway asks none for an unknown route, and
     // the function has no access to the tables or the key: it reads nothing but the route manifest it is built with.
-    const noRoute = new HubFunction(this, 'NoRoute', {
-      entry: 'functions/no-route/no-route.ts',
-      description: '$default: answers requests no route takes',
+    const noRoute = new HubFunction(this, pascal(DEFAULT_ROUTE.operationId), {
+      entry: DEFAULT_ROUTE.entry,
+      description: DEFAULT_ROUTE.description,
       environment: { POWERTOOLS_SERVICE_NAME: environment.POWERTOOLS_SERVICE_NAME },
-      ...(props.unauthenticatedConcurrency === undefined
-        ? {}
-        : { reservedConcurrentExecutions: props.unauthenticatedConcurrency }),
+      ...keyless,
     }).fn;
-    this.functions.noRoute = noRoute;
+    this.functions[DEFAULT_ROUTE.operationId] = noRoute;
     new HttpRoute(this, 'DefaultRoute', {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,

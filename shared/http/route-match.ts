@@ -31,6 +31,13 @@ function compile(definition: RouteDefinition): CompiledRoute {
   };
 }
 
+/** The `$default` route: what answers a request no route takes (infra deploys it; the local gateway runs it). */
+export const DEFAULT_ROUTE = {
+  entry: 'functions/no-route/no-route.ts',
+  operationId: 'noRoute',
+  description: '$default: answers requests no route takes',
+} as const;
+
 const compiled = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
 
 export interface RouteMatch {

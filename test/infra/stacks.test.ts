@@ -10,6 +10,7 @@ import { HubFunction } from '../../infra/constructs/hub-function.ts';
 import { createHub } from '../../infra/hub-app.ts';
 import { mainTable } from '../../shared/db/table-definition.ts';
 import { routes } from '../../shared/http/route-manifest.ts';
+import { DEFAULT_ROUTE } from '../../shared/http/route-match.ts';
 import { STREAM_CONSUMERS } from '../../shared/streams/event-sources.ts';
 import { SET_ASIDE_LOG_MESSAGE } from '../../shared/streams/set-aside.ts';
 
@@ -101,7 +102,7 @@ describe('api stack', () => {
   });
 
   it('answers what no route takes from a function with no access to the tables or the key', () => {
-    const role = hub.api.functions.noRoute?.role;
+    const role = hub.api.functions[DEFAULT_ROUTE.operationId]?.role;
     if (!role) throw new Error('no role for noRoute');
     const roleId = hub.api.getLogicalId(role.node.defaultChild as never);
     const statements = Object.values(
@@ -112,7 +113,7 @@ describe('api stack', () => {
     expect(actions.filter((a) => !a.startsWith('xray:'))).toEqual([]);
     const [fn] = Object.values(
       api.findResources('AWS::Lambda::Function', {
-        Properties: { Description: '$default: answers requests no route takes' },
+        Properties: { Description: DEFAULT_ROUTE.description },
       }),
     );
     expect(Object.keys(fn?.Properties.Environment.Variables ?? {}).sort()).toEqual([
@@ -170,7 +171,7 @@ describe('api stack', () => {
     const capped = Template.fromStack(createHub(app, { nag: false }).api);
     const open = [
       ...routes.filter((r) => !r.auth).map((r) => `${r.method} ${r.path}`),
-      '$default: answers requests no route takes',
+      DEFAULT_ROUTE.description,
     ];
     expect(reserved(capped).sort()).toEqual(open.map((d) => [d, 2]).sort());
     for (const bad of ['0', 'two', '2.5', '101']) {
