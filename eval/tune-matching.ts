@@ -164,8 +164,8 @@ export function sweep(sets: TuningSet[], config: MatchingConfig, thresholds: num
       const scored = scorePair(a.mention, b.mention, config, frequencies);
       return {
         score: scored.score,
-        // Decided by a rule whatever the score (names that share nothing, conflicting numbers): never reviewed.
-        ruled: scored.rule === 'names-differ' || scored.rule === 'conflicting-registration',
+        // Kept apart by a rule whatever the score (names that share nothing, conflicting numbers): never reviewed.
+        ruled: scored.rule !== undefined && scored.band === 'no-link',
         same: a.entity === b.entity,
         labelled: truePairs.has(pair),
       };
